@@ -1,0 +1,145 @@
+package num
+
+import (
+	"errors"
+	"testing"
+
+	"pgregory.net/rapid"
+)
+
+func TestParseInt(t *testing.T) {
+	max := "115792089237316195423570985008687907853269984665640564039457584007913129639935"
+	cases := []struct {
+		in      string
+		ok      bool
+		wantErr error
+	}{
+		{"0", true, nil}, {"1", true, nil}, {max, true, nil},
+		{"", false, ErrMalformed}, {"-1", false, ErrMalformed}, {"+1", false, ErrMalformed},
+		{"01", false, ErrMalformed}, {"1.5", false, ErrMalformed}, {" 1", false, ErrMalformed},
+		{"115792089237316195423570985008687907853269984665640564039457584007913129639936", false, ErrOverflow},
+	}
+	for _, c := range cases {
+		v, err := ParseInt(c.in)
+		if c.ok != (err == nil) || (err != nil && !errors.Is(err, c.wantErr)) {
+			t.Errorf("ParseInt(%q) = %v, %v", c.in, v, err)
+		}
+		if c.ok && v.String() != c.in {
+			t.Errorf("round trip %q -> %q", c.in, v)
+		}
+	}
+}
+
+func TestCheckedArithmetic(t *testing.T) {
+	if _, err := MaxInt().Add(NewInt(1)); !errors.Is(err, ErrOverflow) {
+		t.Fatal("add overflow not detected")
+	}
+	if _, err := NewInt(1).Sub(NewInt(2)); !errors.Is(err, ErrUnderflow) {
+		t.Fatal("sub underflow not detected")
+	}
+	if _, err := MaxInt().Mul(NewInt(2)); !errors.Is(err, ErrOverflow) {
+		t.Fatal("mul overflow not detected")
+	}
+	if _, err := NewInt(1).MulDivDown(NewInt(1), Int{}); !errors.Is(err, ErrDivZero) {
+		t.Fatal("div by zero not detected")
+	}
+	// 512-bit intermediate: (max * max) / max = max.
+	if r, err := MaxInt().MulDivDown(MaxInt(), MaxInt()); err != nil || !r.Eq(MaxInt()) {
+		t.Fatalf("MulDivDown wide = %v, %v", r, err)
+	}
+	if r, _ := NewInt(10).MulDivUp(NewInt(1), NewInt(3)); !r.Eq(NewInt(4)) {
+		t.Fatalf("ceil(10/3) = %v", r)
+	}
+	if r, _ := NewInt(9).MulDivUp(NewInt(1), NewInt(3)); !r.Eq(NewInt(3)) {
+		t.Fatalf("ceil(9/3) = %v", r)
+	}
+}
+
+func TestDec(t *testing.T) {
+	cases := []struct{ in, out string }{
+		{"0", "0"}, {"1", "1"}, {"0.25", "0.25"}, {"0.050", "0.05"}, {"3.000000000000000001", "3.000000000000000001"}, {"0.0", "0"},
+	}
+	for _, c := range cases {
+		d, err := ParseDec(c.in)
+		if err != nil || d.String() != c.out {
+			t.Errorf("ParseDec(%q) = %v, %v; want %s", c.in, d, err, c.out)
+		}
+	}
+	for _, bad := range []string{"", ".5", "1.", "0.0000000000000000001", "-0.1", "a", "1.-5", "1.+5", "1e5"} {
+		if d, err := ParseDec(bad); err == nil {
+			t.Errorf("ParseDec(%q) = %v, want error", bad, d)
+		}
+	}
+	third := MustDec("0.333333333333333333")
+	if r, _ := third.MulIntDown(NewInt(10)); !r.Eq(NewInt(3)) {
+		t.Errorf("floor = %v", r)
+	}
+	if r, _ := third.MulIntUp(NewInt(10)); !r.Eq(NewInt(4)) {
+		t.Errorf("ceil = %v", r)
+	}
+}
+
+func TestDuration(t *testing.T) {
+	cases := []struct {
+		in   string
+		secs uint64
+	}{{"30s", 30}, {"12h", 43200}, {"14d", 1209600}, {"1w", 604800}, {"10m", 600}, {"90", 90}, {"0s", 0}}
+	for _, c := range cases {
+		got, err := ParseDuration(c.in)
+		if err != nil || got != c.secs {
+			t.Errorf("ParseDuration(%q) = %d, %v", c.in, got, err)
+		}
+	}
+	for _, bad := range []string{"", "d", "-1d", "1.5d", "99999999999999d", "+5s", "5y"} {
+		if _, err := ParseDuration(bad); err == nil {
+			t.Errorf("ParseDuration(%q) accepted", bad)
+		}
+	}
+	if FormatDuration(1209600) != "2w" || FormatDuration(86400*3) != "3d" || FormatDuration(61) != "61s" {
+		t.Error("FormatDuration")
+	}
+}
+
+// Rounding directions hold for arbitrary operands: down <= exact <= up, and
+// they differ by at most one.
+func TestRoundingProperty(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		a := NewInt(rapid.Uint64().Draw(t, "a"))
+		b := NewInt(rapid.Uint64().Draw(t, "b"))
+		c := NewInt(rapid.Uint64Min(1).Draw(t, "c"))
+		down, err1 := a.MulDivDown(b, c)
+		up, err2 := a.MulDivUp(b, c)
+		if err1 != nil || err2 != nil {
+			t.Fatalf("unexpected errors %v %v", err1, err2)
+		}
+		ab, _ := a.Mul(b)
+		lo, _ := down.Mul(c)
+		if lo.GT(ab) {
+			t.Fatalf("down*c > a*b")
+		}
+		diff, _ := up.Sub(down)
+		if diff.GT(NewInt(1)) {
+			t.Fatalf("up - down = %v", diff)
+		}
+		if hi, err := up.Mul(c); err == nil && hi.LT(ab) {
+			t.Fatalf("up*c < a*b")
+		}
+	})
+}
+
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{"0", "1.5", "14d", "115792089237316195423570985008687907853269984665640564039457584007913129639935"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if v, err := ParseInt(s); err == nil && v.String() != s {
+			t.Fatalf("int round trip %q -> %q", s, v)
+		}
+		if d, err := ParseDec(s); err == nil {
+			if d2, err := ParseDec(d.String()); err != nil || !d2.Eq(d) {
+				t.Fatalf("dec round trip %q -> %q", s, d)
+			}
+		}
+		_, _ = ParseDuration(s)
+	})
+}

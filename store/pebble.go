@@ -1,0 +1,151 @@
+package store
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+
+	"github.com/cockroachdb/pebble"
+)
+
+// Pebble is the on-disk base store. State keys live under the prefix 's';
+// commit metadata (height, app hash) under 'm', outside the hashed state.
+//
+// Read errors other than "not found" mean the disk or database is broken;
+// the node cannot continue safely, so they panic (input never reaches them).
+type Pebble struct {
+	db *pebble.DB
+}
+
+// Meta is what the last committed block left behind.
+type Meta struct {
+	Height  int64
+	AppHash []byte
+}
+
+var (
+	metaHeightKey  = []byte("m/height")
+	metaAppHashKey = []byte("m/apphash")
+)
+
+// OpenPebble opens (creating if needed) the store in dir.
+func OpenPebble(dir string) (*Pebble, error) {
+	db, err := pebble.Open(dir, &pebble.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("open state store %s: %w", dir, err)
+	}
+	return &Pebble{db: db}, nil
+}
+
+// Close flushes and closes the database.
+func (p *Pebble) Close() error { return p.db.Close() }
+
+func stateKey(k []byte) []byte {
+	out := make([]byte, 1+len(k))
+	out[0] = 's'
+	copy(out[1:], k)
+	return out
+}
+
+// Get implements Reader.
+func (p *Pebble) Get(key []byte) ([]byte, bool) {
+	v, closer, err := p.db.Get(stateKey(key))
+	if errors.Is(err, pebble.ErrNotFound) {
+		return nil, false
+	}
+	if err != nil {
+		panic(fmt.Sprintf("state store read failed: %v", err))
+	}
+	out := clone(v)
+	closer.Close()
+	return out, true
+}
+
+// Iterate implements Reader.
+func (p *Pebble) Iterate(start, end []byte, reverse bool, fn func(key, value []byte) bool) {
+	upper := []byte{'s' + 1}
+	if end != nil {
+		upper = stateKey(end)
+	}
+	it, err := p.db.NewIter(&pebble.IterOptions{LowerBound: stateKey(start), UpperBound: upper})
+	if err != nil {
+		panic(fmt.Sprintf("state store iterator failed: %v", err))
+	}
+	defer it.Close()
+	ok := it.First()
+	if reverse {
+		ok = it.Last()
+	}
+	for ; ok; ok = step(it, reverse) {
+		if !fn(clone(it.Key()[1:]), clone(it.Value())) {
+			return
+		}
+	}
+	if err := it.Error(); err != nil {
+		panic(fmt.Sprintf("state store iteration failed: %v", err))
+	}
+}
+
+func step(it *pebble.Iterator, reverse bool) bool {
+	if reverse {
+		return it.Prev()
+	}
+	return it.Next()
+}
+
+// Commit writes the block's buffered state writes together with its height
+// and app hash in one synced batch, so a crash leaves either all or none.
+func (p *Pebble) Commit(writes *Overlay, m Meta) error {
+	b := p.db.NewBatch()
+	defer b.Close()
+	var err error
+	writes.Writes(func(k, v []byte, deleted bool) bool {
+		if deleted {
+			err = b.Delete(stateKey(k), nil)
+		} else {
+			err = b.Set(stateKey(k), v, nil)
+		}
+		return err == nil
+	})
+	if err != nil {
+		return fmt.Errorf("stage block writes: %w", err)
+	}
+	var h [8]byte
+	binary.BigEndian.PutUint64(h[:], uint64(m.Height))
+	if err := b.Set(metaHeightKey, h[:], nil); err != nil {
+		return err
+	}
+	if err := b.Set(metaAppHashKey, m.AppHash, nil); err != nil {
+		return err
+	}
+	if err := b.Commit(pebble.Sync); err != nil {
+		return fmt.Errorf("commit block %d: %w", m.Height, err)
+	}
+	writes.Reset()
+	return nil
+}
+
+// LastMeta returns the last committed height and app hash (zero before genesis).
+func (p *Pebble) LastMeta() (Meta, error) {
+	var m Meta
+	v, closer, err := p.db.Get(metaHeightKey)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return m, nil
+	}
+	if err != nil {
+		return m, err
+	}
+	if len(v) != 8 {
+		closer.Close()
+		return m, fmt.Errorf("corrupt height record (%d bytes)", len(v))
+	}
+	m.Height = int64(binary.BigEndian.Uint64(v))
+	closer.Close()
+	v, closer, err = p.db.Get(metaAppHashKey)
+	if err != nil {
+		return m, fmt.Errorf("height %d has no app hash: %w", m.Height, err)
+	}
+	m.AppHash = clone(v)
+	closer.Close()
+	return m, nil
+}

@@ -1,0 +1,241 @@
+// Package store is the key-value layer under the state machine: a Reader/KV
+// interface, Overlay (a sorted write buffer used for blocks and transactions,
+// discarded on failure) and the Pebble-backed base store that commits each
+// block's writes, height and app hash in one atomic batch.
+//
+// Values handed out by Get and Iterate belong to the store: callers must not
+// modify them.
+package store
+
+import (
+	"bytes"
+
+	"github.com/tidwall/btree"
+)
+
+// Reader reads committed or buffered state.
+type Reader interface {
+	// Get returns the value and whether the key exists.
+	Get(key []byte) ([]byte, bool)
+	// Iterate visits keys in [start, end) ascending (descending if reverse);
+	// nil end means no upper bound. fn returns false to stop.
+	Iterate(start, end []byte, reverse bool, fn func(key, value []byte) bool)
+}
+
+// KV is a Reader that accepts writes.
+type KV interface {
+	Reader
+	Set(key, value []byte)
+	Delete(key []byte)
+}
+
+type entry struct {
+	key     []byte
+	val     []byte
+	deleted bool
+}
+
+func lessEntry(a, b entry) bool { return bytes.Compare(a.key, b.key) < 0 }
+
+// Overlay buffers writes on top of a parent Reader (nil parent = empty).
+// It is the unit of atomicity: Write applies the buffer to a KV in key order.
+type Overlay struct {
+	parent Reader
+	tree   *btree.BTreeG[entry]
+}
+
+// NewOverlay starts an empty buffer over parent.
+func NewOverlay(parent Reader) *Overlay {
+	return &Overlay{parent: parent, tree: btree.NewBTreeGOptions(lessEntry, btree.Options{NoLocks: true})}
+}
+
+// NewMem is an in-memory store (an overlay with no parent).
+func NewMem() *Overlay { return NewOverlay(nil) }
+
+// Get implements Reader.
+func (o *Overlay) Get(key []byte) ([]byte, bool) {
+	if e, ok := o.tree.Get(entry{key: key}); ok {
+		if e.deleted {
+			return nil, false
+		}
+		return e.val, true
+	}
+	if o.parent == nil {
+		return nil, false
+	}
+	return o.parent.Get(key)
+}
+
+// Set implements KV. The key and value are copied.
+func (o *Overlay) Set(key, value []byte) {
+	o.tree.Set(entry{key: clone(key), val: clone(value)})
+}
+
+// Delete implements KV.
+func (o *Overlay) Delete(key []byte) {
+	if o.parent == nil {
+		o.tree.Delete(entry{key: key})
+		return
+	}
+	o.tree.Set(entry{key: clone(key), deleted: true})
+}
+
+// Len is the number of buffered writes.
+func (o *Overlay) Len() int { return o.tree.Len() }
+
+// Reset drops every buffered write.
+func (o *Overlay) Reset() { o.tree.Clear() }
+
+// Writes visits the buffered writes in key order.
+func (o *Overlay) Writes(fn func(key, value []byte, deleted bool) bool) {
+	o.tree.Scan(func(e entry) bool { return fn(e.key, e.val, e.deleted) })
+}
+
+// WriteTo applies the buffered writes to kv in key order and clears the buffer.
+func (o *Overlay) WriteTo(kv KV) {
+	o.tree.Scan(func(e entry) bool {
+		if e.deleted {
+			kv.Delete(e.key)
+		} else {
+			kv.Set(e.key, e.val)
+		}
+		return true
+	})
+	o.tree.Clear()
+}
+
+func clone(b []byte) []byte {
+	c := make([]byte, len(b))
+	copy(c, b)
+	return c
+}
+
+func inRange(k, start, end []byte) bool {
+	return bytes.Compare(k, start) >= 0 && (end == nil || bytes.Compare(k, end) < 0)
+}
+
+// Iterate implements Reader, merging buffered writes over the parent.
+func (o *Overlay) Iterate(start, end []byte, reverse bool, fn func(key, value []byte) bool) {
+	m := merger{o: o, start: start, end: end, reverse: reverse, fn: fn}
+	m.run()
+}
+
+type merger struct {
+	o          *Overlay
+	start, end []byte
+	reverse    bool
+	fn         func(key, value []byte) bool
+	it         btree.IterG[entry]
+	has        bool // it points at a pending in-range overlay entry
+	stopped    bool
+}
+
+func (m *merger) run() {
+	m.it = m.o.tree.Iter()
+	defer m.it.Release()
+	m.seekFirst()
+	if m.o.parent != nil {
+		m.o.parent.Iterate(m.start, m.end, m.reverse, func(k, v []byte) bool {
+			m.flushBefore(k)
+			if m.stopped {
+				return false
+			}
+			if m.has && bytes.Equal(m.it.Item().key, k) {
+				m.emitOverlay() // the buffered write shadows the parent's value
+				return !m.stopped
+			}
+			m.stopped = !m.fn(k, v)
+			return !m.stopped
+		})
+	}
+	m.flushBefore(nil)
+}
+
+func (m *merger) seekFirst() {
+	if m.reverse {
+		if m.end == nil {
+			m.has = m.it.Last()
+		} else if m.has = m.it.Seek(entry{key: m.end}); m.has {
+			m.has = m.it.Prev()
+		} else {
+			m.has = m.it.Last()
+		}
+	} else {
+		m.has = m.it.Seek(entry{key: m.start})
+	}
+	m.has = m.has && inRange(m.it.Item().key, m.start, m.end)
+}
+
+// before reports whether overlay key a comes before parent key b in iteration order.
+func (m *merger) before(a, b []byte) bool {
+	c := bytes.Compare(a, b)
+	if m.reverse {
+		return c > 0
+	}
+	return c < 0
+}
+
+// flushBefore emits overlay entries ordered before k (all of them when k is nil).
+func (m *merger) flushBefore(k []byte) {
+	for m.has && !m.stopped && (k == nil || m.before(m.it.Item().key, k)) {
+		m.emitOverlay()
+	}
+}
+
+func (m *merger) emitOverlay() {
+	e := m.it.Item()
+	if !e.deleted {
+		m.stopped = !m.fn(e.key, e.val)
+	}
+	if m.reverse {
+		m.has = m.it.Prev()
+	} else {
+		m.has = m.it.Next()
+	}
+	m.has = m.has && inRange(m.it.Item().key, m.start, m.end)
+}
+
+// PrefixEnd returns the smallest key greater than every key with prefix p
+// (nil if none exists), for iterating a prefix as [p, PrefixEnd(p)).
+func PrefixEnd(p []byte) []byte {
+	end := clone(p)
+	for i := len(end) - 1; i >= 0; i-- {
+		if end[i] < 0xff {
+			end[i]++
+			return end[:i+1]
+		}
+	}
+	return nil
+}
+
+// IteratePrefix visits every key starting with prefix.
+func IteratePrefix(r Reader, prefix []byte, reverse bool, fn func(key, value []byte) bool) {
+	r.Iterate(prefix, PrefixEnd(prefix), reverse, fn)
+}
+
+// Base is a committed store the chain builds blocks on.
+type Base interface {
+	Reader
+	// Commit applies a block's writes with its height and app hash atomically.
+	Commit(writes *Overlay, m Meta) error
+	LastMeta() (Meta, error)
+}
+
+// MemBase is an in-memory Base for the simulator and tests.
+type MemBase struct {
+	*Overlay
+	meta Meta
+}
+
+// NewMemBase returns an empty in-memory base store.
+func NewMemBase() *MemBase { return &MemBase{Overlay: NewMem()} }
+
+// Commit implements Base.
+func (m *MemBase) Commit(writes *Overlay, meta Meta) error {
+	writes.WriteTo(m.Overlay)
+	m.meta = Meta{Height: meta.Height, AppHash: clone(meta.AppHash)}
+	return nil
+}
+
+// LastMeta implements Base.
+func (m *MemBase) LastMeta() (Meta, error) { return m.meta, nil }

@@ -1,0 +1,134 @@
+package store
+
+import (
+	"bytes"
+	"fmt"
+	"sort"
+	"testing"
+
+	"pgregory.net/rapid"
+)
+
+func collect(r Reader, start, end []byte, reverse bool) []string {
+	var out []string
+	r.Iterate(start, end, reverse, func(k, v []byte) bool {
+		out = append(out, string(k)+"="+string(v))
+		return true
+	})
+	return out
+}
+
+// Overlay iteration must equal iteration over a plain map with the same
+// effective contents, for any mix of parent writes, overlay writes and deletes.
+func TestOverlayMatchesModel(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		base := NewMem()
+		model := map[string]string{}
+		key := rapid.SampledFrom([]string{"a", "ab", "b", "ba", "c", "d", "da", "e"})
+		for i, n := 0, rapid.IntRange(0, 10).Draw(t, "nbase"); i < n; i++ {
+			k, v := key.Draw(t, "k"), rapid.StringN(1, 3, 3).Draw(t, "v")
+			base.Set([]byte(k), []byte(v))
+			model[k] = v
+		}
+		o := NewOverlay(base)
+		for i, n := 0, rapid.IntRange(0, 10).Draw(t, "nover"); i < n; i++ {
+			k := key.Draw(t, "k")
+			if rapid.Bool().Draw(t, "del") {
+				o.Delete([]byte(k))
+				delete(model, k)
+			} else {
+				v := rapid.StringN(1, 3, 3).Draw(t, "v")
+				o.Set([]byte(k), []byte(v))
+				model[k] = v
+			}
+		}
+		start := []byte(key.Draw(t, "start"))
+		var end []byte
+		if rapid.Bool().Draw(t, "bounded") {
+			end = []byte(key.Draw(t, "end"))
+		}
+		var want []string
+		for k, v := range model {
+			if bytes.Compare([]byte(k), start) >= 0 && (end == nil || bytes.Compare([]byte(k), end) < 0) {
+				want = append(want, k+"="+v)
+			}
+		}
+		sort.Strings(want)
+		if got := collect(o, start, end, false); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("forward: got %v want %v", got, want)
+		}
+		sort.Sort(sort.Reverse(sort.StringSlice(want)))
+		if got := collect(o, start, end, true); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("reverse: got %v want %v", got, want)
+		}
+		for k, v := range model {
+			if got, ok := o.Get([]byte(k)); !ok || string(got) != v {
+				t.Fatalf("Get(%s) = %q %v", k, got, ok)
+			}
+		}
+	})
+}
+
+func TestIterateStopsEarly(t *testing.T) {
+	m := NewMem()
+	for _, k := range []string{"a", "b", "c"} {
+		m.Set([]byte(k), []byte("1"))
+	}
+	o := NewOverlay(m)
+	o.Set([]byte("bb"), []byte("2"))
+	n := 0
+	o.Iterate(nil, nil, false, func(k, v []byte) bool { n++; return n < 2 })
+	if n != 2 {
+		t.Fatalf("visited %d, want 2", n)
+	}
+}
+
+func TestPrefixEnd(t *testing.T) {
+	cases := []struct{ in, want []byte }{
+		{[]byte("ab"), []byte("ac")}, {[]byte{1, 0xff}, []byte{2}}, {[]byte{0xff, 0xff}, nil},
+	}
+	for _, c := range cases {
+		if got := PrefixEnd(c.in); !bytes.Equal(got, c.want) {
+			t.Errorf("PrefixEnd(%x) = %x, want %x", c.in, got, c.want)
+		}
+	}
+}
+
+// Pebble commits writes and metadata together and reads them back after reopening.
+func TestPebbleCommitAndReopen(t *testing.T) {
+	dir := t.TempDir()
+	p, err := OpenPebble(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := NewOverlay(p)
+	o.Set([]byte("k1"), []byte("v1"))
+	o.Set([]byte("k2"), []byte("v2"))
+	if err := p.Commit(o, Meta{Height: 1, AppHash: []byte{0xaa}}); err != nil {
+		t.Fatal(err)
+	}
+	o = NewOverlay(p)
+	o.Delete([]byte("k1"))
+	o.Set([]byte("k3"), []byte("v3"))
+	if err := p.Commit(o, Meta{Height: 2, AppHash: []byte{0xbb}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	p, err = OpenPebble(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	m, err := p.LastMeta()
+	if err != nil || m.Height != 2 || !bytes.Equal(m.AppHash, []byte{0xbb}) {
+		t.Fatalf("meta = %+v, %v", m, err)
+	}
+	if got := collect(p, nil, nil, false); fmt.Sprint(got) != "[k2=v2 k3=v3]" {
+		t.Fatalf("state = %v", got)
+	}
+	if got := collect(p, []byte("k"), []byte("k3"), true); fmt.Sprint(got) != "[k2=v2]" {
+		t.Fatalf("reverse range = %v", got)
+	}
+}

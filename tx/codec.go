@@ -1,0 +1,173 @@
+// Package tx is the transaction wire format (generated from
+// proto/restaked/tx/v1/tx.proto) plus decoding, signing and verification.
+package tx
+
+import (
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+
+	"github.com/restaked/restaked/account"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+)
+
+// Bounds on what a transaction may carry, checked before anything else.
+const (
+	MaxTxBytes   = 64 << 10
+	MaxMsgs      = 32
+	MaxMemoBytes = 256
+)
+
+// ErrDecode wraps every decoding failure.
+var ErrDecode = errors.New("tx decode")
+
+// signDomain separates restaked tx signatures from any other use of a key.
+const signDomain = "restaked/tx/v1\x00"
+
+// SignBytes are the bytes an account signs: domain, chain id, body.
+func SignBytes(chainID string, body []byte) []byte {
+	out := make([]byte, 0, len(signDomain)+len(chainID)+1+len(body))
+	out = append(out, signDomain...)
+	out = append(out, chainID...)
+	out = append(out, 0)
+	return append(out, body...)
+}
+
+var det = proto.MarshalOptions{Deterministic: true}
+
+// Sign encodes body, signs it for chainID with priv and returns the tx bytes.
+func Sign(priv ed25519.PrivateKey, body *Body) ([]byte, error) {
+	bz, err := det.Marshal(body)
+	if err != nil {
+		return nil, fmt.Errorf("encode tx body: %w", err)
+	}
+	t := &Tx{Body: bz, PubKey: priv.Public().(ed25519.PublicKey), Signature: ed25519.Sign(priv, SignBytes(body.ChainId, bz))}
+	return det.Marshal(t)
+}
+
+// Decoded is a structurally valid transaction (signature not yet checked).
+type Decoded struct {
+	Tx     *Tx
+	Body   *Body
+	Signer account.Address
+}
+
+// Decode parses raw tx bytes and checks structure: size, known fields only,
+// key and signature lengths, message count, every message set.
+func Decode(raw []byte) (*Decoded, error) {
+	if len(raw) == 0 || len(raw) > MaxTxBytes {
+		return nil, fmt.Errorf("%w: size %d bytes (must be 1..%d)", ErrDecode, len(raw), MaxTxBytes)
+	}
+	var t Tx
+	if err := proto.Unmarshal(raw, &t); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrDecode, err)
+	}
+	if len(t.PubKey) != ed25519.PublicKeySize || len(t.Signature) != ed25519.SignatureSize {
+		return nil, fmt.Errorf("%w: public key must be %d bytes and signature %d bytes", ErrDecode, ed25519.PublicKeySize, ed25519.SignatureSize)
+	}
+	var b Body
+	if err := proto.Unmarshal(t.Body, &b); err != nil {
+		return nil, fmt.Errorf("%w: body: %v", ErrDecode, err)
+	}
+	if err := checkShape(&t, &b); err != nil {
+		return nil, err
+	}
+	return &Decoded{Tx: &t, Body: &b, Signer: account.FromPubKey(t.PubKey)}, nil
+}
+
+func checkShape(t *Tx, b *Body) error {
+	if hasUnknown(t.ProtoReflect()) || hasUnknown(b.ProtoReflect()) {
+		return fmt.Errorf("%w: unknown fields or message types", ErrDecode)
+	}
+	if len(b.Msgs) == 0 || len(b.Msgs) > MaxMsgs {
+		return fmt.Errorf("%w: %d messages (must be 1..%d)", ErrDecode, len(b.Msgs), MaxMsgs)
+	}
+	if len(b.Memo) > MaxMemoBytes {
+		return fmt.Errorf("%w: memo longer than %d bytes", ErrDecode, MaxMemoBytes)
+	}
+	for i, m := range b.Msgs {
+		if m.GetSum() == nil {
+			return fmt.Errorf("%w: message %d has no known type", ErrDecode, i)
+		}
+	}
+	return nil
+}
+
+// hasUnknown reports unknown fields anywhere in m (an unknown oneof tag is one).
+func hasUnknown(m protoreflect.Message) bool {
+	if len(m.GetUnknown()) > 0 {
+		return true
+	}
+	found := false
+	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+		switch {
+		case fd.IsList() && fd.Message() != nil:
+			l := v.List()
+			for i := 0; i < l.Len() && !found; i++ {
+				found = hasUnknown(l.Get(i).Message())
+			}
+		case fd.Message() != nil && !fd.IsMap():
+			found = hasUnknown(v.Message())
+		}
+		return !found
+	})
+	return found
+}
+
+// VerifySignature checks the signature against chainID.
+func (d *Decoded) VerifySignature(chainID string) error {
+	if d.Body.ChainId != chainID {
+		return fmt.Errorf("wrong chain id %q (this chain is %q)", d.Body.ChainId, chainID)
+	}
+	if !ed25519.Verify(d.Tx.PubKey, SignBytes(chainID, d.Tx.Body), d.Tx.Signature) {
+		return errors.New("signature verification failed")
+	}
+	return nil
+}
+
+// Wrap builds a Msg from a concrete message (used by CLIs and the simulator).
+func Wrap(m proto.Message) (*Msg, error) {
+	switch v := m.(type) {
+	case *MsgSend:
+		return &Msg{Sum: &Msg_Send{Send: v}}, nil
+	case *MsgCreateValidator:
+		return &Msg{Sum: &Msg_CreateValidator{CreateValidator: v}}, nil
+	case *MsgEditValidator:
+		return &Msg{Sum: &Msg_EditValidator{EditValidator: v}}, nil
+	case *MsgDelegate:
+		return &Msg{Sum: &Msg_Delegate{Delegate: v}}, nil
+	case *MsgUndelegate:
+		return &Msg{Sum: &Msg_Undelegate{Undelegate: v}}, nil
+	case *MsgUnjail:
+		return &Msg{Sum: &Msg_Unjail{Unjail: v}}, nil
+	case *MsgClaimRewards:
+		return &Msg{Sum: &Msg_ClaimRewards{ClaimRewards: v}}, nil
+	case *MsgSetParams:
+		return &Msg{Sum: &Msg_SetParams{SetParams: v}}, nil
+	}
+	return nil, fmt.Errorf("unknown message type %T", m)
+}
+
+// Unwrap returns the concrete message inside m.
+func Unwrap(m *Msg) proto.Message {
+	switch v := m.GetSum().(type) {
+	case *Msg_Send:
+		return v.Send
+	case *Msg_CreateValidator:
+		return v.CreateValidator
+	case *Msg_EditValidator:
+		return v.EditValidator
+	case *Msg_Delegate:
+		return v.Delegate
+	case *Msg_Undelegate:
+		return v.Undelegate
+	case *Msg_Unjail:
+		return v.Unjail
+	case *Msg_ClaimRewards:
+		return v.ClaimRewards
+	case *Msg_SetParams:
+		return v.SetParams
+	}
+	return nil
+}
