@@ -5,6 +5,7 @@
 package chain
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
@@ -57,16 +58,17 @@ type BlockResult struct {
 
 // Chain executes blocks on top of a committed base store.
 type Chain struct {
-	ChainID string
-	base    store.Base
-	genesis *store.Overlay // genesis writes not yet committed (before block 1)
-	block   *store.Overlay
-	params  params.Params
-	hdr     Header
-	events  []state.Event
-	inBlock bool
-	meta    store.Meta // last committed
-	pending []byte     // app hash of the finished, uncommitted block
+	ChainID   string
+	base      store.Base
+	genesis   *store.Overlay // genesis writes not yet committed (before block 1)
+	block     *store.Overlay
+	params    params.Params
+	paramsRaw []byte
+	hdr       Header
+	events    []state.Event
+	inBlock   bool
+	meta      store.Meta // last committed
+	pending   []byte     // app hash of the finished, uncommitted block
 
 	// VerifySignatures can be turned off only by benchmarks measuring execution alone.
 	VerifySignatures bool
@@ -142,7 +144,7 @@ func (c *Chain) BeginBlock(h Header) error {
 	if h.Height != c.meta.Height+1 {
 		return fmt.Errorf("begin block: height %d, expected %d", h.Height, c.meta.Height+1)
 	}
-	p, err := params.Load(c.block)
+	p, err := c.loadParams()
 	if err != nil {
 		return err
 	}
@@ -151,6 +153,21 @@ func (c *Chain) BeginBlock(h Header) error {
 	c.block.Set(lastTimeKey, state.U64(uint64(h.Time_s)))
 	info := staking.BlockInfo{PrevTime_s: int64(prev), ProposerConsAddr: h.ProposerConsAddr, Votes: h.Votes, Evidence: h.Evidence}
 	return staking.BeginBlock(c.ctx(c.block, &c.events), p, info)
+}
+
+// loadParams decodes the params record only when its bytes changed, which
+// keeps empty blocks cheap.
+func (c *Chain) loadParams() (params.Params, error) {
+	raw, _ := c.block.Get(params.Key)
+	if c.paramsRaw != nil && bytes.Equal(raw, c.paramsRaw) {
+		return c.params, nil
+	}
+	p, err := params.Load(c.block)
+	if err != nil {
+		return p, err
+	}
+	c.paramsRaw = raw
+	return p, nil
 }
 
 func mustGet(r store.Reader, k []byte) []byte {

@@ -103,12 +103,13 @@ func (p Params) Validate() error {
 	return nil
 }
 
-var key = []byte("params")
+// Key is where the params record lives.
+var Key = []byte("params")
 
 // Load reads the current parameters.
 func Load(r store.Reader) (Params, error) {
 	var p Params
-	found, err := state.Load(r, key, &p)
+	found, err := state.Load(r, Key, &p)
 	if err != nil {
 		return p, err
 	}
@@ -123,7 +124,7 @@ func Store(kv store.KV, p Params) error {
 	if err := p.Validate(); err != nil {
 		return err
 	}
-	state.Put(kv, key, p)
+	state.Put(kv, Key, p)
 	return nil
 }
 
