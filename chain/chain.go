@@ -105,8 +105,8 @@ func (c *Chain) Committed() store.Reader { return c.base }
 
 // InitChain writes genesis and returns the initial validator set and app hash.
 func (c *Chain) InitChain(g Genesis, time_s int64) ([]staking.ValidatorUpdate, []byte, error) {
-	if c.meta.Height != 0 {
-		return nil, nil, fmt.Errorf("init chain: store already at height %d", c.meta.Height)
+	if c.meta.Height != 0 || c.genesis != nil {
+		return nil, nil, fmt.Errorf("init chain: chain already initialised (height %d)", c.meta.Height)
 	}
 	if g.ChainID != c.ChainID {
 		return nil, nil, fmt.Errorf("init chain: genesis is for %q, node runs %q", g.ChainID, c.ChainID)

@@ -12,9 +12,12 @@ import (
 	rpchttp "github.com/cometbft/cometbft/rpc/client/http"
 )
 
-// testLogger shows only CometBFT errors, which go test prints on failure.
+// testLogger shows only CometBFT errors, which go test prints on failure;
+// RESTAKED_TEST_LOG=debug|info shows more.
 func testLogger() *slog.Logger {
-	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+	level := slog.LevelError
+	_ = level.UnmarshalText([]byte(os.Getenv("RESTAKED_TEST_LOG")))
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 }
 
 // freePorts returns n distinct ports that were free a moment ago.

@@ -28,11 +28,7 @@ func StartKVStore(home string, logger *slog.Logger) (*Node, error) {
 		return nil, fmt.Errorf("node: kvstore db: %w", err)
 	}
 	app := &kvBaseline{Application: kvstore.NewApplication(db), self: vk.ConsPubKey}
-	n, err := start(home, app, logger, db.Close)
-	if err != nil {
-		return nil, err // start ran db.Close
-	}
-	return n, nil
+	return start(home, app, logger, db.Close) // on error start has run db.Close
 }
 
 // kvBaseline supplies a validator to kvstore when genesis lists none.

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"sync"
 
-	dbm "github.com/cometbft/cometbft-db"
 	abci "github.com/cometbft/cometbft/abci/types"
 	cfg "github.com/cometbft/cometbft/config"
 	cmtflags "github.com/cometbft/cometbft/libs/cli/flags"
@@ -23,6 +22,7 @@ type Node struct {
 	rpcAddr string
 	dbs     *dbSet
 	closers []func() error // run after CometBFT has stopped
+	gate    *peerGate
 
 	stopOnce sync.Once
 	stopErr  error
@@ -31,53 +31,64 @@ type Node struct {
 
 // Start runs CometBFT for an initialised home with app connected over a
 // local (in-process) ABCI client. CometBFT logs go to logger, filtered by
-// log_level from config.toml.
+// log_level from config.toml. Peer filtering is always on and answered by
+// this package: queries under /p2p/filter/ never reach app.
 func Start(home string, app abci.Application, logger *slog.Logger) (*Node, error) {
 	return start(home, app, logger)
 }
 
 func start(home string, app abci.Application, logger *slog.Logger, closers ...func() error) (*Node, error) {
+	n := &Node{
+		dbs:     &dbSet{},
+		closers: closers,
+		gate:    &peerGate{Application: app},
+		done:    make(chan struct{}),
+	}
+	if err := n.launch(home, logger); err != nil {
+		return nil, errors.Join(err, n.release())
+	}
+	return n, nil
+}
+
+// launch creates and starts CometBFT; on error the caller releases n.
+func (n *Node) launch(home string, logger *slog.Logger) error {
 	conf, err := loadConfig(home)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	rpcAddr, err := httpAddr(conf.RPC.ListenAddress)
-	if err != nil {
-		return nil, err
+	if n.rpcAddr, err = httpAddr(conf.RPC.ListenAddress); err != nil {
+		return err
 	}
 	cmtLogger, err := cmtflags.ParseLogLevel(conf.LogLevel, newSlogLogger(logger), cfg.DefaultLogLevel)
 	if err != nil {
-		return nil, fmt.Errorf("node: log_level: %w", err)
+		return fmt.Errorf("node: log_level: %w", err)
 	}
 	nodeKey, err := p2p.LoadNodeKey(conf.NodeKeyFile())
 	if err != nil {
-		return nil, fmt.Errorf("node: load node key: %w", err)
+		return fmt.Errorf("node: load node key: %w", err)
 	}
 	pv, err := loadFilePV(conf)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	n := &Node{rpcAddr: rpcAddr, dbs: &dbSet{}, closers: closers, done: make(chan struct{})}
+	conf.FilterPeers = true // routes peer admission through n.gate
 	n.cmt, err = cmtnode.NewNode(conf, pv, nodeKey,
-		proxy.NewLocalClientCreator(app),
+		proxy.NewLocalClientCreator(n.gate),
 		cmtnode.DefaultGenesisDocProviderFunc(conf),
 		n.dbs.open,
 		cmtnode.DefaultMetricsProvider(conf.Instrumentation),
 		cmtLogger,
 	)
 	if err != nil {
-		n.release()
-		return nil, fmt.Errorf("node: create: %w", err)
+		return fmt.Errorf("node: create: %w", err)
 	}
 	if err := n.cmt.Start(); err != nil {
 		// A failed start leaves the service "not started", so Stop would
 		// skip the cleanup of whatever OnStart had already opened.
 		n.cmt.OnStop()
-		n.stopProxyApp()
-		n.release()
-		return nil, fmt.Errorf("node: start: %w", err)
+		return errors.Join(fmt.Errorf("node: start: %w", err), n.stopProxyApp())
 	}
-	return n, nil
+	return nil
 }
 
 // Stop shuts the node down and releases its databases; it is safe to call
@@ -92,6 +103,7 @@ func (n *Node) Stop() error {
 
 func (n *Node) shutdown() error {
 	var err error
+	n.gate.close()
 	if n.cmt.IsRunning() {
 		err = n.cmt.Stop()
 	}
@@ -136,31 +148,3 @@ func (n *Node) RPCAddr() string { return n.rpcAddr }
 
 // Comet exposes the underlying CometBFT node, e.g. for rpc/client/local.
 func (n *Node) Comet() *cmtnode.Node { return n.cmt }
-
-// dbSet records every database CometBFT opens so all can be closed on stop.
-type dbSet struct {
-	mu  sync.Mutex
-	dbs []dbm.DB
-}
-
-func (s *dbSet) open(ctx *cfg.DBContext) (dbm.DB, error) {
-	db, err := cfg.DefaultDBProvider(ctx)
-	if err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	s.dbs = append(s.dbs, db)
-	s.mu.Unlock()
-	return db, nil
-}
-
-// closeAll closes every recorded database. CometBFT closes most of them
-// itself, so errors (mostly "already closed") carry no information.
-func (s *dbSet) closeAll() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, db := range s.dbs {
-		_ = db.Close()
-	}
-	s.dbs = nil
-}

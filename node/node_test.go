@@ -3,6 +3,8 @@ package node
 import (
 	"bytes"
 	"context"
+	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -134,6 +136,33 @@ func TestKVStoreEmptyGenesisValidators(t *testing.T) {
 	n, err := StartKVStore(home, testLogger())
 	if err != nil {
 		t.Fatal(err)
+	}
+	defer n.Stop()
+	waitHeight(ctx, t, rpcClient(t, n), 2)
+}
+
+// TestStartFailureReleasesHome checks that a failed start (P2P port taken)
+// leaves nothing locked, so the same home starts once the port is free.
+func TestStartFailureReleasesHome(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	home := initKVHome(t)
+	conf, err := loadConfig(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", strings.TrimPrefix(conf.P2P.ListenAddress, "tcp://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := StartKVStore(home, testLogger()); err == nil {
+		n.Stop()
+		t.Fatal("start succeeded with the P2P port taken")
+	}
+	l.Close()
+	n, err := StartKVStore(home, testLogger())
+	if err != nil {
+		t.Fatalf("start after failure: %v", err)
 	}
 	defer n.Stop()
 	waitHeight(ctx, t, rpcClient(t, n), 2)

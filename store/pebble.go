@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"os"
 
 	"github.com/cockroachdb/pebble"
 )
@@ -30,7 +31,7 @@ var (
 
 // OpenPebble opens (creating if needed) the store in dir.
 func OpenPebble(dir string) (*Pebble, error) {
-	db, err := pebble.Open(dir, &pebble.Options{})
+	db, err := pebble.Open(dir, &pebble.Options{Logger: quietLogger{}})
 	if err != nil {
 		return nil, fmt.Errorf("open state store %s: %w", dir, err)
 	}
@@ -148,4 +149,16 @@ func (p *Pebble) LastMeta() (Meta, error) {
 	m.AppHash = clone(v)
 	closer.Close()
 	return m, nil
+}
+
+// quietLogger drops Pebble's informational messages (WAL replay and the
+// like); errors still surface as returned errors, fatal ones still abort.
+type quietLogger struct{}
+
+func (quietLogger) Infof(string, ...interface{}) {}
+func (quietLogger) Errorf(format string, args ...interface{}) {
+	fmt.Fprintf(os.Stderr, "pebble: "+format+"\n", args...)
+}
+func (quietLogger) Fatalf(format string, args ...interface{}) {
+	panic(fmt.Sprintf("pebble: "+format, args...))
 }

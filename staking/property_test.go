@@ -1,0 +1,169 @@
+package staking
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/restaked/restaked/account"
+	"github.com/restaked/restaked/auth"
+	"github.com/restaked/restaked/num"
+	"github.com/restaked/restaked/state"
+	"github.com/restaked/restaked/store"
+	"github.com/restaked/restaked/tx"
+	"pgregory.net/rapid"
+)
+
+// TestPropertyRandomOps drives random create/delegate/undelegate/slash/edit/
+// unjail/claim/fee/vote sequences over many blocks and checks every staking
+// invariant plus the bank supply invariant after each block. Every message
+// runs in its own buffer, as in the chain: a rejection must name a rule and
+// must not have written anything.
+func TestPropertyRandomOps(t *testing.T) {
+	rapid.Check(t, func(rt *rapid.T) {
+		p := testParams()
+		p.Inflation = num.MustDec("0.07")
+		p.UnbondingPeriod_s = 60
+		p.MaxValidators = 3
+		p.PowerReduction = n(10)
+		p.DowntimeJail_s = 30
+		p.DowntimeWindow = 6
+		p.DowntimeMinSigned = num.MustDec("0.5")
+		p.DoubleSignSlashFraction = rapid.SampledFrom([]num.Dec{num.MustDec("0.05"), num.MustDec("0.5"), num.OneDec()}).Draw(rt, "double_sign_fraction")
+		p.DowntimeSlashFraction = rapid.SampledFrom([]num.Dec{num.MustDec("0.0001"), num.MustDec("0.3"), num.OneDec()}).Draw(rt, "downtime_fraction")
+		e := newEnv(rt, p)
+		actors := make([]account.Address, 6)
+		for i := range actors {
+			actors[i] = addr(fmt.Sprintf("actor%d", i))
+			e.fund(actors[i], "1000000stake")
+		}
+		m := &model{e: e, rt: rt, actors: actors}
+		steps := rapid.IntRange(1, 120).Draw(rt, "steps")
+		for i := 0; i < steps; i++ {
+			m.step()
+		}
+		e.end()
+	})
+}
+
+type model struct {
+	e      *env
+	rt     *rapid.T
+	actors []account.Address
+}
+
+func (m *model) actor(label string) account.Address {
+	return m.actors[rapid.IntRange(0, len(m.actors)-1).Draw(m.rt, label)]
+}
+
+func (m *model) amount(label string) string {
+	return fmt.Sprintf("%dstake", rapid.SampledFrom([]uint64{0, 1, 7, 100, 999, 5000, 200000, 2000000}).Draw(m.rt, label))
+}
+
+// run executes one message in a buffer and applies it only on success.
+func (m *model) run(what string, f func(ctx state.Ctx) error) bool {
+	ov := store.NewOverlay(m.e.kv)
+	var events []state.Event
+	err := f(m.e.ctx().WithKV(ov, &events))
+	if err == nil {
+		ov.WriteTo(m.e.kv)
+		return true
+	}
+	if state.RuleOf(err) == "" {
+		m.rt.Fatalf("%s: non-rule error %v", what, err)
+	}
+	if ov.Len() != 0 {
+		m.rt.Fatalf("%s: rejected (%v) after writing %d keys", what, err, ov.Len())
+	}
+	return false
+}
+
+// othersValue is the token value of every other actor's delegation to v.
+func (m *model) othersValue(v, self account.Address) []num.Int {
+	out := make([]num.Int, len(m.actors))
+	for i, a := range m.actors {
+		if a != self {
+			out[i] = m.e.tokensOf(a, v)
+		}
+	}
+	return out
+}
+
+// checkOthers: share rounding always favours those who stay.
+func (m *model) checkOthers(what string, v, self account.Address, before []num.Int) {
+	after := m.othersValue(v, self)
+	for i := range before {
+		if after[i].LT(before[i]) {
+			m.rt.Fatalf("%s by %s lowered %s's stake from %s to %s", what, self, m.actors[i], before[i], after[i])
+		}
+	}
+}
+
+func (m *model) step() {
+	e, p := m.e, m.e.p
+	switch rapid.IntRange(0, 10).Draw(m.rt, "op") {
+	case 0:
+		a := m.actor("creator")
+		msg := &tx.MsgCreateValidator{Operator: a.String(), ConsPubKey: consPub(a.String()), SelfDelegation: m.amount("self"),
+			Commission: rapid.SampledFrom([]string{"0", "0.05", "0.5", "1", "1.5"}).Draw(m.rt, "commission")}
+		m.run("create", func(ctx state.Ctx) error { return HandleCreateValidator(ctx, p, a, msg) })
+	case 1, 2:
+		d, v := m.actor("delegator"), m.actor("validator")
+		msg := &tx.MsgDelegate{Delegator: d.String(), Validator: v.String(), Amount: m.amount("amount")}
+		before := m.othersValue(v, d)
+		if m.run("delegate", func(ctx state.Ctx) error { return HandleDelegate(ctx, p, d, msg) }) {
+			m.checkOthers("delegate", v, d, before)
+		}
+	case 3, 4:
+		d, v := m.actor("delegator"), m.actor("validator")
+		amount := m.amount("amount")
+		if rapid.Bool().Draw(m.rt, "all") {
+			amount = e.tokensOf(d, v).String() + "stake"
+		}
+		msg := &tx.MsgUndelegate{Delegator: d.String(), Validator: v.String(), Amount: amount}
+		before := m.othersValue(v, d)
+		if m.run("undelegate", func(ctx state.Ctx) error { return HandleUndelegate(ctx, p, d, msg) }) {
+			m.checkOthers("undelegate", v, d, before)
+		}
+	case 5:
+		v := m.actor("validator")
+		h := rapid.Int64Range(max(1, e.height-10), e.height).Draw(m.rt, "infraction_height")
+		m.run("double_sign", func(ctx state.Ctx) error { return SlashDoubleSign(ctx, p, v, h) })
+	case 6:
+		v := m.actor("validator")
+		m.run("downtime", func(ctx state.Ctx) error { return SlashDowntime(ctx, p, v) })
+	case 7:
+		v := m.actor("validator")
+		msg := &tx.MsgEditValidator{Operator: v.String(), Commission: rapid.SampledFrom([]string{"", "0", "0.01", "0.06"}).Draw(m.rt, "commission")}
+		m.run("edit", func(ctx state.Ctx) error { return HandleEditValidator(ctx, p, v, msg) })
+	case 8:
+		v := m.actor("validator")
+		m.run("unjail", func(ctx state.Ctx) error { return HandleUnjail(ctx, p, v, &tx.MsgUnjail{Validator: v.String()}) })
+	case 9:
+		a := m.actor("claimer")
+		m.run("claim", func(ctx state.Ctx) error {
+			return HandleClaimRewards(ctx, p, a, &tx.MsgClaimRewards{Account: a.String()})
+		})
+		if rapid.Bool().Draw(m.rt, "fee") {
+			e.fund(auth.FeeCollector, m.amount("fee_amount")+",1usdc")
+		}
+	default:
+		dt := rapid.SampledFrom([]int64{0, 1, 5, 30, 3600, 200000}).Draw(m.rt, "dt")
+		e.next(dt, BlockInfo{Votes: m.votes()})
+	}
+}
+
+// votes signs for a random subset of the current set (nil sometimes).
+func (m *model) votes() []Vote {
+	if rapid.Bool().Draw(m.rt, "no_commit_info") {
+		return nil
+	}
+	set, err := loadSet(m.e.kv)
+	if err != nil {
+		m.rt.Fatal(err)
+	}
+	out := make([]Vote, 0, len(set.Members))
+	for _, mem := range set.Members {
+		out = append(out, Vote{ConsAddr: mem.ConsAddr, Signed: rapid.Bool().Draw(m.rt, "signed")})
+	}
+	return out
+}
