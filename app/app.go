@@ -18,7 +18,6 @@ import (
 	"github.com/restaked/restaked/staking"
 	"github.com/restaked/restaked/state"
 	"github.com/restaked/restaked/store"
-	"github.com/restaked/restaked/tx"
 )
 
 // Version is reported to CometBFT and clients.
@@ -65,6 +64,14 @@ func (a *App) Read(fn func(r store.Reader, height int64)) {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
 	fn(a.chain.Committed(), a.chain.Height())
+}
+
+// CheckInvariants runs every registered invariant (SPEC §11) against the
+// committed state and returns their names and the first failure.
+func (a *App) CheckInvariants() ([]string, error) {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	return a.chain.Invariants.Names(), a.chain.Invariants.CheckAll(a.chain.Committed())
 }
 
 // ChainID returns the chain id.
@@ -203,5 +210,3 @@ func TxHash(raw []byte) []byte {
 	s := sha256.Sum256(raw)
 	return s[:]
 }
-
-var _ = tx.Decode

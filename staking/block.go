@@ -33,6 +33,7 @@ func InitGenesis(ctx state.Ctx, p params.Params, vals []GenesisValidator) error 
 	if err := p.Validate(); err != nil {
 		return state.Reject("bad-params", "%v", err)
 	}
+	ctx.KV.Set(keyDenom, []byte(p.NativeDenom))
 	for _, g := range vals {
 		if err := createValidator(ctx, p, g); err != nil {
 			return err

@@ -59,6 +59,7 @@ const (
 //	staking/set                                  → last validator set sent to consensus (JSON)
 //	staking/dirty                                → present when the set may have changed
 //	staking/dust                                 → undistributed rewards in RewardsPool
+//	staking/denom                                → native denom fixed at genesis (read by queries and invariants)
 //	staking/seq/ubd                              → next unbonding id
 var (
 	prefixValidator  = []byte("staking/val/")
@@ -77,6 +78,7 @@ var (
 	keyActiveSet     = []byte("staking/set")
 	keyDirty         = []byte("staking/dirty")
 	keyDust          = []byte("staking/dust")
+	keyDenom         = []byte("staking/denom")
 	keyNextUbdID     = []byte("staking/seq/ubd")
 )
 

@@ -8,6 +8,7 @@ import (
 
 	"github.com/restaked/restaked/account"
 	"github.com/restaked/restaked/num"
+	"github.com/restaked/restaked/params"
 	"github.com/restaked/restaked/state"
 	"github.com/restaked/restaked/store"
 )
@@ -200,6 +201,16 @@ func saveAmount(kv store.KV, key []byte, v num.Int) {
 		return
 	}
 	kv.Set(key, v.Bytes())
+}
+
+// nativeDenom is the staking denom recorded at genesis (params otherwise),
+// so read-only paths need not decode the whole params record.
+func nativeDenom(r store.Reader) (string, error) {
+	if bz, ok := r.Get(keyDenom); ok {
+		return string(bz), nil
+	}
+	p, err := params.Load(r)
+	return p.NativeDenom, err
 }
 
 // decodeJSON decodes a record met during iteration.

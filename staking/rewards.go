@@ -233,7 +233,7 @@ func delegationsOf(r store.Reader, delegator account.Address) ([]delegationItem,
 // PendingRewards is what ClaimRewards would pay a now: delegation rewards
 // plus unclaimed commission, in the native denom.
 func PendingRewards(r store.Reader, a account.Address) (coin.Coins, error) {
-	p, err := params.Load(r)
+	denom, err := nativeDenom(r)
 	if err != nil {
 		return nil, err
 	}
@@ -241,7 +241,7 @@ func PendingRewards(r store.Reader, a account.Address) (coin.Coins, error) {
 	if err != nil || total.IsZero() {
 		return coin.Coins{}, err
 	}
-	return coin.Coins{coin.New(p.NativeDenom, total)}, nil
+	return coin.Coins{coin.New(denom, total)}, nil
 }
 
 func pendingTotal(r store.Reader, a account.Address) (num.Int, error) {
