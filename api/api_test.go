@@ -424,10 +424,33 @@ func TestWithNode(t *testing.T) {
 		t.Fatalf("duplicate: %d %+v", rec.Code, e)
 	}
 
+	// The commit wait is bounded: a hash that never lands gives up in time.
+	s.commitWait = 300 * time.Millisecond
+	start := time.Now()
+	late := s.waitCommit(context.Background(), make([]byte, 32), BroadcastResult{Hash: "X"})
+	if late.Committed || !strings.Contains(late.Log, "not included") || time.Since(start) > 5*time.Second {
+		t.Fatalf("bounded wait: %+v after %v", late, time.Since(start))
+	}
+
 	// CheckTx runs the messages too, so an overspend never reaches a block.
 	tooMuch := apitest.Send(t, apitest.Bob, 0, alice, "999999stake")
 	res = decode[BroadcastResult](t, post("/v1/txs?commit=true", tooMuch).Body.Bytes())
 	if res.Committed || res.Code == 0 || res.Rule != "insufficient-funds" || !strings.Contains(res.Log, "needs") {
 		t.Fatalf("overspend: %+v", res)
+	}
+}
+
+// TestPanicBecomes500 checks the safety net with a route that panics.
+func TestPanicBecomes500(t *testing.T) {
+	c, _ := readChain(t)
+	s := New(c.App, nil, nil)
+	s.mux.HandleFunc("GET /v1/boom", func(http.ResponseWriter, *http.Request) { panic("boom") })
+	h := s.Handler()
+	rec := do(t, h, "GET", "/v1/boom", "")
+	if e := decode[errorBody](t, rec.Body.Bytes()); rec.Code != 500 || e.Rule != "internal" || strings.Contains(e.Error, "boom") {
+		t.Fatalf("panic answer %d %+v", rec.Code, e)
+	}
+	if rec := do(t, h, "GET", "/v1/supply", ""); rec.Code != 200 {
+		t.Fatalf("server unusable after a panic: %d", rec.Code)
 	}
 }

@@ -64,7 +64,7 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 	doc := loadOpenAPI(t)
 	types := map[string]any{
 		"Error": errorBody{}, "Coin": Coin{}, "Status": Status{}, "Account": Account{}, "Balances": Balances{},
-		"Supply": Supply{}, "ParamsResponse": Params{}, "Params": params.Params{}, "Validator": Validator{},
+		"Supply": Supply{}, "Invariants": Invariants{}, "ParamsResponse": Params{}, "Params": params.Params{}, "Validator": Validator{},
 		"Validators": Validators{}, "ValidatorResponse": ValidatorResponse{}, "Delegation": Delegation{},
 		"Delegations": Delegations{}, "Unbonding": Unbonding{}, "Unbondings": Unbondings{},
 		"RewardStream": RewardStream{}, "Rewards": Rewards{}, "BroadcastRequest": BroadcastRequest{},

@@ -79,6 +79,7 @@ func (s *Server) jsonRoutes() map[string]handlerFunc {
 		"GET /v1/accounts/{addr}/balances": s.balances,
 		"GET /v1/supply":                   s.supply,
 		"GET /v1/params":                   s.params,
+		"GET /v1/invariants":               s.invariants,
 		"GET /v1/validators":               s.validators,
 		"GET /v1/validators/{addr}":        s.validator,
 		"GET /v1/delegations/{addr}":       s.delegations,

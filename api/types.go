@@ -125,3 +125,11 @@ func coins(cs coin.Coins) []Coin {
 	}
 	return out
 }
+
+// Invariants is GET /v1/invariants: the result of every state invariant.
+type Invariants struct {
+	Height  int64    `json:"height"`
+	OK      bool     `json:"ok"`
+	Checked []string `json:"checked"`
+	Error   string   `json:"error,omitempty"`
+}

@@ -32,7 +32,6 @@ type App struct {
 	check  *store.Overlay // mempool state: committed state plus admitted txs
 	log    *slog.Logger
 	Hooks  Hooks
-	lastTm int64
 }
 
 // Hooks let the node observe blocks (metrics) without touching state.
@@ -112,10 +111,9 @@ func toUpdates(set []staking.ValidatorUpdate) []abci.ValidatorUpdate {
 func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.ResponseCheckTx, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if req.Type == abci.CheckTxType_Recheck {
-		// Sequences already admitted stay in the check state until the next commit reset.
-		return &abci.ResponseCheckTx{Code: 0}, nil
-	}
+	// Commit resets the check state; CometBFT then rechecks the remaining
+	// mempool in order, which re-admits their sequences so that new
+	// transactions can follow them.
 	r := a.chain.Check(a.check, req.Tx)
 	return &abci.ResponseCheckTx{Code: r.Code, Log: r.Log, Codespace: r.Rule}, nil
 }

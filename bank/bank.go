@@ -111,16 +111,40 @@ func sub(kv store.KV, a account.Address, denom string, amt num.Int) error {
 	return nil
 }
 
-// Send moves coins from one account to another.
+// Send moves coins from one account to another. Each denom is checked in
+// full before it is written, so a single-denom send that fails writes nothing.
 func Send(kv store.KV, from, to account.Address, coins coin.Coins) error {
 	for _, c := range coins {
-		if err := sub(kv, from, c.Denom, c.Amount); err != nil {
-			return err
-		}
-		if err := add(kv, to, c.Denom, c.Amount); err != nil {
+		if err := sendOne(kv, from, to, c.Denom, c.Amount); err != nil {
 			return err
 		}
 	}
+	return nil
+}
+
+func sendOne(kv store.KV, from, to account.Address, denom string, amt num.Int) error {
+	fk, tk := balKey(from, denom), balKey(to, denom)
+	fromBal, err := readAmount(kv, fk)
+	if err != nil {
+		return err
+	}
+	rest, err := fromBal.Sub(amt)
+	if err != nil {
+		return state.Reject("insufficient-funds", "%s has %s%s, needs %s%s", from, fromBal, denom, amt, denom)
+	}
+	if from == to {
+		return nil
+	}
+	toBal, err := readAmount(kv, tk)
+	if err != nil {
+		return err
+	}
+	sum, err := toBal.Add(amt)
+	if err != nil {
+		return state.Reject("balance-overflow", "%s balance of %s would overflow", denom, to)
+	}
+	writeAmount(kv, fk, rest)
+	writeAmount(kv, tk, sum)
 	return nil
 }
 

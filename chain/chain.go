@@ -199,7 +199,14 @@ func (c *Chain) DeliverTx(raw []byte) TxResult {
 // buffer that is kept only if every message succeeds. With keepFailed
 // false (CheckTx) a failing message also drops the admission.
 func (c *Chain) execute(kv store.KV, d *tx.Decoded, verify, keepFailed bool) TxResult {
-	admit := store.NewOverlay(kv)
+	// Admission writes nothing when it fails, so a block can take it directly;
+	// CheckTx buffers it because a failing message must drop it too.
+	var admit store.KV = kv
+	var buf *store.Overlay
+	if !keepFailed {
+		buf = store.NewOverlay(kv)
+		admit = buf
+	}
 	var evs []state.Event
 	fee, err := auth.Admit(admit, d, c.ChainID, c.params.NativeDenom, c.params.MinFee, verify)
 	if err != nil {
@@ -207,15 +214,14 @@ func (c *Chain) execute(kv store.KV, d *tx.Decoded, verify, keepFailed bool) TxR
 	}
 	msgs := store.NewOverlay(admit)
 	if err := c.runMsgs(c.ctx(msgs, &evs), d); err != nil {
-		if keepFailed {
-			admit.WriteTo(kv)
-		}
 		r := rejected(err)
 		r.Fee = fee
 		return r
 	}
 	msgs.WriteTo(admit)
-	admit.WriteTo(kv)
+	if buf != nil {
+		buf.WriteTo(kv)
+	}
 	return TxResult{Code: CodeOK, Events: evs, Fee: fee}
 }
 

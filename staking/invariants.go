@@ -7,66 +7,137 @@ import (
 	"github.com/restaked/restaked/account"
 	"github.com/restaked/restaked/bank"
 	"github.com/restaked/restaked/num"
-	"github.com/restaked/restaked/params"
 	"github.com/restaked/restaked/state"
 	"github.com/restaked/restaked/store"
 )
 
 // Invariants are whole-state checks run after every block in tests and
-// simulation. They scan every record, so they are not for production blocks.
-// They hold after EndBlock (the active-set check needs the set recomputed).
+// simulation (they hold after EndBlock). One registered invariant loads
+// every staking record once and runs each check below on it; an error
+// names the property that broke:
+//   - bonded-pool: BondedPool balance == Σ validator tokens (all validator
+//     tokens live there), and the rank index holds exactly the non-jailed
+//     validators with tokens;
+//   - shares: Σ delegation shares == each validator's shares, no validator
+//     with tokens and no shares, per-delegator counters exact, and the
+//     reward record mirrors shares and commission;
+//   - unbonding-pool: UnbondingPool balance == Σ per-validator held amounts,
+//     each held amount ≥ Σ its live entries' values, every live entry queued
+//     and indexed, no stray entry, queue or index key;
+//   - rewards-pool: RewardsPool balance ≥ Σ pending delegation rewards +
+//     Σ unpaid commission + dust;
+//   - active-set: the stored set is what the state selects (members, order,
+//     powers = clamped tokens / power reduction), statuses match membership,
+//     and nothing is left marked dirty.
 func Invariants() []state.Invariant {
-	return []state.Invariant{
-		{Name: "staking/bonded-pool", Check: checkBondedPool},
-		{Name: "staking/shares", Check: checkShares},
-		{Name: "staking/unbonding-pool", Check: checkUnbondingPool},
-		{Name: "staking/rewards-pool", Check: checkRewardsPool},
-		{Name: "staking/active-set", Check: checkActiveSet},
-	}
+	return []state.Invariant{{Name: "staking", Check: checkAll}}
 }
 
-func allValidators(r store.Reader) ([]Validator, error) {
-	var out []Validator
+// audit is every staking record the checks need, loaded once.
+type audit struct {
+	r      store.Reader
+	denom  string
+	vals   []Validator
+	byOp   map[account.Address]int // index into vals (lookup only)
+	dels   []auditDelegation
+	heads  []auditHead
+	stored activeSet
+}
+
+type auditDelegation struct {
+	delegator, op account.Address
+	d             delegation
+}
+
+type auditHead struct {
+	op account.Address
+	h  unbondingHead
+}
+
+func checkAll(r store.Reader) error {
+	a, err := loadAudit(r)
+	if err != nil {
+		return err
+	}
+	for _, c := range []struct {
+		name  string
+		check func(*audit) error
+	}{
+		{"bonded-pool", checkBondedPool}, {"shares", checkShares}, {"unbonding-pool", checkUnbondingPool},
+		{"rewards-pool", checkRewardsPool}, {"active-set", checkActiveSet},
+	} {
+		if err := c.check(a); err != nil {
+			return fmt.Errorf("%s: %w", c.name, err)
+		}
+	}
+	return nil
+}
+
+func loadAudit(r store.Reader) (*audit, error) {
+	a := &audit{r: r, byOp: map[account.Address]int{}}
 	var err error
+	if a.denom, err = nativeDenom(r); err != nil {
+		return nil, err
+	}
+	if a.stored, err = loadSet(r); err != nil {
+		return nil, err
+	}
 	store.IteratePrefix(r, prefixValidator, false, func(k, v []byte) bool {
 		var val Validator
 		err = decodeJSON(k, v, &val)
-		out = append(out, val)
+		a.byOp[val.Operator] = len(a.vals)
+		a.vals = append(a.vals, val)
 		return err == nil
 	})
-	return out, err
+	store.IteratePrefix(r, prefixDelegation, false, func(k, v []byte) bool {
+		if err != nil {
+			return false
+		}
+		var x auditDelegation
+		copy(x.delegator[:], k[len(prefixDelegation):])
+		copy(x.op[:], k[len(prefixDelegation)+20:])
+		err = decodeJSON(k, v, &x.d)
+		a.dels = append(a.dels, x)
+		return err == nil
+	})
+	store.IteratePrefix(r, prefixUbdHead, false, func(k, v []byte) bool {
+		if err != nil {
+			return false
+		}
+		var x auditHead
+		copy(x.op[:], k[len(prefixUbdHead):])
+		err = decodeJSON(k, v, &x.h)
+		a.heads = append(a.heads, x)
+		return err == nil
+	})
+	return a, err
 }
 
-// checkBondedPool: BondedPool balance == Σ validator tokens, and the rank
-// index holds exactly the non-jailed validators with tokens.
-func checkBondedPool(r store.Reader) error {
-	denom, err := nativeDenom(r)
-	if err != nil {
-		return err
-	}
-	vals, err := allValidators(r)
-	if err != nil {
-		return err
-	}
+func countPrefixKeys(r store.Reader, prefix []byte) int {
+	n := 0
+	store.IteratePrefix(r, prefix, false, func(_, _ []byte) bool { n++; return true })
+	return n
+}
+
+func checkBondedPool(a *audit) error {
 	var sum num.Int
+	var err error
 	ranked := 0
-	for _, v := range vals {
+	for _, v := range a.vals {
 		if sum, err = sum.Add(v.Tokens); err != nil {
 			return err
 		}
 		if k := v.currentRankKey(); k != nil {
 			ranked++
-			if _, ok := r.Get(k); !ok {
+			if _, ok := a.r.Get(k); !ok {
 				return fmt.Errorf("validator %s missing from the rank index", v.Operator)
 			}
 		}
 	}
-	n := 0
-	store.IteratePrefix(r, prefixRank, false, func(_, _ []byte) bool { n++; return true })
-	if n != ranked {
+	if n := countPrefixKeys(a.r, prefixRank); n != ranked {
 		return fmt.Errorf("rank index has %d entries, %d validators are eligible", n, ranked)
 	}
-	bal, err := bank.Balance(r, BondedPool, denom)
+	bal, err := bank.Balance(a.r, BondedPool, a.denom)
 	if err != nil {
 		return err
 	}
@@ -76,51 +147,37 @@ func checkBondedPool(r store.Reader) error {
 	return nil
 }
 
-// checkShares: Σ delegation shares == validator shares; tokens > 0 ⇒ shares > 0.
-func checkShares(r store.Reader) error {
-	sums := map[account.Address]num.Int{}
+func checkShares(a *audit) error {
+	sums := make([]num.Int, len(a.vals))
 	counts := map[account.Address]uint64{}
-	var err error
-	store.IteratePrefix(r, prefixDelegation, false, func(k, v []byte) bool {
-		var d delegation
-		if err = decodeJSON(k, v, &d); err != nil {
-			return false
+	for _, x := range a.dels {
+		i, ok := a.byOp[x.op]
+		if !ok || x.d.Shares.IsZero() {
+			return fmt.Errorf("delegation of %s to %s: validator known=%v, shares %s", x.delegator, x.op, ok, x.d.Shares)
 		}
-		if d.Shares.IsZero() {
-			err = fmt.Errorf("delegation %x has zero shares", k[len(prefixDelegation):])
-			return false
+		var err error
+		if sums[i], err = sums[i].Add(x.d.Shares); err != nil {
+			return err
 		}
-		var del, op account.Address
-		copy(del[:], k[len(prefixDelegation):])
-		copy(op[:], k[len(prefixDelegation)+20:])
-		counts[del]++
-		sums[op], err = sums[op].Add(d.Shares)
-		return err == nil
-	})
-	if err != nil {
+		counts[x.delegator]++
+	}
+	if err := checkDelegationCounts(a.r, counts); err != nil {
 		return err
 	}
-	if err := checkDelegationCounts(r, counts); err != nil {
-		return err
-	}
-	vals, err := allValidators(r)
-	if err != nil {
-		return err
-	}
-	for _, v := range vals {
-		if !sums[v.Operator].Eq(v.DelegatorShares) {
-			return fmt.Errorf("validator %s has %s shares, its delegations sum to %s", v.Operator, v.DelegatorShares, sums[v.Operator])
+	for i, v := range a.vals {
+		if !sums[i].Eq(v.DelegatorShares) {
+			return fmt.Errorf("validator %s has %s shares, its delegations sum to %s", v.Operator, v.DelegatorShares, sums[i])
 		}
 		if !v.Tokens.IsZero() && v.DelegatorShares.IsZero() {
 			return fmt.Errorf("validator %s has %s tokens and no shares", v.Operator, v.Tokens)
 		}
-		rw, err := loadReward(r, v.Operator)
+		rw, err := loadReward(a.r, v.Operator)
 		if err != nil {
 			return err
 		}
 		if !rw.Shares.Eq(v.DelegatorShares) || !rw.Rate.Eq(v.Commission) {
-			return fmt.Errorf("validator %s reward record mirrors shares %s rate %s, record has %s and %s",
-				v.Operator, rw.Shares, rw.Rate, v.DelegatorShares, v.Commission)
+			return fmt.Errorf("validator %s has shares %s rate %s, its reward record mirrors %s and %s",
+				v.Operator, v.DelegatorShares, v.Commission, rw.Shares, rw.Rate)
 		}
 	}
 	return nil
@@ -145,35 +202,24 @@ func checkDelegationCounts(r store.Reader, counts map[account.Address]uint64) er
 	return err
 }
 
-// checkUnbondingPool: pool == Σ Held, each Held ≥ Σ its live entries' values,
-// live entries are exactly [FirstIndex, NextIndex) and each is queued and indexed.
-func checkUnbondingPool(r store.Reader) error {
-	denom, err := nativeDenom(r)
-	if err != nil {
-		return err
-	}
+func checkUnbondingPool(a *audit) error {
 	var held num.Int
-	var bad error
-	store.IteratePrefix(r, prefixUbdHead, false, func(k, v []byte) bool {
-		var h unbondingHead
-		if bad = decodeJSON(k, v, &h); bad != nil {
-			return false
+	live := 0
+	for _, x := range a.heads {
+		if err := checkEntries(a.r, x.op, x.h); err != nil {
+			return err
 		}
-		var op account.Address
-		copy(op[:], k[len(prefixUbdHead):])
-		if bad = checkEntries(r, op, h); bad != nil {
-			return false
+		var err error
+		if held, err = held.Add(x.h.Held); err != nil {
+			return err
 		}
-		held, bad = held.Add(h.Held)
-		return bad == nil
-	})
-	if bad != nil {
-		return bad
+		live += int(x.h.NextIndex - x.h.FirstIndex)
 	}
-	if err := checkEntryKeysCovered(r); err != nil {
-		return err
+	entries, queued, byDel := countPrefixKeys(a.r, prefixUbdEntry), countPrefixKeys(a.r, prefixUbdQueue), countPrefixKeys(a.r, prefixUbdByDel)
+	if entries != live || queued != live || byDel != live {
+		return fmt.Errorf("%d live unbondings but %d entries, %d queued, %d indexed", live, entries, queued, byDel)
 	}
-	bal, err := bank.Balance(r, UnbondingPool, denom)
+	bal, err := bank.Balance(a.r, UnbondingPool, a.denom)
 	if err != nil {
 		return err
 	}
@@ -183,6 +229,8 @@ func checkUnbondingPool(r store.Reader) error {
 	return nil
 }
 
+// checkEntries: entries [FirstIndex, NextIndex) exist, are queued and
+// indexed, and Held covers what they pay.
 func checkEntries(r store.Reader, op account.Address, h unbondingHead) error {
 	var owed num.Int
 	for i := h.FirstIndex; i < h.NextIndex; i++ {
@@ -211,72 +259,33 @@ func checkEntries(r store.Reader, op account.Address, h unbondingHead) error {
 	return nil
 }
 
-// checkEntryKeysCovered: no entry or queue key outlives its head's range.
-func checkEntryKeysCovered(r store.Reader) error {
-	entries, queued, byDel := 0, 0, 0
-	store.IteratePrefix(r, prefixUbdEntry, false, func(_, _ []byte) bool { entries++; return true })
-	store.IteratePrefix(r, prefixUbdQueue, false, func(_, _ []byte) bool { queued++; return true })
-	store.IteratePrefix(r, prefixUbdByDel, false, func(_, _ []byte) bool { byDel++; return true })
-	live := 0
-	var err error
-	store.IteratePrefix(r, prefixUbdHead, false, func(k, v []byte) bool {
-		var h unbondingHead
-		err = decodeJSON(k, v, &h)
-		live += int(h.NextIndex - h.FirstIndex)
-		return err == nil
-	})
-	if err == nil && (entries != live || queued != live || byDel != live) {
-		err = fmt.Errorf("%d live unbondings but %d entries, %d queued, %d indexed", live, entries, queued, byDel)
-	}
-	return err
-}
-
-// checkRewardsPool: RewardsPool ≥ Σ pending delegation rewards + Σ owed commission + dust.
-func checkRewardsPool(r store.Reader) error {
-	denom, err := nativeDenom(r)
+func checkRewardsPool(a *audit) error {
+	need, err := loadAmount(a.r, keyDust)
 	if err != nil {
 		return err
 	}
-	need, err := loadAmount(r, keyDust)
-	if err != nil {
-		return err
+	rws := make([]rewardState, len(a.vals))
+	for i, v := range a.vals {
+		if rws[i], err = loadReward(a.r, v.Operator); err != nil {
+			return err
+		}
+		if need, err = need.Add(rws[i].Owed); err != nil {
+			return err
+		}
 	}
-	var bad error
-	store.IteratePrefix(r, prefixReward, false, func(k, v []byte) bool {
-		var op account.Address
-		copy(op[:], k[len(prefixReward):])
-		rw, e := loadReward(r, op)
-		if e == nil {
-			need, e = need.Add(rw.Owed)
+	for _, x := range a.dels {
+		owed, err := pendingOf(x.d.Shares, rws[a.byOp[x.op]].Acc, x.d.RewardSnapshot)
+		if err != nil {
+			return err
 		}
-		bad = e
-		return bad == nil
-	})
-	store.IteratePrefix(r, prefixDelegation, false, func(k, v []byte) bool {
-		if bad != nil {
-			return false
+		if need, err = need.Add(owed); err != nil {
+			return err
 		}
-		var d delegation
-		var op account.Address
-		copy(op[:], k[len(prefixDelegation)+20:])
-		if bad = decodeJSON(k, v, &d); bad != nil {
-			return false
-		}
-		rw, e := loadReward(r, op)
-		var owed num.Int
-		if e == nil {
-			owed, e = pendingOf(d.Shares, rw.Acc, d.RewardSnapshot)
-		}
-		if e == nil {
-			need, e = need.Add(owed)
-		}
-		bad = e
-		return bad == nil
-	})
-	if bad != nil {
-		return bad
 	}
-	bal, err := bank.Balance(r, RewardsPool, denom)
+	if n := countPrefixKeys(a.r, prefixReward); n > len(a.vals) {
+		return fmt.Errorf("%d reward records for %d validators", n, len(a.vals))
+	}
+	bal, err := bank.Balance(a.r, RewardsPool, a.denom)
 	if err != nil {
 		return err
 	}
@@ -286,43 +295,31 @@ func checkRewardsPool(r store.Reader) error {
 	return nil
 }
 
-// checkActiveSet: the stored set is exactly what the current state selects
-// (members, order, powers = clamped tokens / power reduction) and every
-// validator's status matches membership. It uses the max validators and
-// power reduction the set records; EndBlock recomputes whenever params
-// differ from those.
-func checkActiveSet(r store.Reader) error {
-	if _, dirty := r.Get(keyDirty); dirty {
+// checkActiveSet uses the max validators and power reduction the set
+// records; EndBlock recomputes whenever params differ from those.
+func checkActiveSet(a *audit) error {
+	if _, dirty := a.r.Get(keyDirty); dirty {
 		return fmt.Errorf("active set marked dirty after EndBlock")
 	}
-	stored, err := loadSet(r)
-	if err != nil {
-		return err
-	}
-	if stored.PowerReduction.IsZero() {
+	if a.stored.PowerReduction.IsZero() {
 		return nil // no set computed yet (before genesis)
 	}
-	want, err := computeSet(r, params.Params{MaxValidators: stored.MaxValidators, PowerReduction: stored.PowerReduction})
+	ops, powers, err := selectSet(a.r, a.stored.MaxValidators, a.stored.PowerReduction)
 	if err != nil {
 		return err
 	}
-	if len(stored.Members) != len(want.Members) {
-		return fmt.Errorf("active set has %d members, state selects %d", len(stored.Members), len(want.Members))
+	if len(ops) != len(a.stored.Members) {
+		return fmt.Errorf("set has %d members, state selects %d", len(a.stored.Members), len(ops))
 	}
 	in := map[account.Address]bool{}
-	for i, m := range stored.Members {
-		w := want.Members[i]
-		if m.Operator != w.Operator || m.Power != w.Power || !bytes.Equal(m.ConsPubKey, w.ConsPubKey) {
-			return fmt.Errorf("active set member %d is %s with power %d, state selects %s with power %d",
-				i, m.Operator, m.Power, w.Operator, w.Power)
+	for i, m := range a.stored.Members {
+		j, ok := a.byOp[m.Operator]
+		if m.Operator != ops[i] || m.Power != powers[i] || !ok || !bytes.Equal(m.ConsPubKey, a.vals[j].ConsPubKey) {
+			return fmt.Errorf("member %d is %s with power %d, state selects %s with power %d", i, m.Operator, m.Power, ops[i], powers[i])
 		}
 		in[m.Operator] = true
 	}
-	vals, err := allValidators(r)
-	if err != nil {
-		return err
-	}
-	for _, v := range vals {
+	for _, v := range a.vals {
 		if (v.Status == StatusBonded) != in[v.Operator] {
 			return fmt.Errorf("validator %s has status %s but set membership %v", v.Operator, v.Status, in[v.Operator])
 		}

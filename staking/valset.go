@@ -110,32 +110,10 @@ func ActiveSet(r store.Reader) ([]ValidatorUpdate, error) {
 // computeSet selects the active set from the rank index.
 func computeSet(r store.Reader, p params.Params) (activeSet, error) {
 	set := activeSet{MaxValidators: p.MaxValidators, PowerReduction: p.PowerReduction}
-	if p.PowerReduction.IsZero() {
-		return set, fmt.Errorf("power_reduction is zero")
+	ops, powers, err := selectSet(r, p.MaxValidators, p.PowerReduction)
+	if err != nil {
+		return set, err
 	}
-	var ops []account.Address
-	var raw []num.Int
-	var bad error
-	store.IteratePrefix(r, prefixRank, false, func(k, _ []byte) bool {
-		if uint64(len(ops)) >= p.MaxValidators {
-			return false
-		}
-		tokens, op, ok := parseRankKey(k)
-		if !ok {
-			bad = fmt.Errorf("%w: rank key %q", state.ErrCorrupt, k)
-			return false
-		}
-		power, _ := tokens.QuoDown(p.PowerReduction)
-		if power.IsZero() {
-			return false // tokens descend: nobody after this has power either
-		}
-		ops, raw = append(ops, op), append(raw, power)
-		return true
-	})
-	if bad != nil {
-		return set, bad
-	}
-	powers := clampPowers(raw)
 	for i, op := range ops {
 		v, err := mustValidator(r, op)
 		if err != nil {
@@ -144,6 +122,33 @@ func computeSet(r store.Reader, p params.Params) (activeSet, error) {
 		set.Members = append(set.Members, setMember{Operator: op, ConsPubKey: v.ConsPubKey, ConsAddr: v.ConsAddress(), Power: powers[i]})
 	}
 	return set, nil
+}
+
+// selectSet reads the top maxValidators with power ≥ 1 off the rank index.
+func selectSet(r store.Reader, maxValidators uint64, powerReduction num.Int) ([]account.Address, []int64, error) {
+	if powerReduction.IsZero() {
+		return nil, nil, fmt.Errorf("power_reduction is zero")
+	}
+	var ops []account.Address
+	var raw []num.Int
+	var bad error
+	store.IteratePrefix(r, prefixRank, false, func(k, _ []byte) bool {
+		if uint64(len(ops)) >= maxValidators {
+			return false
+		}
+		tokens, op, ok := parseRankKey(k)
+		if !ok {
+			bad = fmt.Errorf("%w: rank key %q", state.ErrCorrupt, k)
+			return false
+		}
+		power, _ := tokens.QuoDown(powerReduction)
+		if power.IsZero() {
+			return false // tokens descend: nobody after this has power either
+		}
+		ops, raw = append(ops, op), append(raw, power)
+		return true
+	})
+	return ops, clampPowers(raw), bad
 }
 
 // diffSets lists the power changes from old to next (0 = removed), sorted

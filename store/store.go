@@ -93,11 +93,29 @@ func (o *Overlay) Writes(fn func(key, value []byte, deleted bool) bool) {
 
 // WriteTo applies the buffered writes to kv in key order and clears the buffer.
 func (o *Overlay) WriteTo(kv KV) {
+	if dst, ok := kv.(*Overlay); ok {
+		o.moveTo(dst)
+		return
+	}
 	o.tree.Scan(func(e entry) bool {
 		if e.deleted {
 			kv.Delete(e.key)
 		} else {
 			kv.Set(e.key, e.val)
+		}
+		return true
+	})
+	o.tree.Clear()
+}
+
+// moveTo hands the buffered entries to dst without copying them: entries are
+// never mutated after Set, and o is cleared, so nothing is shared afterwards.
+func (o *Overlay) moveTo(dst *Overlay) {
+	o.tree.Scan(func(e entry) bool {
+		if e.deleted && dst.parent == nil {
+			dst.tree.Delete(e)
+		} else {
+			dst.tree.Set(e)
 		}
 		return true
 	})
