@@ -26,12 +26,12 @@ const Version = "0.1.0"
 // App is the ABCI application.
 type App struct {
 	abci.BaseApplication
-	mu     sync.RWMutex // guards chain and check against concurrent API reads
-	chain  *chain.Chain
-	db     *store.Pebble
-	check  *store.Overlay // mempool state: committed state plus admitted txs
-	log    *slog.Logger
-	Hooks  Hooks
+	mu    sync.RWMutex // guards chain and check against concurrent API reads
+	chain *chain.Chain
+	db    *store.Pebble
+	check *store.Overlay // mempool state: committed state plus admitted txs
+	log   *slog.Logger
+	Hooks Hooks
 }
 
 // Hooks let the node observe blocks (metrics) without touching state.

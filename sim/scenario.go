@@ -192,8 +192,8 @@ func blockTime(n *yaml.Node) (int64, error) {
 	return int64(d), nil
 }
 
-// genesisParams checks names and values against params.Set now; genesis
-// validation of the whole set happens when the chain starts.
+// genesisParams checks the overrides now (names, values, ranges), so a bad
+// file fails before any block runs.
 func genesisParams(n *yaml.Node) ([]Param, error) {
 	if n == nil {
 		return nil, nil
@@ -216,6 +216,9 @@ func genesisParams(n *yaml.Node) ([]Param, error) {
 			return nil, fmt.Errorf("params: %v", err)
 		}
 		out = append(out, Param{Name: p.key, Value: v})
+	}
+	if err := trial.Validate(); err != nil {
+		return nil, fmt.Errorf("params: %v", err)
 	}
 	return out, nil
 }

@@ -92,6 +92,7 @@ func TestLoadErrors(t *testing.T) {
 		{"bad block time", "block_time: 0s\n", "block_time"},
 		{"bad param name", "params: {unbonding: 1d}\n", `unknown parameter "unbonding"`},
 		{"bad param value", "params: {unbonding_period: soon}\n", "unbonding_period"},
+		{"param out of range", "params: {max_validators: \"0\"}\n", "max_validators must be"},
 		{"bad account coins", "accounts: {alice: \"lots\"}\n", "alice"},
 		{"bad account name", "accounts: {\"al ice\": \"1stake\"}\n", "account name"},
 		{"unknown step", head + "  - sned: {from: alice}\n", `step 1 (line 3): unknown step "sned"`},
