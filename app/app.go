@@ -18,7 +18,11 @@ import (
 	"github.com/restaked/restaked/staking"
 	"github.com/restaked/restaked/state"
 	"github.com/restaked/restaked/store"
+	"github.com/restaked/restaked/tx"
 )
+
+// sigCacheSize bounds the verified-signature cache (about 4 MB).
+const sigCacheSize = 100_000
 
 // Version is reported to CometBFT and clients.
 const Version = "0.1.0"
@@ -50,6 +54,7 @@ func Open(dir, chainID string, log *slog.Logger) (*App, error) {
 		db.Close()
 		return nil, err
 	}
+	c.SigCache = tx.NewSigCache(sigCacheSize)
 	a := &App{chain: c, db: db, log: log}
 	a.check = store.NewOverlay(db)
 	return a, nil

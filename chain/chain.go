@@ -72,6 +72,8 @@ type Chain struct {
 
 	// VerifySignatures can be turned off only by benchmarks measuring execution alone.
 	VerifySignatures bool
+	// SigCache, if set, lets blocks skip signatures CheckTx already verified.
+	SigCache *tx.SigCache
 	// Invariants run after every block when CheckInvariants is set (tests, simulator).
 	Invariants      state.Registry
 	CheckInvariants bool
@@ -192,7 +194,11 @@ func (c *Chain) DeliverTx(raw []byte) TxResult {
 	if err != nil {
 		return TxResult{Code: CodeDecode, Rule: "decode", Log: err.Error()}
 	}
-	return c.execute(c.block, d, c.VerifySignatures, true)
+	verify := c.VerifySignatures
+	if verify && c.SigCache != nil && c.SigCache.Has(tx.Key(raw)) {
+		verify = false
+	}
+	return c.execute(c.block, d, verify, true)
 }
 
 // execute admits d into kv (fee, sequence) and runs its messages in a
@@ -413,7 +419,11 @@ func (c *Chain) Check(kv store.KV, raw []byte) TxResult {
 	saved := c.hdr
 	c.hdr = Header{Height: c.meta.Height + 1, Time_s: lastTime(kv)}
 	defer func() { c.hdr = saved }()
-	return c.execute(kv, d, true, false)
+	r := c.execute(kv, d, true, false)
+	if r.Code == CodeOK && c.SigCache != nil {
+		c.SigCache.Add(tx.Key(raw))
+	}
+	return r
 }
 
 func lastTime(r store.Reader) int64 {

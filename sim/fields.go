@@ -49,6 +49,12 @@ func pairs(n *yaml.Node, what string) ([]pair, error) {
 	return out, nil
 }
 
+// isNull reports an empty YAML value (`key:` or `key: null`).
+func isNull(n *yaml.Node) bool {
+	n = resolve(n)
+	return n != nil && n.Kind == yaml.ScalarNode && n.Tag == "!!null"
+}
+
 // scalar returns a scalar's text; ok is false for null or a non-scalar.
 func scalar(n *yaml.Node) (string, bool) {
 	n = resolve(n)
@@ -61,12 +67,11 @@ func scalar(n *yaml.Node) (string, bool) {
 // fields reads one step's body. The first error sticks, so decoders read
 // every field in a row and check once with done.
 type fields struct {
-	what  string
-	list  []pair
-	used  map[string]bool
-	book  *book
-	err   error
-	extra []string // field names accepted but read by someone else (tx options)
+	what string
+	list []pair
+	used map[string]bool
+	book *book
+	err  error
 }
 
 func newFields(b *book, body *yaml.Node, what string) *fields {
@@ -104,7 +109,7 @@ func (f *fields) str(name string, required bool) string {
 		return ""
 	}
 	v, ok := scalar(n)
-	if !ok && resolve(n).Kind != yaml.ScalarNode {
+	if !ok && !isNull(n) {
 		f.fail("field %q: want a single value, not a list or mapping", name)
 	}
 	if v == "" && required {
@@ -211,7 +216,7 @@ func (f *fields) done() error {
 		return f.err
 	}
 	for _, p := range f.list {
-		if !f.used[p.key] && !contains(f.extra, p.key) {
+		if !f.used[p.key] {
 			return fmt.Errorf("%s: unknown field %q (fields: %s)", f.what, p.key, strings.Join(f.known(), ", "))
 		}
 	}
@@ -219,7 +224,7 @@ func (f *fields) done() error {
 }
 
 func (f *fields) known() []string {
-	out := append([]string{}, f.extra...)
+	out := make([]string, 0, len(f.used))
 	for k := range f.used {
 		out = append(out, k)
 	}

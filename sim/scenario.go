@@ -66,15 +66,6 @@ func (sc *Scenario) Accounts() []string {
 	return out
 }
 
-// Address returns the address of a named account.
-func (sc *Scenario) Address(name string) (account.Address, error) {
-	a, err := sc.book.get(name)
-	if err != nil {
-		return account.Address{}, err
-	}
-	return a.addr, nil
-}
-
 // LoadFile reads and decodes a scenario file.
 func LoadFile(path string) (*Scenario, error) {
 	f, err := os.Open(path)
@@ -306,7 +297,7 @@ func accountEntry(p pair) (*acct, error) {
 		return nil, fmt.Errorf("accounts: %v", err)
 	}
 	v, ok := scalar(p.val)
-	if !ok && resolve(p.val).Kind != yaml.ScalarNode {
+	if !ok && !isNull(p.val) {
 		return nil, fmt.Errorf("accounts: %s needs a coin string like \"1000stake\"", p.key)
 	}
 	coins, err := coin.Parse(v)

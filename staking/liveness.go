@@ -52,7 +52,7 @@ func saveSignInfo(kv store.KV, op account.Address, si signInfo) {
 }
 
 // resetSigning clears the bitmap and starts a fresh window at height since.
-func resetSigning(kv store.KV, op account.Address, since int64, window uint64) error {
+func resetSigning(kv store.KV, op account.Address, since int64, window uint64) {
 	var keys [][]byte
 	store.IteratePrefix(kv, state.Key(prefixMissed, op[:]), false, func(k, _ []byte) bool {
 		keys = append(keys, append([]byte(nil), k...))
@@ -62,7 +62,6 @@ func resetSigning(kv store.KV, op account.Address, since int64, window uint64) e
 		kv.Delete(k)
 	}
 	saveSignInfo(kv, op, signInfo{ActiveSince: since, Window: window})
-	return nil
 }
 
 // trackVotes records the last commit's votes of the active set and slashes
@@ -110,9 +109,7 @@ func recordVote(ctx state.Ctx, p params.Params, op account.Address, missed bool)
 		return err
 	}
 	if !found || si.Window != p.DowntimeWindow {
-		if err := resetSigning(ctx.KV, op, ctx.Height, p.DowntimeWindow); err != nil {
-			return err
-		}
+		resetSigning(ctx.KV, op, ctx.Height, p.DowntimeWindow)
 		si = signInfo{ActiveSince: ctx.Height, Window: p.DowntimeWindow}
 	}
 	if ctx.Height < si.ActiveSince {

@@ -422,3 +422,49 @@ func newMemWithParams(t *testing.T, p params.Params) *store.Overlay {
 	}
 	return kv
 }
+
+func TestQueries(t *testing.T) {
+	e := newEnv(t, testParams())
+	a := e.createValidator("a", 100, "0")
+	b := e.createValidator("b", 300, "0")
+	c := e.createValidator("c", 300, "0")
+	d := addr("d")
+	e.fund(d, "50stake")
+	e.delegate(d, b, 20)
+	e.delegate(d, a, 30)
+	e.next(5, BlockInfo{})
+	vals, err := Validators(e.kv)
+	if err != nil || len(vals) != 3 {
+		t.Fatalf("validators = %v, %v", vals, err)
+	}
+	wantFirst, wantSecond := b, c // 320 > 300; then c before a by tokens
+	if vals[0].Operator != wantFirst || vals[1].Operator != wantSecond || vals[2].Operator != a {
+		t.Fatalf("order = %s %s %s", vals[0].Operator, vals[1].Operator, vals[2].Operator)
+	}
+	dels, err := DelegationsOf(e.kv, d)
+	if err != nil || len(dels) != 2 {
+		t.Fatalf("delegations = %+v, %v", dels, err)
+	}
+	for _, x := range dels {
+		want := map[account.Address]uint64{a: 30, b: 20}[x.Validator]
+		if !x.Tokens.Eq(n(want)) || !x.Shares.Eq(n(want)) || x.Delegator != d {
+			t.Fatalf("delegation %+v", x)
+		}
+	}
+	got, found, err := GetDelegation(e.kv, d, b)
+	if err != nil || !found || !got.Tokens.Eq(n(20)) {
+		t.Fatalf("get delegation = %+v %v %v", got, found, err)
+	}
+	if _, found, _ := GetDelegation(e.kv, d, c); found {
+		t.Fatal("phantom delegation")
+	}
+	if _, found, _ := GetValidator(e.kv, d); found {
+		t.Fatal("phantom validator")
+	}
+	if ubs, err := UnbondingsOf(e.kv, d); err != nil || len(ubs) != 0 {
+		t.Fatalf("unbondings = %+v %v", ubs, err)
+	}
+	if r, err := PendingRewards(e.kv, d); err != nil || !r.IsZero() {
+		t.Fatalf("pending = %v %v", r, err)
+	}
+}

@@ -43,7 +43,7 @@ func Validators(r store.Reader) ([]Validator, error) {
 		if err = decodeJSON(k, v, &val); err != nil {
 			return false
 		}
-		val.rankKey = val.currentRankKey()
+		val.markLoaded()
 		out = append(out, val)
 		return true
 	})

@@ -68,9 +68,14 @@ func loadValidator(r store.Reader, op account.Address) (Validator, bool, error) 
 	if err != nil || !found {
 		return Validator{}, found, err
 	}
+	v.markLoaded()
+	return v, true, nil
+}
+
+// markLoaded remembers what saveValidator must compare against.
+func (v *Validator) markLoaded() {
 	v.rankKey = v.currentRankKey()
 	v.econ = econ{shares: v.DelegatorShares, rate: v.Commission}
-	return v, true, nil
 }
 
 // mustValidator loads a validator a message names.

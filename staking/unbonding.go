@@ -191,9 +191,7 @@ func completeEntry(ctx state.Ctx, p params.Params, op account.Address, index uin
 	kv.Delete(ubdEntryKey(op, index))
 	kv.Delete(ubdQueueKey(e.Completion_s, e.ID))
 	kv.Delete(ubdByDelKey(e.Delegator, op, e.ID))
-	if err := pruneSegments(kv, op, h.FirstIndex, h.NextIndex); err != nil {
-		return err
-	}
+	pruneSegments(kv, op, h.FirstIndex, h.NextIndex)
 	if err := burnLeftover(kv, p.NativeDenom, &h); err != nil {
 		return err
 	}
@@ -248,15 +246,13 @@ func saveSegment(kv store.KV, op account.Address, s segment) {
 
 // factorAt is the factor of the segment containing index (1 if none).
 func factorAt(r store.Reader, op account.Address, index uint64) (num.Int, error) {
-	p := segmentPrefix(op)
-	f, err := num.WAD(), error(nil)
-	r.Iterate(p, segmentKey(op, index+1), true, func(k, v []byte) bool {
-		var s segment
+	s := segment{factor: num.WAD()}
+	var err error
+	r.Iterate(segmentPrefix(op), segmentKey(op, index+1), true, func(k, v []byte) bool {
 		s, err = decodeSegment(k, v)
-		f = s.factor
-		return false
+		return false // the nearest boundary at or below index
 	})
-	return f, err
+	return s.factor, err
 }
 
 func loadSegments(r store.Reader, op account.Address) ([]segment, error) {
@@ -286,7 +282,7 @@ func factorIn(segs []segment, index uint64) num.Int {
 
 // pruneSegments drops segments that end before first (no live entry left
 // in them), or all of them when no entry is live.
-func pruneSegments(kv store.KV, op account.Address, first, next uint64) error {
+func pruneSegments(kv store.KV, op account.Address, first, next uint64) {
 	var drop [][]byte
 	var prev []byte
 	store.IteratePrefix(kv, segmentPrefix(op), false, func(k, _ []byte) bool {
@@ -306,7 +302,6 @@ func pruneSegments(kv store.KV, op account.Address, first, next uint64) error {
 	for _, k := range drop {
 		kv.Delete(k)
 	}
-	return nil
 }
 
 // firstEntryAtHeight is the first live index created at height ≥ h

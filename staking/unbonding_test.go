@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/restaked/restaked/num"
 	"github.com/restaked/restaked/params"
 	"github.com/restaked/restaked/store"
 )
@@ -100,4 +101,30 @@ func countPrefix(r store.Reader, prefix []byte) int {
 	c := 0
 	store.IteratePrefix(r, prefix, false, func(_, _ []byte) bool { c++; return true })
 	return c
+}
+
+func TestUnbondingRoundingDustBurnedAtEnd(t *testing.T) {
+	p := testParams()
+	p.UnbondingPeriod_s = 10
+	p.DowntimeSlashFraction = num.MustDec("0.3")
+	e := newEnv(t, p)
+	op, d := e.createValidator("v", 1000, "0"), addr("d")
+	e.fund(d, "14stake")
+	e.delegate(d, op, 14)
+	e.next(5, BlockInfo{})
+	e.undelegate(d, op, 7)
+	e.undelegate(d, op, 7)
+	supply := e.supply()
+	if err := SlashDowntime(e.ctx(), e.p, op); err != nil {
+		t.Fatal(err)
+	}
+	// ceil(0.3 × 14) = 5 burned, but the pool keeps floor(2 × 4.9) = 9 ≥ what the entries pay (4 + 4).
+	eqInt(t, "burned", supply.SubSat(e.supply()), n(300+5))
+	eqU64s(t, "values", unbondingValues(t, e, d), []uint64{4, 4})
+	h, _ := loadHead(e.kv, op)
+	eqInt(t, "held", h.Held, n(9))
+	e.step(3)
+	eqInt(t, "paid", e.balance(d), n(8))
+	eqInt(t, "leftover burned", supply.SubSat(e.supply()), n(300+5+1))
+	eqInt(t, "pool empty", e.balance(UnbondingPool), n(0))
 }

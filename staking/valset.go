@@ -231,7 +231,7 @@ func setStatus(ctx state.Ctx, p params.Params, op account.Address, s Status) err
 		return err
 	}
 	if s == StatusBonded {
-		return resetSigning(ctx.KV, op, ctx.Height+1, p.DowntimeWindow)
+		resetSigning(ctx.KV, op, ctx.Height+1, p.DowntimeWindow)
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 
+	voi "github.com/oasisprotocol/curve25519-voi/primitives/ed25519"
 	"github.com/restaked/restaked/account"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -115,12 +116,16 @@ func hasUnknown(m protoreflect.Message) bool {
 	return found
 }
 
+var stdlibRules = &voi.Options{Verify: voi.VerifyOptionsStdLib}
+
 // VerifySignature checks the signature against chainID.
 func (d *Decoded) VerifySignature(chainID string) error {
 	if d.Body.ChainId != chainID {
 		return fmt.Errorf("wrong chain id %q (this chain is %q)", d.Body.ChainId, chainID)
 	}
-	if !ed25519.Verify(d.Tx.PubKey, SignBytes(chainID, d.Tx.Body), d.Tx.Signature) {
+	// curve25519-voi with the standard library's rules: the same verdicts as
+	// crypto/ed25519 (which signs), at about 60% of its cost.
+	if !voi.VerifyWithOptions(voi.PublicKey(d.Tx.PubKey), SignBytes(chainID, d.Tx.Body), d.Tx.Signature, stdlibRules) {
 		return errors.New("signature verification failed")
 	}
 	return nil
