@@ -37,21 +37,24 @@ type Options struct {
 	// FullBackoff is the pause before resending into a full mempool. Zero
 	// means 20ms.
 	FullBackoff time.Duration
+	// AfterDrain, if set, runs once sending and draining are over and
+	// before the blocks are counted, e.g. to stop a CPU profile.
+	AfterDrain func()
 }
 
 // Result is what one run sent and what the chain committed.
 type Result struct {
-	Sent       int    `json:"sent"`        // accepted by CheckTx
-	Rejected   int    `json:"rejected"`    // refused by CheckTx, RPC errors, or still full after all retries
-	Unsent     int    `json:"unsent"`      // not sent: time ran out or the stream stopped at a rejection
-	FullWaits  int    `json:"full_waits"`  // resends because the mempool was full
-	Committed  int    `json:"committed"`   // transactions in blocks (StartHeight, EndHeight]
-	Succeeded  int    `json:"succeeded"`   // committed with result code 0
-	Blocks     int    `json:"blocks"`      // EndHeight - StartHeight
-	TxBlocks   int    `json:"tx_blocks"`   // blocks with at least one transaction
+	Sent        int   `json:"sent"`         // accepted by CheckTx
+	Rejected    int   `json:"rejected"`     // refused by CheckTx, RPC errors, or still full after all retries
+	Unsent      int   `json:"unsent"`       // not sent: time ran out or the stream stopped at a rejection
+	FullWaits   int   `json:"full_waits"`   // resends because the mempool was full
+	Committed   int   `json:"committed"`    // transactions in blocks (StartHeight, EndHeight]
+	Succeeded   int   `json:"succeeded"`    // committed with result code 0
+	Blocks      int   `json:"blocks"`       // EndHeight - StartHeight
+	TxBlocks    int   `json:"tx_blocks"`    // blocks with at least one transaction
 	StartHeight int64 `json:"start_height"` // last block before sending
-	EndHeight  int64  `json:"end_height"`  // last block once the mempool drained
-	Drained    bool   `json:"drained"`     // the mempool emptied within DrainTimeout
+	EndHeight   int64 `json:"end_height"`   // last block once the mempool drained
+	Drained     bool  `json:"drained"`      // the mempool emptied within DrainTimeout
 	// Elapsed spans the committed transactions by block header times, from
 	// the block before the first block with transactions to the last one.
 	Elapsed    time.Duration `json:"elapsed_ns"`
@@ -85,7 +88,11 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 	res := sendAll(ctx, c, opts)
 	res.SendTime = time.Since(t0)
 	res.StartHeight = start
-	if res.Drained, err = drain(ctx, c, opts.DrainTimeout); err != nil {
+	res.Drained, err = drain(ctx, c, opts.DrainTimeout)
+	if opts.AfterDrain != nil {
+		opts.AfterDrain()
+	}
+	if err != nil {
 		return res, err
 	}
 	if res.EndHeight, err = latestHeight(ctx, c); err != nil {
