@@ -201,33 +201,32 @@ func (c *Chain) DeliverTx(raw []byte) TxResult {
 	return c.execute(c.block, d, verify, true)
 }
 
-// execute admits d into kv (fee, sequence) and runs its messages in a
-// buffer that is kept only if every message succeeds. With keepFailed
-// false (CheckTx) a failing message also drops the admission.
-func (c *Chain) execute(kv store.KV, d *tx.Decoded, verify, keepFailed bool) TxResult {
-	// Admission writes nothing when it fails, so a block can take it directly;
-	// CheckTx buffers it because a failing message must drop it too.
-	var admit store.KV = kv
-	var buf *store.Overlay
+// execute admits d into o (fee, sequence) and runs its messages through an
+// undo journal that is kept only if every message succeeds. With
+// keepFailed false (CheckTx) a failing message also drops the admission.
+func (c *Chain) execute(o *store.Overlay, d *tx.Decoded, verify, keepFailed bool) TxResult {
 	if !keepFailed {
-		buf = store.NewOverlay(kv)
-		admit = buf
+		buf := store.NewOverlay(o)
+		r := c.execute(buf, d, verify, true)
+		if r.Code == CodeOK {
+			buf.WriteTo(o)
+		}
+		return r
 	}
-	var evs []state.Event
-	fee, err := auth.Admit(admit, d, c.ChainID, c.params.NativeDenom, c.params.MinFee, verify)
+	// Admission writes nothing when it fails, so it goes straight into o.
+	fee, err := auth.Admit(o, d, c.ChainID, c.params.NativeDenom, c.params.MinFee, verify)
 	if err != nil {
 		return rejected(err)
 	}
-	msgs := store.NewOverlay(admit)
-	if err := c.runMsgs(c.ctx(msgs, &evs), d); err != nil {
+	var evs []state.Event
+	j := o.Journal()
+	if err := c.runMsgs(c.ctx(j, &evs), d); err != nil {
+		j.Revert()
 		r := rejected(err)
 		r.Fee = fee
 		return r
 	}
-	msgs.WriteTo(admit)
-	if buf != nil {
-		buf.WriteTo(kv)
-	}
+	j.Keep()
 	return TxResult{Code: CodeOK, Events: evs, Fee: fee}
 }
 
@@ -404,7 +403,7 @@ func hashWrites(prev []byte, height int64, w *store.Overlay) []byte {
 // Check admits raw into the mempool state kv (signature, sequence, fee,
 // and a trial run of its messages); nothing is kept if anything fails.
 // It uses the parameters of the last block.
-func (c *Chain) Check(kv store.KV, raw []byte) TxResult {
+func (c *Chain) Check(kv *store.Overlay, raw []byte) TxResult {
 	d, err := tx.Decode(raw)
 	if err != nil {
 		return TxResult{Code: CodeDecode, Rule: "decode", Log: err.Error()}

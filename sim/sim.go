@@ -28,10 +28,7 @@ type Sim struct {
 
 // rejection is a transaction or event the chain refused by one of its
 // rules: the only failure expect_error accepts.
-type rejection struct {
-	rule string
-	log  string
-}
+type rejection struct{ log string }
 
 func (r *rejection) Error() string { return "rejected: " + r.log }
 
@@ -189,7 +186,7 @@ func (s *Sim) deliver(from *acct, m proto.Message, fee string) error {
 	case chain.CodeInternal:
 		return fmt.Errorf("internal error: %s", res.Log)
 	}
-	return &rejection{rule: res.Rule, log: res.Log}
+	return &rejection{log: res.Log}
 }
 
 // sign builds the signed tx with from's next sequence; the fee defaults to
@@ -222,8 +219,8 @@ func (s *Sim) minFee() string {
 func (s *Sim) slashEvent(val *acct, fn func(state.Ctx, params.Params) error) (string, error) {
 	before := s.tokens(val)
 	if err := s.c.Inject(fn); err != nil {
-		if rule := state.RuleOf(err); rule != "" {
-			return "", &rejection{rule: rule, log: err.Error()}
+		if state.RuleOf(err) != "" {
+			return "", &rejection{log: err.Error()}
 		}
 		return "", err
 	}

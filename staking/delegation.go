@@ -170,7 +170,7 @@ func applyDelegate(kv store.KV, denom string, pl delegatePlan) error {
 	}
 	pl.d.Shares, _ = pl.d.Shares.Add(pl.newShares) // ≤ pl.total, checked
 	pl.v.Tokens, pl.v.DelegatorShares = pl.tokens, pl.total
-	state.Put(kv, delegationKey(pl.delegator, op), pl.d)
+	state.Put(kv, delegationKey(pl.delegator, op), &pl.d)
 	if err := saveValidator(kv, &pl.v); err != nil {
 		return err
 	}
@@ -329,6 +329,6 @@ func writeDelegationAfterUndelegate(kv store.KV, pl undelegatePlan) error {
 		kv.Delete(k)
 		return bumpDelegationCount(kv, pl.delegator, -1)
 	}
-	state.Put(kv, k, pl.d)
+	state.Put(kv, k, &pl.d)
 	return nil
 }

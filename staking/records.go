@@ -3,7 +3,6 @@ package staking
 import (
 	"bytes"
 	"crypto/sha256"
-	"encoding/json"
 	"fmt"
 
 	"github.com/restaked/restaked/account"
@@ -218,10 +217,54 @@ func nativeDenom(r store.Reader) (string, error) {
 	return p.NativeDenom, err
 }
 
-// decodeJSON decodes a record met during iteration.
-func decodeJSON(k, v []byte, out any) error {
-	if err := json.Unmarshal(v, out); err != nil {
-		return fmt.Errorf("%w at %q: %v", state.ErrCorrupt, k, err)
-	}
-	return nil
+// decodeJSON decodes a record met during iteration (binary or JSON).
+func decodeJSON(k, v []byte, out any) error { return state.Decode(k, v, out) }
+
+// Binary encodings of the hot records (state.Record): validators and
+// delegations are decoded on every delegation message.
+const recordV1 = 1
+
+// MarshalRecord implements state.Record.
+func (v *Validator) MarshalRecord() []byte {
+	w := state.NewWriter(recordV1, 160)
+	w.Fixed(v.Operator[:])
+	w.Bytes(v.ConsPubKey)
+	w.String(v.Moniker)
+	w.Int(v.Tokens)
+	w.Int(v.DelegatorShares)
+	w.Dec(v.Commission)
+	w.Varint(v.CommissionChanged_s)
+	w.Bool(v.Jailed)
+	w.Varint(v.JailedUntil_s)
+	w.Bool(v.Tombstoned)
+	w.String(string(v.Status))
+	w.Varint(v.CreatedHeight)
+	return w.Out()
+}
+
+// UnmarshalRecord implements state.Record.
+func (v *Validator) UnmarshalRecord(b []byte) error {
+	r := state.NewReader(b, recordV1)
+	r.Fixed(v.Operator[:])
+	v.ConsPubKey = r.Bytes()
+	v.Moniker = r.String()
+	v.Tokens, v.DelegatorShares, v.Commission = r.Int(), r.Int(), r.Dec()
+	v.CommissionChanged_s, v.Jailed, v.JailedUntil_s = r.Varint(), r.Bool(), r.Varint()
+	v.Tombstoned, v.Status, v.CreatedHeight = r.Bool(), Status(r.String()), r.Varint()
+	return r.Done()
+}
+
+// MarshalRecord implements state.Record.
+func (d *delegation) MarshalRecord() []byte {
+	w := state.NewWriter(recordV1, 72)
+	w.Int(d.Shares)
+	w.Int(d.RewardSnapshot)
+	return w.Out()
+}
+
+// UnmarshalRecord implements state.Record.
+func (d *delegation) UnmarshalRecord(b []byte) error {
+	r := state.NewReader(b, recordV1)
+	d.Shares, d.RewardSnapshot = r.Int(), r.Int()
+	return r.Done()
 }

@@ -174,7 +174,7 @@ func ClaimRewards(ctx state.Ctx, p params.Params, a account.Address) (coin.Coins
 			continue
 		}
 		it.d.RewardSnapshot = rw.Acc
-		state.Put(ctx.KV, delegationKey(a, it.op), it.d)
+		state.Put(ctx.KV, delegationKey(a, it.op), &it.d)
 		if total, err = total.Add(owed); err != nil {
 			return nil, err
 		}

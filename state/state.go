@@ -83,9 +83,19 @@ func RuleOf(err error) string {
 // disk, never user input.
 var ErrCorrupt = errors.New("corrupt state record")
 
-// Put stores v as JSON under key. Records hold no maps and no floats, so the
-// encoding is deterministic.
+// Record is a type with its own compact binary encoding (see Writer).
+type Record interface {
+	MarshalRecord() []byte
+	UnmarshalRecord([]byte) error
+}
+
+// Put stores v under key: its Record encoding if it has one, else JSON.
+// Records hold no maps and no floats, so both encodings are deterministic.
 func Put(kv store.KV, key []byte, v any) {
+	if rec, ok := v.(Record); ok {
+		kv.Set(key, rec.MarshalRecord())
+		return
+	}
 	bz, err := json.Marshal(v)
 	if err != nil {
 		panic(fmt.Sprintf("state: encode %T: %v", v, err)) // only our own record types reach here
@@ -99,10 +109,21 @@ func Load(r store.Reader, key []byte, v any) (found bool, err error) {
 	if !ok {
 		return false, nil
 	}
-	if err := json.Unmarshal(bz, v); err != nil {
-		return true, fmt.Errorf("%w at %q: %v", ErrCorrupt, key, err)
+	return true, Decode(key, bz, v)
+}
+
+// Decode decodes a stored value (met by Load or during iteration) into v.
+func Decode(key, bz []byte, v any) error {
+	if rec, ok := v.(Record); ok {
+		if err := rec.UnmarshalRecord(bz); err != nil {
+			return fmt.Errorf("%w at %q: %v", ErrCorrupt, key, err)
+		}
+		return nil
 	}
-	return true, nil
+	if err := json.Unmarshal(bz, v); err != nil {
+		return fmt.Errorf("%w at %q: %v", ErrCorrupt, key, err)
+	}
+	return nil
 }
 
 // Key joins parts into a store key. Variable-length parts that are not the

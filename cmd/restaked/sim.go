@@ -79,6 +79,7 @@ func runSimScenario(w io.Writer, sc *sim.Scenario, asJSON bool) error {
 func writeSimJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false) // results contain "->", keep them readable
 	if err := enc.Encode(v); err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}

@@ -1,0 +1,149 @@
+package state
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	"github.com/restaked/restaked/num"
+)
+
+// Writer builds a compact binary record: hot records (validators,
+// delegations) use it instead of JSON because they are decoded on every
+// message that touches them. Field order is the format; a leading version
+// byte lets a record change shape later.
+type Writer struct{ b []byte }
+
+// NewWriter starts a record with its format version.
+func NewWriter(version byte, sizeHint int) *Writer {
+	w := &Writer{b: make([]byte, 0, sizeHint)}
+	w.b = append(w.b, version)
+	return w
+}
+
+func (w *Writer) Uvarint(v uint64) { w.b = binary.AppendUvarint(w.b, v) }
+func (w *Writer) Varint(v int64)   { w.b = binary.AppendVarint(w.b, v) }
+func (w *Writer) Fixed(b []byte)   { w.b = append(w.b, b...) }
+func (w *Writer) Bytes(b []byte)   { w.Uvarint(uint64(len(b))); w.b = append(w.b, b...) }
+func (w *Writer) String(s string)  { w.Uvarint(uint64(len(s))); w.b = append(w.b, s...) }
+func (w *Writer) Int(v num.Int)    { w.Bytes(v.Bytes()) }
+func (w *Writer) Dec(v num.Dec)    { w.Int(v.Raw()) }
+func (w *Writer) Bool(v bool) {
+	if v {
+		w.b = append(w.b, 1)
+	} else {
+		w.b = append(w.b, 0)
+	}
+}
+
+// Out returns the encoded record.
+func (w *Writer) Out() []byte { return w.b }
+
+// Reader decodes a Writer record. The first error sticks; check Done.
+type Reader struct {
+	b   []byte
+	err error
+}
+
+// NewReader checks the version byte and starts decoding.
+func NewReader(b []byte, version byte) *Reader {
+	r := &Reader{b: b}
+	if len(b) == 0 || b[0] != version {
+		r.err = fmt.Errorf("%w: record version", ErrCorrupt)
+		return r
+	}
+	r.b = b[1:]
+	return r
+}
+
+func (r *Reader) fail(what string) {
+	if r.err == nil {
+		r.err = fmt.Errorf("%w: truncated %s", ErrCorrupt, what)
+	}
+}
+
+func (r *Reader) Uvarint() uint64 {
+	if r.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint(r.b)
+	if n <= 0 {
+		r.fail("uvarint")
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *Reader) Varint() int64 {
+	if r.err != nil {
+		return 0
+	}
+	v, n := binary.Varint(r.b)
+	if n <= 0 {
+		r.fail("varint")
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+// Fixed reads exactly len(dst) bytes into dst.
+func (r *Reader) Fixed(dst []byte) {
+	if r.err != nil {
+		return
+	}
+	if len(r.b) < len(dst) {
+		r.fail("fixed field")
+		return
+	}
+	copy(dst, r.b)
+	r.b = r.b[len(dst):]
+}
+
+func (r *Reader) Bytes() []byte {
+	n := r.Uvarint()
+	if r.err != nil {
+		return nil
+	}
+	if uint64(len(r.b)) < n {
+		r.fail("bytes")
+		return nil
+	}
+	out := make([]byte, n)
+	copy(out, r.b)
+	r.b = r.b[n:]
+	return out
+}
+
+func (r *Reader) String() string { return string(r.Bytes()) }
+
+func (r *Reader) Int() num.Int {
+	b := r.Bytes()
+	if r.err != nil {
+		return num.Int{}
+	}
+	v, err := num.IntFromBytes(b)
+	if err != nil {
+		r.err = fmt.Errorf("%w: %v", ErrCorrupt, err)
+	}
+	return v
+}
+
+func (r *Reader) Dec() num.Dec { return num.DecFromRaw(r.Int()) }
+
+func (r *Reader) Bool() bool {
+	var b [1]byte
+	r.Fixed(b[:])
+	if r.err == nil && b[0] > 1 {
+		r.err = fmt.Errorf("%w: bool %d", ErrCorrupt, b[0])
+	}
+	return b[0] == 1
+}
+
+// Done reports the first error, or trailing bytes.
+func (r *Reader) Done() error {
+	if r.err == nil && len(r.b) != 0 {
+		return fmt.Errorf("%w: %d trailing bytes", ErrCorrupt, len(r.b))
+	}
+	return r.err
+}
