@@ -335,7 +335,7 @@ func (c *Chain) Inject(fn func(ctx state.Ctx, p params.Params) error) error {
 // BlockState reads the state of the block in progress (simulator expectations).
 func (c *Chain) BlockState() store.Reader { return c.block }
 
-// EndBlock finishes the block: unbondings, validator set, invariants, app hash.
+// EndBlock finishes the block: unbondings, validator set, app hash.
 func (c *Chain) EndBlock() (BlockResult, error) {
 	if !c.inBlock {
 		return BlockResult{}, errors.New("end block: no block in progress")
@@ -344,17 +344,13 @@ func (c *Chain) EndBlock() (BlockResult, error) {
 	if err != nil {
 		return BlockResult{}, err
 	}
-	if c.CheckInvariants {
-		if err := c.Invariants.CheckAll(c.block); err != nil {
-			return BlockResult{}, fmt.Errorf("block %d: %w", c.hdr.Height, err)
-		}
-	}
 	c.inBlock = false
 	c.pending = hashWrites(c.meta.AppHash, c.hdr.Height, c.block)
 	return BlockResult{ValidatorUpdates: updates, Events: c.events, AppHash: c.pending}, nil
 }
 
-// Commit persists the finished block atomically with its height and app hash.
+// Commit persists the finished block atomically with its height and app
+// hash, then (with CheckInvariants) checks every invariant on the result.
 func (c *Chain) Commit() error {
 	if c.pending == nil {
 		return errors.New("commit: no finished block")
@@ -370,6 +366,12 @@ func (c *Chain) Commit() error {
 	}
 	c.meta, c.pending, c.genesis = m, nil, nil
 	c.block = store.NewOverlay(c.base)
+	if c.CheckInvariants {
+		// On the committed state: one sorted store, no write buffers to merge.
+		if err := c.Invariants.CheckAll(c.base); err != nil {
+			return fmt.Errorf("after block %d: %w", m.Height, err)
+		}
+	}
 	return nil
 }
 

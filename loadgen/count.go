@@ -20,20 +20,18 @@ func latestHeight(ctx context.Context, c *rpchttp.HTTP) (int64, error) {
 	return st.SyncInfo.LatestBlockHeight, nil
 }
 
-// waitFirstBlock returns the latest height once there is at least one block:
-// the measurement needs the header of the block before the load.
-func waitFirstBlock(ctx context.Context, c *rpchttp.HTTP) (int64, error) {
-	deadline := time.Now().Add(firstBlockWait)
+// waitStartBlock returns the latest height once it is at least 2: the
+// measurement starts at the header of the block before the load, and the
+// first block carries the genesis time instead of a commit time.
+func waitStartBlock(ctx context.Context, c *rpchttp.HTTP) (int64, error) {
+	deadline := time.Now().Add(startBlockWait)
 	for {
 		h, err := latestHeight(ctx, c)
-		if err == nil && h >= 1 {
+		if err == nil && h >= 2 {
 			return h, nil
 		}
-		if !time.Now().Before(deadline) {
-			return 0, fmt.Errorf("loadgen: no block within %s (last error: %v)", firstBlockWait, err)
-		}
-		if !sleep(ctx, pollEvery, deadline.Add(pollEvery)) {
-			return 0, ctx.Err()
+		if !sleep(ctx, pollEvery, deadline) {
+			return 0, fmt.Errorf("loadgen: chain not at height 2 within %s (height %d, last error: %v)", startBlockWait, h, err)
 		}
 	}
 }

@@ -37,6 +37,11 @@ type Options struct {
 	// FullBackoff is the pause before resending into a full mempool. Zero
 	// means 20ms.
 	FullBackoff time.Duration
+	// MaxPending, if positive, keeps the estimated mempool size plus the
+	// sends in flight at or below it; set it to the node's mempool size so
+	// the mempool never fills (see pacer). Zero sends as fast as possible
+	// and relies on the retries.
+	MaxPending int
 	// AfterDrain, if set, runs once sending and draining are over and
 	// before the blocks are counted, e.g. to stop a CPU profile.
 	AfterDrain func()
@@ -69,7 +74,7 @@ const (
 	defaultRetries     = 500
 	defaultBackoff     = 20 * time.Millisecond
 	callTimeout        = 30 * time.Second // one RPC call, including a large block_results
-	firstBlockWait     = 30 * time.Second
+	startBlockWait     = 30 * time.Second
 	pollEvery          = 50 * time.Millisecond
 )
 
@@ -80,7 +85,7 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	start, err := waitFirstBlock(ctx, c)
+	start, err := waitStartBlock(ctx, c)
 	if err != nil {
 		return Result{}, err
 	}

@@ -20,16 +20,18 @@ type tally struct {
 // sendAll runs every stream in its own goroutine until done or MaxDuration.
 func sendAll(ctx context.Context, c *rpchttp.HTTP, o Options) Result {
 	deadline := time.Now().Add(o.MaxDuration)
+	p, stopPacer := startPacer(ctx, c, o.MaxPending, deadline)
 	tallies := make([]tally, len(o.Streams))
 	var wg sync.WaitGroup
 	for i, s := range o.Streams {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			tallies[i] = sendStream(ctx, c, o, s, deadline)
+			tallies[i] = sendStream(ctx, c, o, p, s, deadline)
 		}()
 	}
 	wg.Wait()
+	stopPacer()
 	var r Result
 	for _, t := range tallies {
 		r.Sent += t.sent
@@ -43,16 +45,39 @@ func sendAll(ctx context.Context, c *rpchttp.HTTP, o Options) Result {
 	return r
 }
 
+// startPacer starts polling the mempool when limit is positive; the poller
+// ends when stop is called or shortly after the deadline. A nil pacer means
+// no pacing.
+func startPacer(ctx context.Context, c *rpchttp.HTTP, limit int, deadline time.Time) (*pacer, func()) {
+	if limit <= 0 {
+		return nil, func() {}
+	}
+	p := &pacer{limit: limit}
+	pctx, cancel := context.WithDeadline(ctx, deadline.Add(callTimeout))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		p.run(pctx, c)
+	}()
+	return p, func() {
+		cancel()
+		<-done
+	}
+}
+
 // sendStream sends txs in order and stops at the first rejection: the later
 // transactions of an ordered stream (e.g. sequences) cannot succeed after it.
-func sendStream(ctx context.Context, c *rpchttp.HTTP, o Options, txs [][]byte, deadline time.Time) tally {
+func sendStream(ctx context.Context, c *rpchttp.HTTP, o Options, p *pacer, txs [][]byte, deadline time.Time) tally {
 	var t tally
 	for i, raw := range txs {
-		if ctx.Err() != nil || !time.Now().Before(deadline) {
+		if ctx.Err() != nil || !time.Now().Before(deadline) || (p != nil && !p.acquire(ctx, deadline)) {
 			t.unsent += len(txs) - i
 			return t
 		}
 		waits, err := sendOne(ctx, c, o, raw, deadline)
+		if p != nil {
+			p.release()
+		}
 		t.fullWaits += waits
 		if errors.Is(err, errStopped) {
 			t.unsent += len(txs) - i

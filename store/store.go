@@ -134,8 +134,37 @@ func inRange(k, start, end []byte) bool {
 
 // Iterate implements Reader, merging buffered writes over the parent.
 func (o *Overlay) Iterate(start, end []byte, reverse bool, fn func(key, value []byte) bool) {
+	if o.parent == nil {
+		o.scan(start, end, reverse, fn)
+		return
+	}
 	m := merger{o: o, start: start, end: end, reverse: reverse, fn: fn}
 	m.run()
+}
+
+// scan iterates a parentless overlay (an in-memory base), which holds no
+// deletion markers, straight from its tree.
+func (o *Overlay) scan(start, end []byte, reverse bool, fn func(key, value []byte) bool) {
+	if !reverse {
+		o.tree.Ascend(entry{key: start}, func(e entry) bool {
+			return (end == nil || bytes.Compare(e.key, end) < 0) && fn(e.key, e.val)
+		})
+		return
+	}
+	visit := func(e entry) bool {
+		if bytes.Compare(e.key, start) < 0 {
+			return false
+		}
+		if end != nil && bytes.Compare(e.key, end) >= 0 {
+			return true // Descend from the top when there is no pivot below end
+		}
+		return fn(e.key, e.val)
+	}
+	if end == nil {
+		o.tree.Reverse(visit)
+		return
+	}
+	o.tree.Descend(entry{key: end}, visit)
 }
 
 type merger struct {

@@ -19,6 +19,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	cmtcfg "github.com/cometbft/cometbft/config"
 	"github.com/spf13/cobra"
 
 	"github.com/restaked/restaked/account"
@@ -38,6 +39,10 @@ const (
 	benchMaxTxs   = 1_000_000 // bounds memory for pre-signed transactions
 	benchMaxAccts = 10_000
 )
+
+// benchMempoolSize is the mempool size of both nodes: node homes keep
+// CometBFT's mempool defaults. The load is paced to it (loadgen.Options.MaxPending).
+var benchMempoolSize = cmtcfg.DefaultMempoolConfig().Size
 
 type benchFlags struct {
 	txs, accounts            int
@@ -117,6 +122,7 @@ type benchConfig struct {
 	DurationS  float64 `json:"duration_s"`
 	BlockTimeS float64 `json:"block_time_s"`
 	AvgTxBytes int     `json:"avg_tx_bytes"`
+	MaxPending int     `json:"max_pending"`
 }
 
 type targetReport struct {
@@ -138,7 +144,7 @@ func runBenchLoad(cmd *cobra.Command, f benchFlags) error {
 	}
 	avg := avgLen(streams)
 	rep := benchReport{Config: benchConfig{Txs: f.txs, Accounts: f.accounts, DurationS: f.duration.Seconds(),
-		BlockTimeS: f.blockTime.Seconds(), AvgTxBytes: avg}}
+		BlockTimeS: f.blockTime.Seconds(), AvgTxBytes: avg, MaxPending: benchMempoolSize}}
 	log, progress := newLogger(f.logLevel), cmd.ErrOrStderr()
 	if f.target != "kvstore" {
 		rep.Restaked, err = runTarget(ctx, f, "restaked", restakedStarter(f, keys, log), streams, progress)
@@ -300,7 +306,8 @@ func runTarget(ctx context.Context, f benchFlags, name string, start starter, st
 	defer func() { err = errors.Join(err, stop()) }()
 	fmt.Fprintf(progress, "bench %s: node at %s, sending %d txs in %d streams (at most %s)\n",
 		name, rpc, countTxs(streams), len(streams), f.duration)
-	opts := loadgen.Options{RPC: rpc, Streams: streams, MaxDuration: f.duration, DrainTimeout: f.drain}
+	opts := loadgen.Options{RPC: rpc, Streams: streams, MaxDuration: f.duration, DrainTimeout: f.drain,
+		MaxPending: benchMempoolSize}
 	if name == "restaked" && f.cpuProfile != "" {
 		stopProf, err := startProfile(f.cpuProfile)
 		if err != nil {
