@@ -204,6 +204,9 @@ func runNode(ctx context.Context, home, apiAddr string, log *slog.Logger, ready 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	srv := api.New(a, rpclocal.New(n.Comet()), log)
+	if err := a.RegisterMetrics(srv.Registry()); err != nil {
+		return err
+	}
 	apiErr := make(chan error, 1)
 	go func() { apiErr <- srv.ListenAndServe(ctx, apiAddr) }()
 	log.Info("restaked node running", "home", home, "chain_id", conf.ChainID, "rpc", n.RPCAddr(), "api", "http://"+apiAddr)
