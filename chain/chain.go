@@ -270,27 +270,11 @@ func (c *Chain) route(ctx state.Ctx, signer account.Address, m *tx.Msg) error {
 	case *tx.Msg_Unjail:
 		return staking.HandleUnjail(ctx, p, signer, v.Unjail)
 	case *tx.Msg_ClaimRewards:
-		return handleClaim(ctx, p, signer, v.ClaimRewards)
+		return staking.HandleClaimRewards(ctx, p, signer, v.ClaimRewards)
 	case *tx.Msg_SetParams:
 		return handleSetParams(ctx, p, signer, v.SetParams)
 	}
 	return state.Reject("unknown-message", "message type %T is not handled", m.GetSum())
-}
-
-func handleClaim(ctx state.Ctx, p params.Params, signer account.Address, m *tx.MsgClaimRewards) error {
-	a, err := account.Parse(m.Account)
-	if err != nil {
-		return state.Reject("bad-address", "account: %v", err)
-	}
-	if a != signer {
-		return state.Reject("wrong-signer", "only %s may claim its rewards (signed by %s)", a, signer)
-	}
-	paid, err := staking.ClaimRewards(ctx, p, a)
-	if err != nil {
-		return err
-	}
-	ctx.Emit("claim_rewards", "account", a.String(), "amount", paid.String())
-	return nil
 }
 
 // MaxParamsPerMsg bounds one set_params message.

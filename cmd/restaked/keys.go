@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"golang.org/x/term"
 	"io"
 	"os"
 	"path/filepath"
@@ -254,7 +255,7 @@ func (f *keysFlags) open(cmd *cobra.Command) (*keyring.Keyring, *prompter, error
 		return nil, nil, fmt.Errorf("unknown output format %q (use text or json)", f.output)
 	}
 	cmd.SilenceUsage = true
-	p := &prompter{in: bufio.NewReader(cmd.InOrStdin()), out: cmd.ErrOrStderr()}
+	p := newPrompter(cmd)
 	kr, err := keyring.Open(f.home, f.backend, p.passphrase)
 	return kr, p, err
 }
@@ -284,6 +285,7 @@ func writeKey(w io.Writer, info keyring.Info) {
 type prompter struct {
 	in  *bufio.Reader
 	out io.Writer
+	tty bool // stdin is the process's terminal (not a test's reader)
 }
 
 func (p *prompter) line(prompt string) (string, error) {
@@ -298,20 +300,38 @@ func (p *prompter) line(prompt string) (string, error) {
 
 // passphrase prefers the environment so devnets and scripts run unattended.
 // Typed input is read as a plain line and is visible on a terminal.
+// secret reads a line without echo when stdin is a terminal, and as a plain
+// line otherwise (pipes and tests).
+func (p *prompter) secret(prompt string) (string, error) {
+	fd := int(os.Stdin.Fd())
+	if p.tty && term.IsTerminal(fd) {
+		fmt.Fprint(p.out, prompt)
+		b, err := term.ReadPassword(fd)
+		fmt.Fprintln(p.out)
+		return string(b), err
+	}
+	return p.line(prompt)
+}
+
 func (p *prompter) passphrase(prompt string, confirm bool) (string, error) {
 	if v, ok := os.LookupEnv(passphraseEnv); ok {
 		return v, nil
 	}
-	pass, err := p.line(prompt + ": ")
+	pass, err := p.secret(prompt + ": ")
 	if err != nil {
 		return "", fmt.Errorf("no passphrase given (type it or set %s)", passphraseEnv)
 	}
 	if !confirm {
 		return pass, nil
 	}
-	again, err := p.line("Repeat the passphrase: ")
+	again, err := p.secret("Repeat the passphrase: ")
 	if err != nil || again != pass {
 		return "", errors.New("passphrases do not match")
 	}
 	return pass, nil
+}
+
+func newPrompter(cmd *cobra.Command) *prompter {
+	in := cmd.InOrStdin()
+	return &prompter{in: bufio.NewReader(in), out: cmd.ErrOrStderr(), tty: in == os.Stdin}
 }

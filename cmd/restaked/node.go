@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -113,7 +112,7 @@ func initCmd() *cobra.Command {
 			if _, err := os.Stat(appConfigPath(home)); err == nil {
 				return fmt.Errorf("%s is already initialised", home)
 			}
-			p := &prompter{in: bufio.NewReader(cmd.InOrStdin()), out: cmd.ErrOrStderr()}
+			p := newPrompter(cmd)
 			kr, err := keyring.Open(home, backend, p.passphrase)
 			if err != nil {
 				return err

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"crypto/ed25519"
 	"encoding/base64"
@@ -344,7 +343,7 @@ func (f *txFlags) run(cmd *cobra.Command, key string, build msgBuilder) error {
 	}
 	cmd.SilenceUsage = true // from here on, errors are not about the command line
 	f.seqSet = cmd.Flags().Changed("sequence")
-	p := &prompter{in: bufio.NewReader(cmd.InOrStdin()), out: cmd.ErrOrStderr()}
+	p := newPrompter(cmd)
 	kr, err := keyring.Open(f.home, f.backend, p.passphrase)
 	if err != nil {
 		return err
