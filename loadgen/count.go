@@ -9,8 +9,12 @@ import (
 	"github.com/cometbft/cometbft/types"
 )
 
-// metaBatch is the most block metas CometBFT returns per blockchain call.
-const metaBatch = 20
+const (
+	// metaBatch is the most block metas CometBFT returns per blockchain call.
+	metaBatch = 20
+	// maxCountBlocks bounds the blocks one run reads back.
+	maxCountBlocks = 1_000_000
+)
 
 func latestHeight(ctx context.Context, c *rpchttp.HTTP) (int64, error) {
 	st, err := c.Status(ctx)
@@ -56,6 +60,9 @@ func drain(ctx context.Context, c *rpchttp.HTTP, timeout time.Duration) (bool, e
 
 // count fills the chain-side fields of r from blocks (StartHeight, EndHeight].
 func count(ctx context.Context, c *rpchttp.HTTP, r *Result) error {
+	if r.EndHeight < r.StartHeight || r.EndHeight-r.StartHeight > maxCountBlocks {
+		return fmt.Errorf("loadgen: cannot count blocks %d..%d", r.StartHeight, r.EndHeight)
+	}
 	metas, err := blockMetas(ctx, c, r.StartHeight, r.EndHeight)
 	if err != nil {
 		return err
