@@ -21,9 +21,10 @@ func benchAddr(i int) account.Address {
 	return a
 }
 
-// slashFixture writes a validator with `delegators` delegations of 1000
-// and `entries` unbonding entries of 100 spread over heights 1..100, through
-// the internal record functions (the message path would dominate setup).
+// slashFixture writes a validator with `delegators` delegations of 1000,
+// `entries` unbonding entries of 100 spread over heights 1..100 and a token
+// checkpoint at every height 0..100, through the internal record functions
+// (the message path would dominate setup).
 func slashFixture(b *testing.B, delegators, entries int) (state.Ctx, params.Params, Validator) {
 	p := testParams()
 	kv := store.NewMem()
@@ -40,6 +41,10 @@ func slashFixture(b *testing.B, delegators, entries int) (state.Ctx, params.Para
 	mustNil(b, saveValidator(kv, &v))
 	mustNil(b, bank.Mint(kv, BondedPool, "stake", total))
 	mustNil(b, bank.Mint(kv, UnbondingPool, "stake", n(uint64(entries)*100)))
+	for h := int64(0); h <= 100; h++ {
+		c := checkpoint{height: h, tokens: total, unbonded: n(uint64(h) * uint64(entries)), time_s: genesisTime_s + h*5}
+		kv.Set(tokenHistKey(op, h), encodeCheckpoint(c)) // entries are spread evenly over heights 1..100
+	}
 	ctx := state.NewCtx(kv, 1, genesisTime_s, "bench", nil)
 	for i := 0; i < entries; i++ {
 		ctx.Height = int64(1 + i*100/entries)

@@ -85,6 +85,9 @@ func Delegate(ctx state.Ctx, p params.Params, delegator, op account.Address, amo
 	if err := applyDelegate(ctx.KV, p.NativeDenom, pl); err != nil {
 		return num.Int{}, err
 	}
+	if err := recordTokens(ctx, p.UnbondingPeriod_s, op, pl.tokens); err != nil {
+		return num.Int{}, err
+	}
 	ctx.Emit("delegate", "delegator", delegator.String(), "validator", op.String(),
 		"amount", coin.New(p.NativeDenom, amount).String(), "shares", pl.newShares.String())
 	return pl.newShares, nil
@@ -314,6 +317,10 @@ func applyUndelegate(ctx state.Ctx, p params.Params, pl undelegatePlan) (unbondi
 	pl.v.Tokens, _ = pl.v.Tokens.Sub(pl.amount)                      // amount ≤ value ≤ tokens
 	pl.v.DelegatorShares, _ = pl.v.DelegatorShares.Sub(pl.sharesOut) // sharesOut ≤ d.Shares ≤ total
 	if err := saveValidator(kv, &pl.v); err != nil {
+		return unbondingEntry{}, err
+	}
+	unbonded, _ := pl.head.CumTotal.Add(pl.amount) // checked by checkHeadRoom
+	if err := recordUnbonding(ctx, p.UnbondingPeriod_s, op, pl.v.Tokens, unbonded); err != nil {
 		return unbondingEntry{}, err
 	}
 	if err := bank.SendOne(kv, BondedPool, UnbondingPool, p.NativeDenom, pl.amount); err != nil {

@@ -3,6 +3,7 @@ package staking
 import (
 	"bytes"
 	"fmt"
+	"math"
 
 	"github.com/restaked/restaked/account"
 	"github.com/restaked/restaked/bank"
@@ -28,7 +29,10 @@ import (
 //     Σ unpaid commission + dust;
 //   - active-set: the stored set is what the state selects (members, order,
 //     powers = clamped tokens / power reduction), statuses match membership,
-//     and nothing is left marked dirty.
+//     and nothing is left marked dirty;
+//   - token-history: every validator's newest token checkpoint holds its
+//     tokens and its unbonding head's CumTotal (each change was recorded),
+//     and no checkpoint belongs to an unknown validator.
 func Invariants() []state.Invariant {
 	return []state.Invariant{{Name: "staking", Check: checkAll}}
 }
@@ -64,7 +68,7 @@ func checkAll(r store.Reader) error {
 		check func(*audit) error
 	}{
 		{"bonded-pool", checkBondedPool}, {"shares", checkShares}, {"unbonding-pool", checkUnbondingPool},
-		{"rewards-pool", checkRewardsPool}, {"active-set", checkActiveSet},
+		{"rewards-pool", checkRewardsPool}, {"active-set", checkActiveSet}, {"token-history", checkTokenHistory},
 	} {
 		if err := c.check(a); err != nil {
 			return fmt.Errorf("%s: %w", c.name, err)
@@ -111,6 +115,33 @@ func loadAudit(r store.Reader) (*audit, error) {
 		return err == nil
 	})
 	return a, err
+}
+
+func checkTokenHistory(a *audit) error {
+	for _, v := range a.vals {
+		c, found, err := lastCheckpoint(a.r, v.Operator, math.MaxInt64-1)
+		if err != nil {
+			return err
+		}
+		hd, err := loadHead(a.r, v.Operator)
+		if err != nil {
+			return err
+		}
+		if !found || !c.tokens.Eq(v.Tokens) || !c.unbonded.Eq(hd.CumTotal) {
+			return fmt.Errorf("validator %s has %s tokens and %s unbonded, its newest checkpoint (found=%v) holds %s and %s",
+				v.Operator, v.Tokens, hd.CumTotal, found, c.tokens, c.unbonded)
+		}
+	}
+	var err error
+	store.IteratePrefix(a.r, prefixTokenHist, false, func(k, _ []byte) bool {
+		var op account.Address
+		copy(op[:], k[len(prefixTokenHist):])
+		if _, ok := a.byOp[op]; !ok || len(k) != len(prefixTokenHist)+28 {
+			err = fmt.Errorf("token checkpoint %q of no validator", k)
+		}
+		return err == nil
+	})
+	return err
 }
 
 func countPrefixKeys(r store.Reader, prefix []byte) int {

@@ -36,10 +36,12 @@ func TestPropertyRandomOps(t *testing.T) {
 			actors[i] = addr(fmt.Sprintf("actor%d", i))
 			e.fund(actors[i], "1000000stake")
 		}
-		m := &model{e: e, rt: rt, actors: actors}
+		m := &model{e: e, rt: rt, actors: actors, hist: map[account.Address]map[int64][2]num.Int{}, times: map[int64]int64{}}
+		m.record()
 		steps := rapid.IntRange(1, 120).Draw(rt, "steps")
 		for i := 0; i < steps; i++ {
 			m.step()
+			m.record()
 		}
 		e.end()
 	})
@@ -49,6 +51,71 @@ type model struct {
 	e      *env
 	rt     *rapid.T
 	actors []account.Address
+	hist   map[account.Address]map[int64][2]num.Int // validator → height → tokens and head CumTotal after the last step in it
+	times  map[int64]int64                          // height → block time
+}
+
+// record notes every validator's tokens and unbonded total (Σ initial
+// amounts of its entries so far) in the current block, so the model knows
+// them at the end of each past block without the token history.
+func (m *model) record() {
+	m.times[m.e.height] = m.e.time_s
+	for _, a := range m.actors {
+		v, found, err := GetValidator(m.e.kv, a)
+		if err != nil {
+			m.rt.Fatal(err)
+		}
+		if !found {
+			continue
+		}
+		hd, err := loadHead(m.e.kv, a)
+		if err != nil {
+			m.rt.Fatal(err)
+		}
+		if m.hist[a] == nil {
+			m.hist[a] = map[int64][2]num.Int{}
+		}
+		m.hist[a][m.e.height] = [2]num.Int{v.Tokens, hd.CumTotal}
+	}
+}
+
+// bondedAt is the model's B(h): tokens at the end of block h plus the
+// initial amounts of the unbonding entries v created in block h (zero
+// where v did not exist yet; heights are consecutive, so h − 1 is recorded
+// whenever v existed at the end of it).
+func (m *model) bondedAt(v account.Address, h int64) num.Int {
+	end, before := m.hist[v][h], m.hist[v][h-1]
+	sum, _ := end[0].Add(end[1].SubSat(before[1]))
+	return sum
+}
+
+// doubleSign slashes v for an infraction at h and checks that the supply
+// drops by exactly ceil(f × B(h)), unless the validator ran out of tokens
+// (then by less). The check needs h inside the unbonding window, where the
+// token history is complete (older evidence is ignored by the chain).
+func (m *model) doubleSign(v account.Address, h int64) {
+	e, p := m.e, m.e.p
+	before, found, err := GetValidator(e.kv, v)
+	if err != nil {
+		m.rt.Fatal(err)
+	}
+	// rounding: up — as slash() computes the total.
+	total, _ := p.DoubleSignSlashFraction.MulIntUp(m.bondedAt(v, h))
+	supply := e.supply()
+	if !m.run("double_sign", func(ctx state.Ctx) error { return SlashDoubleSign(ctx, p, v, h) }) {
+		return
+	}
+	drop := supply.SubSat(e.supply())
+	inWindow := addTime(m.times[h], p.UnbondingPeriod_s) >= e.time_s
+	switch {
+	case !found || before.Tombstoned:
+		eqInt(m.rt, "burned by a no-op slash", drop, num.Int{})
+	case !inWindow:
+	case drop.GT(total):
+		m.rt.Fatalf("double sign at %d burned %s, more than f × B(H) = %s", h, drop, total)
+	case drop.LT(total) && !e.validator(v).Tokens.IsZero():
+		m.rt.Fatalf("double sign at %d burned %s, want %s (validator has %s tokens left)", h, drop, total, e.validator(v).Tokens)
+	}
 }
 
 func (m *model) actor(label string) account.Address {
@@ -127,7 +194,7 @@ func (m *model) step() {
 	case 5:
 		v := m.actor("validator")
 		h := rapid.Int64Range(max(1, e.height-10), e.height).Draw(m.rt, "infraction_height")
-		m.run("double_sign", func(ctx state.Ctx) error { return SlashDoubleSign(ctx, p, v, h) })
+		m.doubleSign(v, h)
 	case 6:
 		v := m.actor("validator")
 		m.run("downtime", func(ctx state.Ctx) error { return SlashDowntime(ctx, p, v) })

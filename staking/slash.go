@@ -10,17 +10,49 @@ import (
 	"github.com/restaked/restaked/state"
 )
 
-// Slashing (SPEC §4). For an infraction at height H, fraction f is burned
-// from (a) the validator's current tokens and (b) the value of its unbonding
-// entries created at height ≥ H; entries created before H are untouched.
+// Slashing (SPEC §4).
 //
-// "Tokens at H" is approximated by the current tokens: stake delegated
-// between H and the slash is slashed too, stake that left in that interval
-// is slashed through its unbonding entry, and stake delegated after the
-// slash is not affected. Evidence from consensus arrives within a few blocks
-// of H, so the gap is small; in exchange the slash is exact, O(1) in
-// delegators (shares keep their count, their price falls) and O(slash
-// segments) in unbonding entries.
+// Stake bonded at the infraction height H. A slash for an infraction at H
+// is sized on
+//
+//	B(H) = tokens at the end of block H + Σ initial amounts of the unbonding entries created in block H
+//
+// that is, every token that was bonded to the validator at some moment of
+// block H: a token that stayed to the end of H is in the first term, one
+// that left during H is in an unbonding entry created at H (the SPEC slashes
+// those). Delegations made during H count; delegations made after H do not.
+// If H is the block being executed, "the end of block H" is now; downtime
+// slashes use H = the current height and run in BeginBlock, before any
+// message of the block, so for them B(H) = current tokens as before (a
+// downtime slash injected after messages of its block also counts the
+// entries created in the block, which it slashes as before). The
+// tokens at the end of a past block and the amount that started unbonding
+// in block H come from the token history (thist.go): two reverse seeks.
+//
+// Amount. total = ceil(f × B(H)) (rounding: up). It is taken
+//  1. from the unbonding entries created at height ≥ H: f of their current
+//     value (segments, see unbonding.go; rounding: up), lowered to a smaller
+//     common fraction if that would exceed total (stake that arrived after H
+//     and left before the evidence cannot push the burn past total);
+//  2. the remainder, total − (1), from the validator's current tokens,
+//     capped at those tokens.
+//
+// So the supply drops by exactly total unless the validator runs out of
+// tokens, and never by more: stake delegated after H does not increase the
+// penalty. Tokens are shares of one pool, so the remainder in (2) is borne
+// by all current delegators pro rata, including those who delegated after
+// H (the Cosmos SDK semantics): such a delegator loses its pro-rata part,
+// remainder × its shares / all shares, and those bonded at H lose
+// correspondingly less than f. Likewise an entry of stake that
+// arrived after H and left before the evidence pays f (or the lowered
+// fraction) of its value. Slashes between H and the evidence (e.g.
+// downtime) do not reduce B(H): the slash is f of the stake bonded at H,
+// whatever has happened to it since, capped by what is left, so the
+// current delegators can then lose more than f of what they hold now.
+//
+// Cost: O(log n) store reads in the history and in the entries, plus the
+// slash segments of the unbonding window; independent of the number of
+// delegators and of unbonding entries.
 
 // SlashDoubleSign slashes a validator for a duplicate vote at infraction
 // height h and tombstones it (jailed for ever). Slashing an already
@@ -71,23 +103,32 @@ func SlashDowntime(ctx state.Ctx, p params.Params, op account.Address) error {
 	return nil
 }
 
-// slash burns fraction f of v's tokens and of its unbonding entries created
-// at height ≥ h. The caller saves v. Works with zero tokens and no entries.
+// slash burns, for an infraction at height h, fraction f of the stake
+// bonded at h: first from the unbonding entries created at height ≥ h, the
+// rest from v's tokens (see the notes above). The caller saves v. Works
+// with zero tokens and no entries.
 func slash(ctx state.Ctx, p params.Params, v *Validator, f num.Dec, h int64, reason string) error {
 	if f.GT(num.OneDec()) {
 		f = num.OneDec()
 	}
-	// rounding: up — slashed; capped at what the validator has.
-	fromTokens, err := f.MulIntUp(v.Tokens)
+	bonded, err := bondedAt(ctx.KV, *v, h)
 	if err != nil {
 		return err
 	}
-	fromTokens = fromTokens.Min(v.Tokens)
-	fromUnbonding, err := slashUnbonding(ctx.KV, v.Operator, f, h)
+	// rounding: up — slashed.
+	total, err := f.MulIntUp(bonded)
 	if err != nil {
 		return err
 	}
+	fromUnbonding, err := slashUnbonding(ctx.KV, v.Operator, f, h, total)
+	if err != nil {
+		return err
+	}
+	fromTokens := total.SubSat(fromUnbonding).Min(v.Tokens) // fromUnbonding ≤ total
 	v.Tokens, _ = v.Tokens.Sub(fromTokens)
+	if err := recordTokens(ctx, p.UnbondingPeriod_s, v.Operator, v.Tokens); err != nil {
+		return err
+	}
 	if err := bank.Burn(ctx.KV, BondedPool, p.NativeDenom, fromTokens); err != nil {
 		return err
 	}
@@ -95,7 +136,8 @@ func slash(ctx state.Ctx, p params.Params, v *Validator, f num.Dec, h int64, rea
 		return err
 	}
 	ctx.Emit("slash", "operator", v.Operator.String(), "reason", reason, "fraction", f.String(),
-		"infraction_height", i64s(h), "burned_tokens", fromTokens.String(), "burned_unbonding", fromUnbonding.String())
+		"infraction_height", i64s(h), "bonded_at_infraction", bonded.String(), "total", total.String(),
+		"burned_tokens", fromTokens.String(), "burned_unbonding", fromUnbonding.String())
 	return nil
 }
 

@@ -23,7 +23,9 @@ import (
 //
 // A slash at infraction height H covers the entries [cut, NextIndex) where
 // cut is the first entry created at height ≥ H (binary search, entries are
-// in creation order). Instead of touching entries, the validator keeps
+// in creation order), with the slash fraction f — or, if f would burn more
+// than the slash's total (slash.go), the largest common fraction that does
+// not. Instead of touching entries, the validator keeps
 // "segments": boundaries in index space, each with the product of (1 − f)
 // of the slashes covering it (WAD, multiplied in slash order with rounding
 // down). A slash splits a segment at cut, adds a boundary with factor 1 at
@@ -324,10 +326,12 @@ func firstEntryAtHeight(r store.Reader, op account.Address, hd unbondingHead, h 
 }
 
 // slashUnbonding burns fraction f of the value of op's live entries created
-// at height ≥ h and returns the amount to burn from UnbondingPool.
-func slashUnbonding(kv store.KV, op account.Address, f num.Dec, h int64) (num.Int, error) {
+// at height ≥ h, but never more than limit in all: if f would take more, a
+// lower fraction (the same for every covered entry) is used instead. It
+// returns the amount to burn from UnbondingPool.
+func slashUnbonding(kv store.KV, op account.Address, f num.Dec, h int64, limit num.Int) (num.Int, error) {
 	hd, err := loadHead(kv, op)
-	if err != nil || f.IsZero() || hd.FirstIndex >= hd.NextIndex {
+	if err != nil || f.IsZero() || limit.IsZero() || hd.FirstIndex >= hd.NextIndex {
 		return num.Int{}, err
 	}
 	cut, err := firstEntryAtHeight(kv, op, hd, h)
@@ -338,8 +342,15 @@ func slashUnbonding(kv store.KV, op account.Address, f num.Dec, h int64) (num.In
 	if err != nil {
 		return num.Int{}, err
 	}
+	pcs, slashedRaw, err := windowAmounts(kv, op, hd, segs, cut)
+	if err != nil {
+		return num.Int{}, err
+	}
+	if f, err = capFraction(f, slashedRaw, limit); err != nil || f.IsZero() {
+		return num.Int{}, err
+	}
 	keep, _ := num.OneDec().Sub(f) // f ≤ 1, clamped by the caller
-	burn, err := unbondingBurn(kv, op, hd, segs, cut, f, keep)
+	burn, err := unbondingBurn(hd, pcs, slashedRaw, f, keep)
 	if err != nil {
 		return num.Int{}, err
 	}
@@ -351,8 +362,10 @@ func slashUnbonding(kv store.KV, op account.Address, f num.Dec, h int64) (num.In
 
 // piece is a run [lo, hi) of live entries sharing one factor.
 type piece struct {
-	lo, hi uint64
-	factor num.Int
+	lo, hi  uint64
+	factor  num.Int
+	amount  num.Int // Σ initial balances of the run
+	covered bool    // at or after the slash's cut
 }
 
 // windowPieces splits the live range [first, next) at segment starts and at cut.
@@ -375,9 +388,34 @@ func windowPieces(segs []segment, first, next, cut uint64) []piece {
 		if n := len(out); n > 0 {
 			out[n-1].hi = lo
 		}
-		out = append(out, piece{lo: lo, hi: next, factor: factorIn(segs, lo)})
+		out = append(out, piece{lo: lo, hi: next, factor: factorIn(segs, lo), covered: lo >= cut})
 	}
 	return out
+}
+
+// windowAmounts is the live range cut into pieces with their initial sums,
+// and slashedRaw = Σ initial × factor over the covered pieces (the covered
+// entries' value, WAD-scaled).
+func windowAmounts(r store.Reader, op account.Address, hd unbondingHead, segs []segment, cut uint64) ([]piece, num.Int, error) {
+	pcs := windowPieces(segs, hd.FirstIndex, hd.NextIndex, cut)
+	var slashedRaw num.Int
+	for i := range pcs {
+		lo, err := cumAt(r, op, hd, pcs[i].lo)
+		if err != nil {
+			return nil, slashedRaw, err
+		}
+		hi, err := cumAt(r, op, hd, pcs[i].hi)
+		if err != nil {
+			return nil, slashedRaw, err
+		}
+		pcs[i].amount = hi.SubSat(lo)
+		if pcs[i].covered {
+			if slashedRaw, err = addProduct(slashedRaw, pcs[i].amount, pcs[i].factor); err != nil {
+				return nil, slashedRaw, err
+			}
+		}
+	}
+	return pcs, slashedRaw, nil
 }
 
 // cumAt is C(x) = Σ initial balances of entries before index x.
@@ -389,29 +427,31 @@ func cumAt(r store.Reader, op account.Address, hd unbondingHead, x uint64) (num.
 	return e.CumBefore, err
 }
 
-// unbondingBurn is ceil(f × value of entries [cut, next)) (rounding: up —
+// capFraction is f, or the largest fraction (at WAD precision) whose burn
+// ceil(fraction × covered value) stays ≤ limit when f's would not.
+func capFraction(f num.Dec, slashedRaw, limit num.Int) (num.Dec, error) {
+	// rounding: up — the burn f would cause (as unbondingBurn computes it).
+	want, err := f.Raw().MulDivUp(slashedRaw, wadSquared)
+	if err != nil || want.LTE(limit) {
+		return f, err
+	}
+	// rounding: down — the capped fraction never burns more than limit.
+	capped, err := limit.MulDivDown(wadSquared, slashedRaw)
+	return num.DecFromRaw(capped), err
+}
+
+// unbondingBurn is ceil(f × value of the covered entries) (rounding: up —
 // slashed), but never so much that Held drops below the remaining entries'
 // value after the slash (rounding: down), so every later payout is covered.
-func unbondingBurn(r store.Reader, op account.Address, hd unbondingHead, segs []segment, cut uint64, f, keep num.Dec) (num.Int, error) {
-	var slashedRaw, remainRaw num.Int // Σ initial × factor, WAD-scaled
-	for _, pc := range windowPieces(segs, hd.FirstIndex, hd.NextIndex, cut) {
-		lo, err := cumAt(r, op, hd, pc.lo)
-		if err != nil {
-			return num.Int{}, err
-		}
-		hi, err := cumAt(r, op, hd, pc.hi)
-		if err != nil {
-			return num.Int{}, err
-		}
-		dC := hi.SubSat(lo)
+func unbondingBurn(hd unbondingHead, pcs []piece, slashedRaw num.Int, f, keep num.Dec) (num.Int, error) {
+	var remainRaw num.Int // Σ initial × factor after the slash, WAD-scaled
+	var err error
+	for _, pc := range pcs {
 		factor := pc.factor
-		if pc.lo >= cut {
-			if slashedRaw, err = addProduct(slashedRaw, dC, factor); err != nil {
-				return num.Int{}, err
-			}
+		if pc.covered {
 			factor = scaleFactor(factor, keep)
 		}
-		if remainRaw, err = addProduct(remainRaw, dC, factor); err != nil {
+		if remainRaw, err = addProduct(remainRaw, pc.amount, factor); err != nil {
 			return num.Int{}, err
 		}
 	}
