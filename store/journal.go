@@ -15,8 +15,14 @@ type undoEntry struct {
 	had  bool // the overlay held an entry for key before the write
 }
 
-// Journal opens an undo journal on o.
-func (o *Overlay) Journal() *Journal { return &Journal{o: o} }
+// Journal opens an undo journal on o (reusing o's journal and its buffer).
+func (o *Overlay) Journal() *Journal {
+	if o.j == nil {
+		o.j = &Journal{o: o}
+	}
+	o.j.undo = o.j.undo[:0]
+	return o.j
+}
 
 // Get implements Reader.
 func (j *Journal) Get(key []byte) ([]byte, bool) { return j.o.Get(key) }
@@ -28,33 +34,23 @@ func (j *Journal) Iterate(start, end []byte, reverse bool, fn func(key, value []
 
 // Set implements KV.
 func (j *Journal) Set(key, value []byte) {
-	e := entry{key: clone(key), val: clone(value)}
-	prev, had := j.o.tree.Set(e)
-	j.undo = append(j.undo, undoEntry{key: e.key, prev: prev, had: had})
+	prev, had, owned := j.o.put(key, clone(value), false)
+	j.undo = append(j.undo, undoEntry{key: owned, prev: prev, had: had})
 }
 
 // Delete implements KV.
 func (j *Journal) Delete(key []byte) {
-	k := clone(key)
-	var prev entry
-	var had bool
-	if j.o.parent == nil {
-		prev, had = j.o.tree.Delete(entry{key: k})
-	} else {
-		prev, had = j.o.tree.Set(entry{key: k, deleted: true})
+	prev, had, owned := j.o.put(key, nil, true)
+	if owned != nil {
+		j.undo = append(j.undo, undoEntry{key: owned, prev: prev, had: had})
 	}
-	j.undo = append(j.undo, undoEntry{key: k, prev: prev, had: had})
 }
 
 // Revert undoes every write since the journal opened, newest first.
 func (j *Journal) Revert() {
 	for i := len(j.undo) - 1; i >= 0; i-- {
 		u := j.undo[i]
-		if u.had {
-			j.o.tree.Set(u.prev)
-		} else {
-			j.o.tree.Delete(entry{key: u.key})
-		}
+		j.o.restore(u.key, u.prev, u.had)
 	}
 	j.undo = j.undo[:0]
 }

@@ -35,18 +35,24 @@ type entry struct {
 	deleted bool
 }
 
-func lessEntry(a, b entry) bool { return bytes.Compare(a.key, b.key) < 0 }
+func lessEntry(a, b *entry) bool { return bytes.Compare(a.key, b.key) < 0 }
 
 // Overlay buffers writes on top of a parent Reader (nil parent = empty).
 // It is the unit of atomicity: Write applies the buffer to a KV in key order.
+//
+// Entries live in a B-tree (ordered iteration) and a hash index (point
+// reads, and rewrites of a key already buffered, which then never touch
+// the tree: blocks rewrite the same validator and pool records often).
 type Overlay struct {
 	parent Reader
-	tree   *btree.BTreeG[entry]
+	tree   *btree.BTreeG[*entry]
+	index  map[string]*entry
+	j      *Journal // reused: at most one journal is open at a time
 }
 
 // NewOverlay starts an empty buffer over parent.
 func NewOverlay(parent Reader) *Overlay {
-	return &Overlay{parent: parent, tree: btree.NewBTreeGOptions(lessEntry, btree.Options{NoLocks: true})}
+	return &Overlay{parent: parent, tree: btree.NewBTreeGOptions(lessEntry, btree.Options{NoLocks: true}), index: map[string]*entry{}}
 }
 
 // NewMem is an in-memory store (an overlay with no parent).
@@ -54,7 +60,7 @@ func NewMem() *Overlay { return NewOverlay(nil) }
 
 // Get implements Reader.
 func (o *Overlay) Get(key []byte) ([]byte, bool) {
-	if e, ok := o.tree.Get(entry{key: key}); ok {
+	if e := o.index[string(key)]; e != nil {
 		if e.deleted {
 			return nil, false
 		}
@@ -66,29 +72,66 @@ func (o *Overlay) Get(key []byte) ([]byte, bool) {
 	return o.parent.Get(key)
 }
 
-// Set implements KV. The key and value are copied.
-func (o *Overlay) Set(key, value []byte) {
-	o.tree.Set(entry{key: clone(key), val: clone(value)})
+// put buffers a write and returns the entry's previous state (had=false
+// when the key was not buffered) and the overlay's own copy of the key.
+// The value must already be owned.
+func (o *Overlay) put(key, val []byte, deleted bool) (prev entry, had bool, owned []byte) {
+	if e := o.index[string(key)]; e != nil {
+		prev = *e
+		if deleted && o.parent == nil {
+			o.remove(e)
+		} else {
+			e.val, e.deleted = val, deleted
+		}
+		return prev, true, e.key
+	}
+	if deleted && o.parent == nil {
+		return prev, false, nil // nothing to delete and nothing below to shadow
+	}
+	e := &entry{key: clone(key), val: val, deleted: deleted}
+	o.tree.Set(e)
+	o.index[string(e.key)] = e
+	return prev, false, e.key
 }
 
-// Delete implements KV.
-func (o *Overlay) Delete(key []byte) {
-	if o.parent == nil {
-		o.tree.Delete(entry{key: key})
-		return
-	}
-	o.tree.Set(entry{key: clone(key), deleted: true})
+func (o *Overlay) remove(e *entry) {
+	o.tree.Delete(e)
+	delete(o.index, string(e.key))
 }
+
+// restore puts back an entry's earlier state (had=false: it was not buffered).
+func (o *Overlay) restore(key []byte, prev entry, had bool) {
+	e := o.index[string(key)]
+	switch {
+	case !had && e != nil:
+		o.remove(e)
+	case had && e != nil:
+		e.val, e.deleted = prev.val, prev.deleted
+	case had:
+		p := prev
+		o.tree.Set(&p)
+		o.index[string(p.key)] = &p
+	}
+}
+
+// Set implements KV. The key and value are copied.
+func (o *Overlay) Set(key, value []byte) { o.put(key, clone(value), false) }
+
+// Delete implements KV.
+func (o *Overlay) Delete(key []byte) { o.put(key, nil, true) }
 
 // Len is the number of buffered writes.
 func (o *Overlay) Len() int { return o.tree.Len() }
 
 // Reset drops every buffered write.
-func (o *Overlay) Reset() { o.tree.Clear() }
+func (o *Overlay) Reset() {
+	o.tree.Clear()
+	o.index = map[string]*entry{}
+}
 
 // Writes visits the buffered writes in key order.
 func (o *Overlay) Writes(fn func(key, value []byte, deleted bool) bool) {
-	o.tree.Scan(func(e entry) bool { return fn(e.key, e.val, e.deleted) })
+	o.tree.Scan(func(e *entry) bool { return fn(e.key, e.val, e.deleted) })
 }
 
 // WriteTo applies the buffered writes to kv in key order and clears the buffer.
@@ -97,7 +140,7 @@ func (o *Overlay) WriteTo(kv KV) {
 		o.moveTo(dst)
 		return
 	}
-	o.tree.Scan(func(e entry) bool {
+	o.tree.Scan(func(e *entry) bool {
 		if e.deleted {
 			kv.Delete(e.key)
 		} else {
@@ -105,21 +148,17 @@ func (o *Overlay) WriteTo(kv KV) {
 		}
 		return true
 	})
-	o.tree.Clear()
+	o.Reset()
 }
 
-// moveTo hands the buffered entries to dst without copying them: entries are
+// moveTo hands the buffered values to dst without copying them: values are
 // never mutated after Set, and o is cleared, so nothing is shared afterwards.
 func (o *Overlay) moveTo(dst *Overlay) {
-	o.tree.Scan(func(e entry) bool {
-		if e.deleted && dst.parent == nil {
-			dst.tree.Delete(e)
-		} else {
-			dst.tree.Set(e)
-		}
+	o.tree.Scan(func(e *entry) bool {
+		dst.put(e.key, e.val, e.deleted)
 		return true
 	})
-	o.tree.Clear()
+	o.Reset()
 }
 
 func clone(b []byte) []byte {
@@ -146,12 +185,12 @@ func (o *Overlay) Iterate(start, end []byte, reverse bool, fn func(key, value []
 // deletion markers, straight from its tree.
 func (o *Overlay) scan(start, end []byte, reverse bool, fn func(key, value []byte) bool) {
 	if !reverse {
-		o.tree.Ascend(entry{key: start}, func(e entry) bool {
+		o.tree.Ascend(&entry{key: start}, func(e *entry) bool {
 			return (end == nil || bytes.Compare(e.key, end) < 0) && fn(e.key, e.val)
 		})
 		return
 	}
-	visit := func(e entry) bool {
+	visit := func(e *entry) bool {
 		if bytes.Compare(e.key, start) < 0 {
 			return false
 		}
@@ -164,7 +203,7 @@ func (o *Overlay) scan(start, end []byte, reverse bool, fn func(key, value []byt
 		o.tree.Reverse(visit)
 		return
 	}
-	o.tree.Descend(entry{key: end}, visit)
+	o.tree.Descend(&entry{key: end}, visit)
 }
 
 type merger struct {
@@ -172,7 +211,7 @@ type merger struct {
 	start, end []byte
 	reverse    bool
 	fn         func(key, value []byte) bool
-	it         btree.IterG[entry]
+	it         btree.IterG[*entry]
 	has        bool // it points at a pending in-range overlay entry
 	stopped    bool
 }
@@ -202,13 +241,13 @@ func (m *merger) seekFirst() {
 	if m.reverse {
 		if m.end == nil {
 			m.has = m.it.Last()
-		} else if m.has = m.it.Seek(entry{key: m.end}); m.has {
+		} else if m.has = m.it.Seek(&entry{key: m.end}); m.has {
 			m.has = m.it.Prev()
 		} else {
 			m.has = m.it.Last()
 		}
 	} else {
-		m.has = m.it.Seek(entry{key: m.start})
+		m.has = m.it.Seek(&entry{key: m.start})
 	}
 	m.has = m.has && inRange(m.it.Item().key, m.start, m.end)
 }
