@@ -24,29 +24,9 @@ func balKey(a account.Address, denom string) []byte {
 	return state.Key(balPrefix, a[:], []byte(denom))
 }
 
-func readAmount(r store.Reader, key []byte) (num.Int, error) {
-	bz, ok := r.Get(key)
-	if !ok {
-		return num.Int{}, nil
-	}
-	v, err := num.IntFromBytes(bz)
-	if err != nil || len(bz) == 0 {
-		return v, fmt.Errorf("%w at %q", state.ErrCorrupt, key)
-	}
-	return v, nil
-}
-
-func writeAmount(kv store.KV, key []byte, v num.Int) {
-	if v.IsZero() {
-		kv.Delete(key)
-		return
-	}
-	kv.Set(key, v.Bytes())
-}
-
 // Balance returns addr's balance of denom.
 func Balance(r store.Reader, a account.Address, denom string) (num.Int, error) {
-	return readAmount(r, balKey(a, denom))
+	return state.LoadAmount(r, balKey(a, denom))
 }
 
 // Balances returns every non-zero balance of addr, sorted by denom.
@@ -65,7 +45,7 @@ func Balances(r store.Reader, a account.Address) (coin.Coins, error) {
 
 // Supply returns the total supply of denom.
 func Supply(r store.Reader, denom string) (num.Int, error) {
-	return readAmount(r, state.Key(supplyPrefix, []byte(denom)))
+	return state.LoadAmount(r, state.Key(supplyPrefix, []byte(denom)))
 }
 
 // AllSupply lists the supply of every denom.
@@ -84,7 +64,7 @@ func AllSupply(r store.Reader) (coin.Coins, error) {
 // add credits amt to addr (no supply change).
 func add(kv store.KV, a account.Address, denom string, amt num.Int) error {
 	k := balKey(a, denom)
-	cur, err := readAmount(kv, k)
+	cur, err := state.LoadAmount(kv, k)
 	if err != nil {
 		return err
 	}
@@ -92,14 +72,14 @@ func add(kv store.KV, a account.Address, denom string, amt num.Int) error {
 	if err != nil {
 		return state.Reject("balance-overflow", "%s balance of %s would overflow", denom, a)
 	}
-	writeAmount(kv, k, sum)
+	state.PutAmount(kv, k, sum)
 	return nil
 }
 
 // sub debits amt from addr (no supply change).
 func sub(kv store.KV, a account.Address, denom string, amt num.Int) error {
 	k := balKey(a, denom)
-	cur, err := readAmount(kv, k)
+	cur, err := state.LoadAmount(kv, k)
 	if err != nil {
 		return err
 	}
@@ -107,7 +87,7 @@ func sub(kv store.KV, a account.Address, denom string, amt num.Int) error {
 	if err != nil {
 		return state.Reject("insufficient-funds", "%s has %s%s, needs %s%s", a, cur, denom, amt, denom)
 	}
-	writeAmount(kv, k, rest)
+	state.PutAmount(kv, k, rest)
 	return nil
 }
 
@@ -124,7 +104,7 @@ func Send(kv store.KV, from, to account.Address, coins coin.Coins) error {
 
 func sendOne(kv store.KV, from, to account.Address, denom string, amt num.Int) error {
 	fk, tk := balKey(from, denom), balKey(to, denom)
-	fromBal, err := readAmount(kv, fk)
+	fromBal, err := state.LoadAmount(kv, fk)
 	if err != nil {
 		return err
 	}
@@ -135,7 +115,7 @@ func sendOne(kv store.KV, from, to account.Address, denom string, amt num.Int) e
 	if from == to {
 		return nil
 	}
-	toBal, err := readAmount(kv, tk)
+	toBal, err := state.LoadAmount(kv, tk)
 	if err != nil {
 		return err
 	}
@@ -143,8 +123,8 @@ func sendOne(kv store.KV, from, to account.Address, denom string, amt num.Int) e
 	if err != nil {
 		return state.Reject("balance-overflow", "%s balance of %s would overflow", denom, to)
 	}
-	writeAmount(kv, fk, rest)
-	writeAmount(kv, tk, sum)
+	state.PutAmount(kv, fk, rest)
+	state.PutAmount(kv, tk, sum)
 	return nil
 }
 
@@ -158,7 +138,7 @@ func SendOne(kv store.KV, from, to account.Address, denom string, amt num.Int) e
 
 func changeSupply(kv store.KV, denom string, amt num.Int, up bool) error {
 	k := state.Key(supplyPrefix, []byte(denom))
-	cur, err := readAmount(kv, k)
+	cur, err := state.LoadAmount(kv, k)
 	if err != nil {
 		return err
 	}
@@ -169,7 +149,7 @@ func changeSupply(kv store.KV, denom string, amt num.Int, up bool) error {
 	if err != nil {
 		return state.Reject("supply-bounds", "%s supply %s cannot change by %s: %v", denom, cur, amt, err)
 	}
-	writeAmount(kv, k, next)
+	state.PutAmount(kv, k, next)
 	return nil
 }
 
@@ -197,16 +177,13 @@ func Burn(kv store.KV, from account.Address, denom string, amt num.Int) error {
 
 // HandleSend executes MsgSend signed by signer.
 func HandleSend(ctx state.Ctx, signer account.Address, m *tx.MsgSend) error {
-	from, err := account.Parse(m.From)
+	from, err := state.Owner("from", m.From, signer, "send its funds")
 	if err != nil {
-		return state.Reject("bad-address", "from: %v", err)
+		return err
 	}
-	to, err := account.Parse(m.To)
+	to, err := state.ParseAddr("to", m.To)
 	if err != nil {
-		return state.Reject("bad-address", "to: %v", err)
-	}
-	if from != signer {
-		return state.Reject("wrong-signer", "only %s may send its funds (signed by %s)", from, signer)
+		return err
 	}
 	coins, err := coin.Parse(m.Amount)
 	if err != nil || coins.IsZero() {

@@ -281,7 +281,11 @@ func (c *Chain) route(ctx state.Ctx, signer account.Address, m *tx.Msg) error {
 const MaxParamsPerMsg = 64
 
 func handleSetParams(ctx state.Ctx, p params.Params, signer account.Address, m *tx.MsgSetParams) error {
-	if signer != p.Authority || p.Authority.IsZero() {
+	a, err := state.Owner("authority", m.Authority, signer, "sign for it")
+	if err != nil {
+		return err
+	}
+	if a != p.Authority || p.Authority.IsZero() {
 		return state.Reject("not-authority", "only the authority %s may change params (signed by %s)", p.Authority, signer)
 	}
 	if len(m.Params) == 0 || len(m.Params) > MaxParamsPerMsg {

@@ -48,14 +48,10 @@ func HandleUndelegate(ctx state.Ctx, p params.Params, signer account.Address, m 
 }
 
 func parseDelegationMsg(signer account.Address, delegator, validator, amount, denom string) (d, op account.Address, amt num.Int, err error) {
-	if d, err = parseAddr("delegator", delegator); err != nil {
+	if d, err = state.Owner("delegator", delegator, signer, "move its stake"); err != nil {
 		return
 	}
-	if d != signer {
-		err = wrongSigner("move the stake of", d, signer)
-		return
-	}
-	if op, err = parseAddr("validator", validator); err != nil {
+	if op, err = state.ParseAddr("validator", validator); err != nil {
 		return
 	}
 	amt, err = parseNativeAmount("amount", amount, denom)

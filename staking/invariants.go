@@ -291,7 +291,7 @@ func checkEntries(r store.Reader, op account.Address, h unbondingHead) error {
 }
 
 func checkRewardsPool(a *audit) error {
-	need, err := loadAmount(a.r, keyDust)
+	need, err := state.LoadAmount(a.r, keyDust)
 	if err != nil {
 		return err
 	}

@@ -187,26 +187,6 @@ func loadU64(r store.Reader, key []byte) (uint64, error) {
 	return v, nil
 }
 
-func loadAmount(r store.Reader, key []byte) (num.Int, error) {
-	bz, ok := r.Get(key)
-	if !ok {
-		return num.Int{}, nil
-	}
-	v, err := num.IntFromBytes(bz)
-	if err != nil {
-		return v, fmt.Errorf("%w at %q", state.ErrCorrupt, key)
-	}
-	return v, nil
-}
-
-func saveAmount(kv store.KV, key []byte, v num.Int) {
-	if v.IsZero() {
-		kv.Delete(key)
-		return
-	}
-	kv.Set(key, v.Bytes())
-}
-
 // nativeDenom is the staking denom recorded at genesis (params otherwise),
 // so read-only paths need not decode the whole params record.
 func nativeDenom(r store.Reader) (string, error) {

@@ -41,7 +41,7 @@ func distributeRewards(ctx state.Ctx, p params.Params, prevTime_s int64, set act
 	if err := bank.SendOne(ctx.KV, auth.FeeCollector, RewardsPool, p.NativeDenom, fees); err != nil {
 		return err
 	}
-	dust, err := loadAmount(ctx.KV, keyDust)
+	dust, err := state.LoadAmount(ctx.KV, keyDust)
 	if err != nil {
 		return err
 	}
@@ -53,7 +53,7 @@ func distributeRewards(ctx state.Ctx, p params.Params, prevTime_s int64, set act
 	if err != nil {
 		return err
 	}
-	saveAmount(ctx.KV, keyDust, total.SubSat(allocated))
+	state.PutAmount(ctx.KV, keyDust, total.SubSat(allocated))
 	return nil
 }
 
@@ -142,12 +142,9 @@ func HandleClaimRewards(ctx state.Ctx, p params.Params, signer account.Address, 
 	if m == nil {
 		return state.Reject("bad-message", "empty claim_rewards message")
 	}
-	a, err := parseAddr("account", m.Account)
+	a, err := state.Owner("account", m.Account, signer, "claim its rewards")
 	if err != nil {
 		return err
-	}
-	if a != signer {
-		return wrongSigner("claim the rewards of", a, signer)
 	}
 	_, err = ClaimRewards(ctx, p, a)
 	return err

@@ -7,6 +7,7 @@ import (
 	"github.com/restaked/restaked/auth"
 	"github.com/restaked/restaked/num"
 	"github.com/restaked/restaked/params"
+	"github.com/restaked/restaked/state"
 	"github.com/restaked/restaked/tx"
 )
 
@@ -142,7 +143,7 @@ func unjailFor(e *env, op account.Address) error {
 
 func mustAmount(t *testing.T, e *env, key []byte) num.Int {
 	t.Helper()
-	v, err := loadAmount(e.kv, key)
+	v, err := state.LoadAmount(e.kv, key)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,12 +26,9 @@ func HandleCreateValidator(ctx state.Ctx, p params.Params, signer account.Addres
 	if m == nil {
 		return state.Reject("bad-message", "empty create_validator message")
 	}
-	op, err := parseAddr("operator", m.Operator)
+	op, err := state.Owner("operator", m.Operator, signer, "create its validator")
 	if err != nil {
 		return err
-	}
-	if op != signer {
-		return wrongSigner("create a validator for", op, signer)
 	}
 	amount, err := parseNativeAmount("self_delegation", m.SelfDelegation, p.NativeDenom)
 	if err != nil {
@@ -98,12 +95,9 @@ func HandleEditValidator(ctx state.Ctx, p params.Params, signer account.Address,
 	if m == nil {
 		return state.Reject("bad-message", "empty edit_validator message")
 	}
-	op, err := parseAddr("operator", m.Operator)
+	op, err := state.Owner("operator", m.Operator, signer, "edit its validator")
 	if err != nil {
 		return err
-	}
-	if op != signer {
-		return wrongSigner("edit the validator of", op, signer)
 	}
 	v, err := mustValidator(ctx.KV, op)
 	if err != nil {
@@ -157,12 +151,9 @@ func HandleUnjail(ctx state.Ctx, p params.Params, signer account.Address, m *tx.
 	if m == nil {
 		return state.Reject("bad-message", "empty unjail message")
 	}
-	op, err := parseAddr("validator", m.Validator)
+	op, err := state.Owner("validator", m.Validator, signer, "unjail its validator")
 	if err != nil {
 		return err
-	}
-	if op != signer {
-		return wrongSigner("unjail the validator of", op, signer)
 	}
 	v, err := mustValidator(ctx.KV, op)
 	if err != nil {
@@ -200,18 +191,6 @@ func checkUnjail(r store.Reader, v Validator, now_s int64) error {
 }
 
 // Input helpers shared by the handlers.
-
-func parseAddr(field, s string) (account.Address, error) {
-	a, err := account.Parse(s)
-	if err != nil {
-		return a, state.Reject("bad-address", "%s: %v", field, err)
-	}
-	return a, nil
-}
-
-func wrongSigner(what string, owner, signer account.Address) error {
-	return state.Reject("wrong-signer", "only %s may %s %s (signed by %s)", owner, what, owner, signer)
-}
 
 func parseNativeAmount(field, s, denom string) (num.Int, error) {
 	c, err := coin.ParseCoin(s)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/restaked/restaked/num"
+	"github.com/restaked/restaked/store"
 )
 
 // Writer builds a compact binary record: hot records (validators,
@@ -146,4 +147,27 @@ func (r *Reader) Done() error {
 		return fmt.Errorf("%w: %d trailing bytes", ErrCorrupt, len(r.b))
 	}
 	return r.err
+}
+
+// LoadAmount reads an amount stored by PutAmount (absent = 0).
+func LoadAmount(r store.Reader, key []byte) (num.Int, error) {
+	bz, ok := r.Get(key)
+	if !ok {
+		return num.Int{}, nil
+	}
+	v, err := num.IntFromBytes(bz)
+	if err != nil || len(bz) == 0 {
+		return v, fmt.Errorf("%w: amount at %q", ErrCorrupt, key)
+	}
+	return v, nil
+}
+
+// PutAmount stores an amount as minimal big-endian bytes; zero deletes the
+// key, so absent and zero are the same state.
+func PutAmount(kv store.KV, key []byte, v num.Int) {
+	if v.IsZero() {
+		kv.Delete(key)
+		return
+	}
+	kv.Set(key, v.Bytes())
 }
