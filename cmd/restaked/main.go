@@ -6,6 +6,8 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
+
+	"github.com/restaked/restaked/app"
 )
 
 func main() {
@@ -21,6 +23,7 @@ func rootCmd() *cobra.Command {
 		Short:         "restaked: a proof-of-stake chain with native restaking",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       app.Version,
 	}
 	root.AddCommand(keysCmd())
 	for _, add := range extraCommands {
