@@ -401,8 +401,8 @@ func TestPanicFreeOnStrangeButValidInput(t *testing.T) {
 
 // TestDoubleSignSparesLaterStake states SPEC §4 for stake delegated between
 // the infraction height and the evidence: the supply drops by exactly the
-// slash fraction of the stake bonded at the infraction height, and the
-// later delegator loses at most its pro-rata share of that.
+// slash fraction of the stake bonded at the infraction height, all of it
+// paid by that stake, and the later delegator keeps everything.
 func TestDoubleSignSparesLaterStake(t *testing.T) {
 	sc, err := LoadFile("testdata/double-sign-later-stake.yaml")
 	if err != nil {

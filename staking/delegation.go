@@ -18,8 +18,11 @@ import (
 //   - A validator whose tokens were slashed to zero while shares remain is
 //     "fully slashed" and accepts none (SPEC §2): its share price is 0.
 //   - Every change to a delegation first pays its pending rewards to the
-//     delegator (auto-claim), so a delegation record holds only shares and
-//     the accumulator snapshot.
+//     delegator (auto-claim), so a delegation record holds only shares, its
+//     lots and the accumulator snapshot.
+//   - Each delegation is a new lot (lots.go), so a later slash for an
+//     earlier infraction spares it; undelegation burns the newest lots
+//     first, then the base shares.
 
 // HandleDelegate executes MsgDelegate signed by signer.
 func HandleDelegate(ctx state.Ctx, p params.Params, signer account.Address, m *tx.MsgDelegate) error {
@@ -78,7 +81,7 @@ func Delegate(ctx state.Ctx, p params.Params, delegator, op account.Address, amo
 	if err != nil {
 		return num.Int{}, err
 	}
-	if err := applyDelegate(ctx.KV, p.NativeDenom, pl); err != nil {
+	if err := applyDelegate(ctx, p, pl); err != nil {
 		return num.Int{}, err
 	}
 	if err := recordTokens(ctx, p.UnbondingPeriod_s, op, pl.tokens); err != nil {
@@ -155,19 +158,21 @@ func checkDelegationCount(r store.Reader, delegator account.Address) error {
 	return nil
 }
 
-func applyDelegate(kv store.KV, denom string, pl delegatePlan) error {
-	op := pl.v.Operator
+func applyDelegate(ctx state.Ctx, p params.Params, pl delegatePlan) error {
+	kv, denom, op := ctx.KV, p.NativeDenom, pl.v.Operator
 	rw, err := loadReward(kv, op)
 	if err != nil {
 		return err
 	}
-	if err := settleRewards(kv, denom, pl.delegator, &pl.d, rw.Acc); err != nil {
+	if err := settleRewards(kv, denom, pl.delegator, op, &pl.d, rw.Acc); err != nil {
 		return err
 	}
 	if err := bank.SendOne(kv, pl.delegator, BondedPool, denom, pl.amount); err != nil {
 		return err
 	}
-	pl.d.Shares, _ = pl.d.Shares.Add(pl.newShares) // ≤ pl.total, checked
+	if err := addLot(ctx, p.UnbondingPeriod_s, op, &pl.d, pl.newShares); err != nil {
+		return err
+	}
 	pl.v.Tokens, pl.v.DelegatorShares = pl.tokens, pl.total
 	state.Put(kv, delegationKey(pl.delegator, op), &pl.d)
 	if err := saveValidator(kv, &pl.v); err != nil {
@@ -201,11 +206,16 @@ func bumpDelegationCount(kv store.KV, delegator account.Address, delta int) erro
 
 // settleRewards pays a delegation's pending rewards to the delegator and
 // moves its snapshot to acc.
-func settleRewards(kv store.KV, denom string, delegator account.Address, d *delegation, acc num.Int) error {
-	owed, err := pendingOf(d.Shares, acc, d.RewardSnapshot)
+func settleRewards(kv store.KV, denom string, delegator, op account.Address, d *delegation, acc num.Int) error {
+	h, err := loadLotHead(kv, op)
 	if err != nil {
 		return err
 	}
+	owed, err := pendingReward(h, *d, acc)
+	if err != nil {
+		return err
+	}
+	materialize(h, d)
 	d.RewardSnapshot = acc
 	return bank.SendOne(kv, RewardsPool, delegator, denom, owed)
 }
@@ -217,6 +227,8 @@ type undelegatePlan struct {
 	delegator account.Address
 	amount    num.Int // tokens that leave (the request, or the full value when closing)
 	sharesOut num.Int
+	owned     num.Int // the delegation's current shares
+	lots      lotHead
 	head      unbondingHead
 }
 
@@ -253,6 +265,10 @@ func planUndelegate(r store.Reader, delegator, op account.Address, amount num.In
 		return pl, state.Reject("no-delegation", "%s has no delegation to %s", delegator, op)
 	}
 	pl.v, pl.d = v, d
+	if pl.lots, err = loadLotHead(r, op); err != nil {
+		return pl, err
+	}
+	pl.owned = ownedShares(pl.lots, d)
 	if err := sizeUndelegation(&pl); err != nil {
 		return pl, err
 	}
@@ -269,7 +285,7 @@ func planUndelegate(r store.Reader, delegator, op account.Address, amount num.In
 // the delegation's shares closes it and takes its whole value (≥ the request),
 // so no validator is left with tokens but no shares.
 func sizeUndelegation(pl *undelegatePlan) error {
-	value := tokensOfShares(pl.d.Shares, pl.v.Tokens, pl.v.DelegatorShares)
+	value := tokensOfShares(pl.owned, pl.v.Tokens, pl.v.DelegatorShares)
 	if pl.amount.GT(value) {
 		return state.Reject("insufficient-delegation", "%s's delegation to %s is worth %s, cannot undelegate %s",
 			pl.delegator, pl.v.Operator, value, pl.amount)
@@ -278,8 +294,8 @@ func sizeUndelegation(pl *undelegatePlan) error {
 	if err != nil {
 		return state.Reject("amount-overflow", "undelegating %s overflows", pl.amount)
 	}
-	if out.GTE(pl.d.Shares) {
-		out, pl.amount = pl.d.Shares, value
+	if out.GTE(pl.owned) {
+		out, pl.amount = pl.owned, value
 	}
 	pl.sharesOut = out
 	return nil
@@ -304,14 +320,14 @@ func applyUndelegate(ctx state.Ctx, p params.Params, pl undelegatePlan) (unbondi
 	if err != nil {
 		return unbondingEntry{}, err
 	}
-	if err := settleRewards(kv, p.NativeDenom, pl.delegator, &pl.d, rw.Acc); err != nil {
+	if err := settleRewards(kv, p.NativeDenom, pl.delegator, op, &pl.d, rw.Acc); err != nil {
 		return unbondingEntry{}, err
 	}
-	if err := writeDelegationAfterUndelegate(kv, pl); err != nil {
+	if err := writeDelegationAfterUndelegate(ctx, p, pl); err != nil {
 		return unbondingEntry{}, err
 	}
 	pl.v.Tokens, _ = pl.v.Tokens.Sub(pl.amount)                      // amount ≤ value ≤ tokens
-	pl.v.DelegatorShares, _ = pl.v.DelegatorShares.Sub(pl.sharesOut) // sharesOut ≤ d.Shares ≤ total
+	pl.v.DelegatorShares, _ = pl.v.DelegatorShares.Sub(pl.sharesOut) // sharesOut ≤ owned ≤ total
 	if err := saveValidator(kv, &pl.v); err != nil {
 		return unbondingEntry{}, err
 	}
@@ -325,10 +341,23 @@ func applyUndelegate(ctx state.Ctx, p params.Params, pl undelegatePlan) (unbondi
 	return addUnbonding(ctx, p, pl.head, pl.delegator, op, pl.amount)
 }
 
-func writeDelegationAfterUndelegate(kv store.KV, pl undelegatePlan) error {
-	pl.d.Shares, _ = pl.d.Shares.Sub(pl.sharesOut)
-	k := delegationKey(pl.delegator, pl.v.Operator)
-	if pl.d.Shares.IsZero() {
+func writeDelegationAfterUndelegate(ctx state.Ctx, p params.Params, pl undelegatePlan) error {
+	kv, op := ctx.KV, pl.v.Operator
+	k := delegationKey(pl.delegator, op)
+	if pl.sharesOut.GTE(pl.owned) {
+		if err := dropLots(kv, op, pl.lots, &pl.d); err != nil {
+			return err
+		}
+		kv.Delete(k)
+		return bumpDelegationCount(kv, pl.delegator, -1)
+	}
+	if err := burnShares(kv, op, pl.lots, &pl.d, pl.sharesOut); err != nil {
+		return err
+	}
+	if err := mergeOldLots(kv, op, pl.lots, &pl.d, ctx.Time_s, p.UnbondingPeriod_s, maxLots); err != nil {
+		return err
+	}
+	if pl.d.Shares.IsZero() && len(pl.d.Lots) == 0 { // owned shares were all floors of lots
 		kv.Delete(k)
 		return bumpDelegationCount(kv, pl.delegator, -1)
 	}

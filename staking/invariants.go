@@ -19,7 +19,9 @@ import (
 //   - bonded-pool: BondedPool balance == Σ validator tokens (all validator
 //     tokens live there), and the rank index holds exactly the non-jailed
 //     validators with tokens;
-//   - shares: Σ delegation shares == each validator's shares, no validator
+//   - shares: Σ delegation shares (base + lots) == each validator's shares
+//     (≤ once a slash has exempted lots, lots.go), lots well formed and the
+//     lot tree's total == Σ the delegations' raw lot amounts, no validator
 //     with tokens and no shares, per-delegator counters exact, and the
 //     reward record mirrors shares and commission;
 //   - unbonding-pool: UnbondingPool balance == Σ per-validator held amounts,
@@ -31,7 +33,8 @@ import (
 //     powers = clamped tokens / power reduction), statuses match membership,
 //     and nothing is left marked dirty;
 //   - token-history: every validator's newest token checkpoint holds its
-//     tokens and its unbonding head's CumTotal (each change was recorded),
+//     tokens, its unbonding head's CumTotal and its next lot index (each
+//     change was recorded),
 //     and no checkpoint belongs to an unknown validator.
 func Invariants() []state.Invariant {
 	return []state.Invariant{{Name: "staking", Check: checkAll}}
@@ -127,7 +130,11 @@ func checkTokenHistory(a *audit) error {
 		if err != nil {
 			return err
 		}
-		if !found || !c.tokens.Eq(v.Tokens) || !c.unbonded.Eq(hd.CumTotal) {
+		lh, err := loadLotHead(a.r, v.Operator)
+		if err != nil {
+			return err
+		}
+		if !found || !c.tokens.Eq(v.Tokens) || !c.unbonded.Eq(hd.CumTotal) || c.nextLot != lh.NextLot {
 			return fmt.Errorf("validator %s has %s tokens and %s unbonded, its newest checkpoint (found=%v) holds %s and %s",
 				v.Operator, v.Tokens, hd.CumTotal, found, c.tokens, c.unbonded)
 		}
@@ -180,14 +187,27 @@ func checkBondedPool(a *audit) error {
 
 func checkShares(a *audit) error {
 	sums := make([]num.Int, len(a.vals))
+	raws := make([]num.Int, len(a.vals))
+	heads := make([]lotHead, len(a.vals))
+	seen := map[account.Address]map[uint64]bool{}
+	for i, v := range a.vals {
+		var err error
+		if heads[i], err = loadLotHead(a.r, v.Operator); err != nil {
+			return err
+		}
+		seen[v.Operator] = map[uint64]bool{}
+	}
 	counts := map[account.Address]uint64{}
 	for _, x := range a.dels {
 		i, ok := a.byOp[x.op]
-		if !ok || x.d.Shares.IsZero() {
+		if !ok || (x.d.Shares.IsZero() && len(x.d.Lots) == 0) {
 			return fmt.Errorf("delegation of %s to %s: validator known=%v, shares %s", x.delegator, x.op, ok, x.d.Shares)
 		}
+		if err := checkLots(heads[i], x, seen[x.op], &raws[i]); err != nil {
+			return err
+		}
 		var err error
-		if sums[i], err = sums[i].Add(x.d.Shares); err != nil {
+		if sums[i], err = sums[i].Add(ownedShares(heads[i], x.d)); err != nil {
 			return err
 		}
 		counts[x.delegator]++
@@ -196,8 +216,18 @@ func checkShares(a *audit) error {
 		return err
 	}
 	for i, v := range a.vals {
-		if !sums[i].Eq(v.DelegatorShares) {
-			return fmt.Errorf("validator %s has %s shares, its delegations sum to %s", v.Operator, v.DelegatorShares, sums[i])
+		// Exact without lot events; with them, shares no delegation owns
+		// (per-lot floors, lots.go) may remain.
+		if len(heads[i].Events) == 0 && !sums[i].Eq(v.DelegatorShares) || sums[i].GT(v.DelegatorShares) {
+			return fmt.Errorf("validator %s has %s shares, its delegations sum to %s (%d lot events)",
+				v.Operator, v.DelegatorShares, sums[i], len(heads[i].Events))
+		}
+		tree, err := rawPrefix(a.r, v.Operator, heads[i].NextLot)
+		if err != nil {
+			return err
+		}
+		if !tree.Eq(raws[i]) {
+			return fmt.Errorf("validator %s: lot tree holds %s raw, its delegations' lots %s", v.Operator, tree, raws[i])
 		}
 		if !v.Tokens.IsZero() && v.DelegatorShares.IsZero() {
 			return fmt.Errorf("validator %s has %s tokens and no shares", v.Operator, v.Tokens)
@@ -209,6 +239,26 @@ func checkShares(a *audit) error {
 		if !rw.Shares.Eq(v.DelegatorShares) || !rw.Rate.Eq(v.Commission) {
 			return fmt.Errorf("validator %s has shares %s rate %s, its reward record mirrors %s and %s",
 				v.Operator, v.DelegatorShares, v.Commission, rw.Shares, rw.Rate)
+		}
+	}
+	return nil
+}
+
+// checkLots: a delegation's lots are live, distinct, below NextLot, in
+// index and height order, with positive raw amounts (summed into raw).
+func checkLots(h lotHead, x auditDelegation, seen map[uint64]bool, raw *num.Int) error {
+	if len(x.d.Lots) > maxLots {
+		return fmt.Errorf("delegation of %s to %s has %d lots", x.delegator, x.op, len(x.d.Lots))
+	}
+	for j, l := range x.d.Lots {
+		if l.Index >= h.NextLot || seen[l.Index] || l.Raw.IsZero() ||
+			(j > 0 && (l.Index <= x.d.Lots[j-1].Index || l.Height < x.d.Lots[j-1].Height)) {
+			return fmt.Errorf("delegation of %s to %s: bad lot %+v (next lot %d)", x.delegator, x.op, l, h.NextLot)
+		}
+		seen[l.Index] = true
+		var err error
+		if *raw, err = raw.Add(l.Raw); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -305,7 +355,11 @@ func checkRewardsPool(a *audit) error {
 		}
 	}
 	for _, x := range a.dels {
-		owed, err := pendingOf(x.d.Shares, rws[a.byOp[x.op]].Acc, x.d.RewardSnapshot)
+		lh, err := loadLotHead(a.r, x.op)
+		if err != nil {
+			return err
+		}
+		owed, err := pendingReward(lh, x.d, rws[a.byOp[x.op]].Acc)
 		if err != nil {
 			return err
 		}

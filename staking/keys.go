@@ -54,7 +54,9 @@ const (
 //	staking/ubq/   completion_s(8) id(8)         → op(20) index(8), the maturity queue
 //	staking/ubdel/ delegator(20) op(20) id(8)    → index(8)
 //	staking/seg/   op(20) start index(8)         → slash factor (WAD, 32 bytes)
-//	staking/thist/ op(20) height(8)              → tokens(32) ‖ time_s(8), token history (thist.go)
+//	staking/thist/ op(20) height(8)              → tokens(32) ‖ unbonded(32) ‖ time_s(8) ‖ next lot(8), token history (thist.go)
+//	staking/loth/  op(20)                        → lot head: next lot index, exemption events (lots.go)
+//	staking/lotf/  op(20) position(8)            → Fenwick node of raw lot amounts (32 bytes, lots.go)
 //	staking/sign/  op(20)                        → active since(8) ‖ window(8) ‖ missed(8)
 //	staking/miss/  op(20) word(8)                → u64 missed-block bitmap word
 //	staking/set                                  → last validator set sent to consensus (JSON)
@@ -75,6 +77,8 @@ var (
 	prefixUbdByDel   = []byte("staking/ubdel/")
 	prefixSegment    = []byte("staking/seg/")
 	prefixTokenHist  = []byte("staking/thist/")
+	prefixLotHead    = []byte("staking/loth/")
+	prefixLotTree    = []byte("staking/lotf/")
 	prefixSignInfo   = []byte("staking/sign/")
 	prefixMissed     = []byte("staking/miss/")
 	keyActiveSet     = []byte("staking/set")

@@ -66,12 +66,17 @@ func GetDelegation(r store.Reader, delegator, validator account.Address) (Delega
 	if err != nil {
 		return DelegationView{}, false, err
 	}
-	return viewOf(delegator, v, d), true, nil
+	return viewOf(r, delegator, v, d)
 }
 
-func viewOf(delegator account.Address, v Validator, d delegation) DelegationView {
-	return DelegationView{Delegator: delegator, Validator: v.Operator, Shares: d.Shares,
-		Tokens: tokensOfShares(d.Shares, v.Tokens, v.DelegatorShares)}
+func viewOf(r store.Reader, delegator account.Address, v Validator, d delegation) (DelegationView, bool, error) {
+	lh, err := loadLotHead(r, v.Operator)
+	if err != nil {
+		return DelegationView{}, false, err
+	}
+	s := ownedShares(lh, d)
+	return DelegationView{Delegator: delegator, Validator: v.Operator, Shares: s,
+		Tokens: tokensOfShares(s, v.Tokens, v.DelegatorShares)}, true, nil
 }
 
 // DelegationsOf lists delegator's delegations by validator address.
@@ -86,7 +91,11 @@ func DelegationsOf(r store.Reader, delegator account.Address) ([]DelegationView,
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, viewOf(delegator, v, it.d))
+		view, _, err := viewOf(r, delegator, v, it.d)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, view)
 	}
 	return out, nil
 }
@@ -101,7 +110,8 @@ func DelegatorTokens(r store.Reader, delegator, validator account.Address) (num.
 	if err != nil {
 		return num.Int{}, err
 	}
-	return tokensOfShares(d.Shares, v.Tokens, v.DelegatorShares), nil
+	view, _, err := viewOf(r, delegator, v, d)
+	return view.Tokens, err
 }
 
 // UnbondingsOf lists delegator's live unbonding entries by validator, then id.

@@ -162,11 +162,14 @@ func saveReward(kv store.KV, op account.Address, rw rewardState) {
 	kv.Set(rewardKey(op), out)
 }
 
-// delegation is a delegator's shares of one validator and the accumulator
-// value its rewards were last settled at.
+// delegation is a delegator's stake with one validator: its base shares,
+// its lots (recent increases, see lots.go) and the accumulator value its
+// rewards were last settled at. Its current shares are ownedShares.
 type delegation struct {
-	Shares         num.Int `json:"shares"`
+	Shares         num.Int `json:"shares"` // base shares, as of event Seen
 	RewardSnapshot num.Int `json:"reward_snapshot"`
+	Seen           uint64  `json:"seen,omitempty"` // lot events already applied to Shares
+	Lots           []lot   `json:"lots,omitempty"`
 }
 
 func loadDelegation(r store.Reader, d, op account.Address) (delegation, bool, error) {
@@ -202,7 +205,10 @@ func decodeJSON(k, v []byte, out any) error { return state.Decode(k, v, out) }
 
 // Binary encodings of the hot records (state.Record): validators and
 // delegations are decoded on every delegation message.
-const recordV1 = 1
+const (
+	recordV1 = 1
+	recordV2 = 2 // delegation with lots
+)
 
 // MarshalRecord implements state.Record.
 func (v *Validator) MarshalRecord() []byte {
@@ -236,15 +242,42 @@ func (v *Validator) UnmarshalRecord(b []byte) error {
 
 // MarshalRecord implements state.Record.
 func (d *delegation) MarshalRecord() []byte {
-	w := state.NewWriter(recordV1, 72)
+	if len(d.Lots) == 0 && d.Seen == 0 {
+		w := state.NewWriter(recordV1, 72)
+		w.Int(d.Shares)
+		w.Int(d.RewardSnapshot)
+		return w.Out()
+	}
+	w := state.NewWriter(recordV2, 72+56*len(d.Lots))
 	w.Int(d.Shares)
 	w.Int(d.RewardSnapshot)
+	w.Uvarint(d.Seen)
+	w.Uvarint(uint64(len(d.Lots)))
+	for _, l := range d.Lots {
+		w.Uvarint(l.Index)
+		w.Varint(l.Height)
+		w.Varint(l.Time_s)
+		w.Int(l.Raw)
+	}
 	return w.Out()
 }
 
 // UnmarshalRecord implements state.Record.
 func (d *delegation) UnmarshalRecord(b []byte) error {
-	r := state.NewReader(b, recordV1)
-	d.Shares, d.RewardSnapshot = r.Int(), r.Int()
+	if len(b) == 0 || b[0] != recordV2 {
+		r := state.NewReader(b, recordV1)
+		d.Shares, d.RewardSnapshot, d.Seen, d.Lots = r.Int(), r.Int(), 0, nil
+		return r.Done()
+	}
+	r := state.NewReader(b, recordV2)
+	d.Shares, d.RewardSnapshot, d.Seen = r.Int(), r.Int(), r.Uvarint()
+	n := r.Uvarint()
+	if n > maxLots {
+		return fmt.Errorf("%w: delegation with %d lots", state.ErrCorrupt, n)
+	}
+	d.Lots = make([]lot, 0, n)
+	for i := uint64(0); i < n; i++ {
+		d.Lots = append(d.Lots, lot{Index: r.Uvarint(), Height: r.Varint(), Time_s: r.Varint(), Raw: r.Int()})
+	}
 	return r.Done()
 }

@@ -18,8 +18,9 @@ import (
 // dust — sits in RewardsPool and is split across the active set by power.
 // Per validator the commission accrues to its owed record and the rest
 // raises its reward-per-share accumulator; whatever rounding leaves over is
-// the dust record, distributed again next block. A slash lowers tokens but
-// not shares, so it never touches earned rewards. Pool solvency: every
+// the dust record, distributed again next block. A slash lowers tokens; if
+// it spares later lots it also raises their shares from then on (lots.go),
+// never the rewards they earned before it. Pool solvency: every
 // accumulator step reserves ceil(inc·shares/1e27) ≤ rest, and each
 // delegation's pending amount is a floor of its part of those steps, so
 // RewardsPool ≥ Σ pending + Σ owed + dust always (checked by an invariant).
@@ -163,13 +164,18 @@ func ClaimRewards(ctx state.Ctx, p params.Params, a account.Address) (coin.Coins
 		if err != nil {
 			return nil, err
 		}
-		owed, err := pendingOf(it.d.Shares, rw.Acc, it.d.RewardSnapshot)
+		lh, err := loadLotHead(ctx.KV, it.op)
 		if err != nil {
 			return nil, err
 		}
-		if owed.IsZero() {
+		owed, err := pendingReward(lh, it.d, rw.Acc)
+		if err != nil {
+			return nil, err
+		}
+		if owed.IsZero() && int(it.d.Seen) == len(lh.Events) {
 			continue
 		}
+		materialize(lh, &it.d)
 		it.d.RewardSnapshot = rw.Acc
 		state.Put(ctx.KV, delegationKey(a, it.op), &it.d)
 		if total, err = total.Add(owed); err != nil {
@@ -252,7 +258,11 @@ func pendingTotal(r store.Reader, a account.Address) (num.Int, error) {
 		if err != nil {
 			return total, err
 		}
-		owed, err := pendingOf(it.d.Shares, rw.Acc, it.d.RewardSnapshot)
+		lh, err := loadLotHead(r, it.op)
+		if err != nil {
+			return total, err
+		}
+		owed, err := pendingReward(lh, it.d, rw.Acc)
 		if err != nil {
 			return total, err
 		}

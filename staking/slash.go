@@ -34,25 +34,27 @@ import (
 //     value (segments, see unbonding.go; rounding: up), lowered to a smaller
 //     common fraction if that would exceed total (stake that arrived after H
 //     and left before the evidence cannot push the burn past total);
-//  2. the remainder, total − (1), from the validator's current tokens,
-//     capped at those tokens.
+//  2. the remainder, total − (1), from the validator's old stake only —
+//     the delegations' base shares and the lots created at or before H —
+//     capped at its value. The lots created after H (stake that arrived
+//     after the infraction, lots.go) keep their value exactly: their
+//     shares are multiplied so that, after the burn, they are worth what
+//     they were worth before (within one base unit per rounding site).
 //
-// So the supply drops by exactly total unless the validator runs out of
-// tokens, and never by more: stake delegated after H does not increase the
-// penalty. Tokens are shares of one pool, so the remainder in (2) is borne
-// by all current delegators pro rata, including those who delegated after
-// H (the Cosmos SDK semantics): such a delegator loses its pro-rata part,
-// remainder × its shares / all shares, and those bonded at H lose
-// correspondingly less than f. Likewise an entry of stake that
-// arrived after H and left before the evidence pays f (or the lowered
-// fraction) of its value. Slashes between H and the evidence (e.g.
+// So the supply drops by exactly total unless the old stake runs out, and
+// never by more: stake delegated after H neither increases the penalty nor
+// pays any of it. A delegator bonded at H loses f of its value when
+// nothing has left since H (in general: its pro-rata part of the
+// remainder among the old stake). An entry of stake that arrived after H
+// and left before the evidence is created at or after H and pays f (or the
+// lowered fraction) of its value, as the SPEC's rule for entries says. Slashes between H and the evidence (e.g.
 // downtime) do not reduce B(H): the slash is f of the stake bonded at H,
 // whatever has happened to it since, capped by what is left, so the
 // current delegators can then lose more than f of what they hold now.
 //
-// Cost: O(log n) store reads in the history and in the entries, plus the
-// slash segments of the unbonding window; independent of the number of
-// delegators and of unbonding entries.
+// Cost: O(log n) store reads in the history, in the entries and in the lot
+// tree, plus the slash segments of the unbonding window and the lot events;
+// independent of the number of delegators, delegations and unbonding entries.
 
 // SlashDoubleSign slashes a validator for a duplicate vote at infraction
 // height h and tombstones it (jailed for ever). Slashing an already
@@ -111,7 +113,7 @@ func slash(ctx state.Ctx, p params.Params, v *Validator, f num.Dec, h int64, rea
 	if f.GT(num.OneDec()) {
 		f = num.OneDec()
 	}
-	bonded, err := bondedAt(ctx.KV, *v, h)
+	bonded, cut, err := bondedAndCut(ctx.KV, *v, h)
 	if err != nil {
 		return err
 	}
@@ -124,7 +126,12 @@ func slash(ctx state.Ctx, p params.Params, v *Validator, f num.Dec, h int64, rea
 	if err != nil {
 		return err
 	}
-	fromTokens := total.SubSat(fromUnbonding).Min(v.Tokens) // fromUnbonding ≤ total
+	// fromUnbonding ≤ total; the rest comes from the stake that was bonded
+	// at h only (lots.go), capped by its value.
+	fromTokens, err := exemptSlash(ctx.KV, v, cut, total.SubSat(fromUnbonding))
+	if err != nil {
+		return err
+	}
 	v.Tokens, _ = v.Tokens.Sub(fromTokens)
 	if err := recordTokens(ctx, p.UnbondingPeriod_s, v.Operator, v.Tokens); err != nil {
 		return err

@@ -16,12 +16,14 @@ import (
 // Every change of a validator's tokens (create, delegate, undelegate, slash,
 // genesis at height 0) writes a checkpoint
 //
-//	staking/thist/ op(20) height(8) → tokens(32) ‖ unbonded(32) ‖ block time_s(8)
+//	staking/thist/ op(20) height(8) → tokens(32) ‖ unbonded(32) ‖ block time_s(8) ‖ next lot(8)
 //
-// holding the tokens after the change and unbonded = Σ initial amounts of
+// holding the tokens after the change, unbonded = Σ initial amounts of
 // all unbonding entries the validator has ever created (its head's
 // CumTotal; every undelegation lowers the tokens, so each new entry is
-// recorded too). Later changes in the same block overwrite the block's
+// recorded too) and the validator's next lot index (lots.go; every lot
+// comes with a delegation, which raises the tokens, so each is recorded:
+// the lots created after block h are those from nextLot(h) on). Later changes in the same block overwrite the block's
 // checkpoint, so once block h has finished its checkpoint holds the values
 // at the end of block h. A checkpoint equal to the newest one is not
 // written. The values at the end of block h are those of the last
@@ -48,6 +50,7 @@ type checkpoint struct {
 	tokens   num.Int
 	unbonded num.Int // Σ initial amounts of the entries created so far
 	time_s   int64
+	nextLot  uint64 // lots created so far (lots.go)
 }
 
 func tokenHistPrefix(op account.Address) []byte { return state.Key(prefixTokenHist, op[:]) }
@@ -58,21 +61,25 @@ func tokenHistKey(op account.Address, h int64) []byte {
 
 func encodeCheckpoint(c checkpoint) []byte {
 	t, u := c.tokens.Bytes32(), c.unbonded.Bytes32()
-	return state.Key(t[:], u[:], state.U64(uint64(c.time_s)))
+	return state.Key(t[:], u[:], state.U64(uint64(c.time_s)), state.U64(c.nextLot))
 }
 
 func decodeCheckpoint(k, v []byte) (checkpoint, error) {
 	h, ok := state.ReadU64(k[len(k)-8:])
-	if !ok || len(v) != 72 {
+	if !ok || (len(v) != 72 && len(v) != 80) {
 		return checkpoint{}, fmt.Errorf("%w: token checkpoint %q", state.ErrCorrupt, k)
 	}
-	t, _ := state.ReadU64(v[64:])
+	t, _ := state.ReadU64(v[64:72])
+	var next uint64
+	if len(v) == 80 { // checkpoints written before lots existed have none
+		next, _ = state.ReadU64(v[72:])
+	}
 	tokens, err1 := num.IntFromBytes(v[:32])
 	unbonded, err2 := num.IntFromBytes(v[32:64])
 	if err1 != nil || err2 != nil {
 		return checkpoint{}, fmt.Errorf("%w: token checkpoint %q", state.ErrCorrupt, k)
 	}
-	return checkpoint{height: int64(h), tokens: tokens, unbonded: unbonded, time_s: int64(t)}, nil
+	return checkpoint{height: int64(h), tokens: tokens, unbonded: unbonded, time_s: int64(t), nextLot: next}, nil
 }
 
 // lastCheckpoint is the newest checkpoint of op at height ≤ h.
@@ -130,11 +137,15 @@ func record(ctx state.Ctx, period_s uint64, op account.Address, tokens num.Int, 
 		}
 		last.unbonded = hd.CumTotal
 	}
-	c := checkpoint{height: ctx.Height, tokens: tokens, unbonded: last.unbonded, time_s: ctx.Time_s}
+	lh, err := loadLotHead(ctx.KV, op)
+	if err != nil {
+		return err
+	}
+	c := checkpoint{height: ctx.Height, tokens: tokens, unbonded: last.unbonded, time_s: ctx.Time_s, nextLot: lh.NextLot}
 	if unbonded != nil {
 		c.unbonded = *unbonded
 	}
-	if found && last.tokens.Eq(c.tokens) && last.unbonded.Eq(c.unbonded) {
+	if found && last.tokens.Eq(c.tokens) && last.unbonded.Eq(c.unbonded) && last.nextLot == c.nextLot {
 		return nil
 	}
 	ctx.KV.Set(tokenHistKey(op, c.height), encodeCheckpoint(c))
@@ -173,8 +184,8 @@ func pruneTokenHistory(kv store.KV, op account.Address, now_s int64, period_s ui
 // the current block). If h predates the stored history: zero before the
 // validator was created, else (pruned: evidence for h is older than the
 // unbonding period and the chain ignores it) the oldest stored values; with
-// no history at all (state written without it), the current tokens and no
-// entries.
+// no history at all (state written without it), the current tokens, no
+// entries and the current lots (none exempt).
 func stateAfter(r store.Reader, v Validator, h int64) (checkpoint, error) {
 	c, found, err := lastCheckpoint(r, v.Operator, h)
 	if err != nil || found {
@@ -187,7 +198,8 @@ func stateAfter(r store.Reader, v Validator, h int64) (checkpoint, error) {
 	if err != nil || found {
 		return c, err
 	}
-	return checkpoint{tokens: v.Tokens}, nil
+	lh, err := loadLotHead(r, v.Operator)
+	return checkpoint{tokens: v.Tokens, nextLot: lh.NextLot}, err
 }
 
 // tokensAfter is v's tokens at the end of block h (see stateAfter).
@@ -199,17 +211,23 @@ func tokensAfter(r store.Reader, v Validator, h int64) (num.Int, error) {
 // bondedAt is B(h) (slash.go): v's tokens at the end of block h plus the
 // initial amounts of the unbonding entries it created in block h.
 func bondedAt(r store.Reader, v Validator, h int64) (num.Int, error) {
+	b, _, err := bondedAndCut(r, v, h)
+	return b, err
+}
+
+// bondedAndCut is B(h) and the first lot index created after block h.
+func bondedAndCut(r store.Reader, v Validator, h int64) (num.Int, uint64, error) {
 	end, err := stateAfter(r, v, h)
 	if err != nil {
-		return num.Int{}, err
+		return num.Int{}, 0, err
 	}
 	before, err := stateAfter(r, v, h-1)
 	if err != nil {
-		return num.Int{}, err
+		return num.Int{}, 0, err
 	}
 	sum, err := end.tokens.Add(end.unbonded.SubSat(before.unbonded))
 	if err != nil {
-		return num.Int{}, fmt.Errorf("bonded stake at height %d overflows: %w", h, err)
+		return num.Int{}, 0, fmt.Errorf("bonded stake at height %d overflows: %w", h, err)
 	}
-	return sum, nil
+	return sum, end.nextLot, nil
 }

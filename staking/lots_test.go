@@ -1,0 +1,280 @@
+package staking
+
+import (
+	"fmt"
+	"math/big"
+	"testing"
+
+	"github.com/restaked/restaked/account"
+	"github.com/restaked/restaked/auth"
+	"github.com/restaked/restaked/num"
+)
+
+// slashKeep runs slash() for an infraction at h without jailing or
+// tombstoning, so one validator can take several slashes that spare later
+// lots (the chain's double signs tombstone, so it sees at most one).
+func (e *env) slashKeep(op account.Address, f string, h int64) {
+	e.t.Helper()
+	v := e.validator(op)
+	if err := slash(e.ctx(), e.p, &v, num.MustDec(f), h, "test"); err != nil {
+		e.t.Fatal(err)
+	}
+	if err := saveValidator(e.kv, &v); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// near fails unless got is within tol base units of the exact value want.
+func near(t *testing.T, what string, got num.Int, want *big.Rat, tol int64) {
+	t.Helper()
+	d := new(big.Rat).Sub(new(big.Rat).SetInt(got.Big()), want)
+	if d.Abs(d).Cmp(new(big.Rat).SetInt64(tol)) > 0 {
+		t.Fatalf("%s = %s, want %s (±%d)", what, got, want.FloatString(3), tol)
+	}
+}
+
+func ratOf(x num.Int) *big.Rat { return new(big.Rat).SetInt(x.Big()) }
+
+// keptShare is value × (1 − burn/old): what an old holder keeps when burn is
+// taken from old stake worth old.
+func keptShare(value, burn, old num.Int) *big.Rat {
+	r := new(big.Rat).Sub(ratOf(old), ratOf(burn))
+	r.Mul(r, ratOf(value))
+	return r.Quo(r, ratOf(old))
+}
+
+// A bonded at H loses exactly its part of the burn, B who arrived after H
+// loses nothing, and the supply drops by exactly ceil(f × B(H)).
+func TestSlashSparesLaterArrivals(t *testing.T) {
+	for _, c := range []struct {
+		name        string
+		f           string
+		self, a, b  uint64
+		hA, h, hB   int64
+		at          int64
+		wantBurned  uint64
+		bTolerance  int64 // 0 except when the old stake is burned entirely
+		aTolerance  int64
+		sameBlockAt bool // B delegates in the block of the slash
+	}{
+		{name: "5%", f: "0.05", self: 1000, a: 1000, b: 1000, hA: 2, h: 3, hB: 4, at: 6, wantBurned: 100, aTolerance: 1},
+		{name: "10% uneven", f: "0.1", self: 777, a: 12345, b: 99991, hA: 2, h: 5, hB: 6, at: 9, wantBurned: 1313, aTolerance: 1},
+		{name: "B in slash block", f: "0.1", self: 1000, a: 3000, b: 5000, hA: 2, h: 3, hB: 7, at: 7, wantBurned: 400, aTolerance: 1, sameBlockAt: true},
+		{name: "B at H is bonded", f: "0.1", self: 1000, a: 1000, b: 1000, hA: 2, h: 4, hB: 4, at: 6, wantBurned: 300, aTolerance: 1, bTolerance: 1},
+		{name: "half", f: "0.5", self: 10, a: 7, b: 3, hA: 2, h: 3, hB: 5, at: 5, wantBurned: 9, aTolerance: 1},
+		{name: "large", f: "0.05", self: 1e15, a: 3e17, b: 7e18, hA: 2, h: 2, hB: 3, at: 4, wantBurned: 15050000000000000, aTolerance: 1},
+		{name: "all old stake", f: "1", self: 1000, a: 1000, b: 1000, hA: 2, h: 3, hB: 4, at: 5, wantBurned: 2000, aTolerance: 1, bTolerance: 1},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p := testParams()
+			p.DoubleSignSlashFraction = num.MustDec(c.f)
+			p.UnbondingPeriod_s = 100000
+			e := newEnv(t, p)
+			op, a, b := e.createValidator("v", c.self, "0"), addr("a"), addr("b")
+			e.fund(a, fmt.Sprintf("%dstake", c.a))
+			e.fund(b, fmt.Sprintf("%dstake", c.b))
+			e.goToHeight(c.hA)
+			e.delegate(a, op, c.a)
+			e.goToHeight(c.hB)
+			e.delegate(b, op, c.b)
+			e.goToHeight(c.at)
+			aBefore, bBefore, selfBefore := e.tokensOf(a, op), e.tokensOf(b, op), e.tokensOf(op, op)
+			old := e.validator(op).Tokens
+			if c.hB > c.h {
+				old = old.SubSat(bBefore) // B is exempt
+			}
+			supply := e.supply()
+			if err := SlashDoubleSign(e.ctx(), e.p, op, c.h); err != nil {
+				t.Fatal(err)
+			}
+			burned := supply.SubSat(e.supply())
+			eqInt(t, "burned", burned, n(c.wantBurned))
+			near(t, "A", e.tokensOf(a, op), keptShare(aBefore, burned, old), c.aTolerance)
+			near(t, "self", e.tokensOf(op, op), keptShare(selfBefore, burned, old), c.aTolerance)
+			if c.hB > c.h {
+				near(t, "B", e.tokensOf(b, op), ratOf(bBefore), c.bTolerance)
+				if c.bTolerance == 0 {
+					eqInt(t, "B", e.tokensOf(b, op), bBefore)
+				}
+			} else {
+				near(t, "B", e.tokensOf(b, op), keptShare(bBefore, burned, old), c.bTolerance)
+			}
+			e.next(blockTime_s, BlockInfo{}) // invariants
+			// Everyone can leave; B gets its whole stake back.
+			bNow := e.tokensOf(b, op).Big().Uint64()
+			e.undelegate(b, op, bNow)
+			eqU64s(t, "B's entry", unbondingValues(t, e, b), []uint64{bNow})
+			e.next(blockTime_s, BlockInfo{})
+		})
+	}
+}
+
+// Several slashes at different infraction heights (slash() directly: the
+// chain tombstones at the first double sign).
+func TestRepeatedSlashesAtDifferentHeights(t *testing.T) {
+	p := testParams()
+	p.UnbondingPeriod_s = 100000
+	e := newEnv(t, p)
+	op, a, b, c := e.createValidator("v", 1000, "0"), addr("a"), addr("b"), addr("c")
+	for _, x := range []account.Address{a, b, c} {
+		e.fund(x, "100000stake")
+	}
+	e.delegate(a, op, 4000) // height 1
+	e.goToHeight(5)
+	e.delegate(b, op, 6000)
+	e.goToHeight(9)
+	e.delegate(c, op, 20000)
+	e.goToHeight(10)
+
+	// Slash 1: H = 3, f = 0.1: B(3) = 5000, total 500 from self + a (5000); b, c spared.
+	vals := func() [4]num.Int {
+		return [4]num.Int{e.tokensOf(op, op), e.tokensOf(a, op), e.tokensOf(b, op), e.tokensOf(c, op)}
+	}
+	before := vals()
+	supply := e.supply()
+	e.slashKeep(op, "0.1", 3)
+	eqInt(t, "burned 1", supply.SubSat(e.supply()), n(500))
+	after := vals()
+	// Old holders: exact less at most one unit (the exempt lots round up).
+	near(t, "self 1", after[0], big.NewRat(900, 1), 1)
+	near(t, "a 1", after[1], big.NewRat(3600, 1), 1)
+	eqInt(t, "b 1", after[2], before[2])
+	eqInt(t, "c 1", after[3], before[3])
+	e.next(blockTime_s, BlockInfo{})
+
+	// Slash 2: H = 7, f = 0.1: B(7) = 11000 tokens at the end of block 7 →
+	// total 1100 from self + a + b (now worth 10500); c spared.
+	before = vals()
+	old := before[0]
+	old, _ = old.Add(before[1])
+	old, _ = old.Add(before[2])
+	supply = e.supply()
+	e.slashKeep(op, "0.1", 7)
+	burned := supply.SubSat(e.supply())
+	eqInt(t, "burned 2", burned, n(1100))
+	after = vals()
+	for i, who := range []string{"self", "a", "b"} {
+		near(t, who+" 2", after[i], keptShare(before[i], burned, old), 1)
+	}
+	eqInt(t, "c 2", after[3], before[3])
+	e.next(blockTime_s, BlockInfo{})
+
+	// Slash 3: H = now, everyone bonded: c pays too.
+	before = vals()
+	supply = e.supply()
+	e.slashKeep(op, "0.5", e.height)
+	burned = supply.SubSat(e.supply())
+	after = vals()
+	total := e.validator(op).Tokens
+	total, _ = total.Add(burned)
+	for i, who := range []string{"self", "a", "b", "c"} {
+		near(t, who+" 3", after[i], keptShare(before[i], burned, total), 1)
+	}
+	e.next(blockTime_s, BlockInfo{})
+	// Everyone leaves; entries pay, invariants hold.
+	for _, x := range []account.Address{a, b, c} {
+		e.undelegate(x, op, e.tokensOf(x, op).Big().Uint64())
+	}
+	e.next(blockTime_s, BlockInfo{})
+}
+
+// A delegation that existed before H and was topped up after it: only the
+// old part is slashed.
+func TestTopUpAfterInfractionKept(t *testing.T) {
+	p := testParams()
+	p.DoubleSignSlashFraction = num.MustDec("0.1")
+	p.UnbondingPeriod_s = 100000
+	e := newEnv(t, p)
+	op, a := e.createValidator("v", 1000, "0"), addr("a")
+	e.fund(a, "10000stake")
+	e.delegate(a, op, 3000)
+	e.goToHeight(5)
+	e.delegate(a, op, 2000) // top-up after H = 3
+	e.goToHeight(6)
+	e.delegate(a, op, 1000) // another one
+	e.goToHeight(8)
+	supply := e.supply()
+	if err := SlashDoubleSign(e.ctx(), e.p, op, 3); err != nil {
+		t.Fatal(err)
+	}
+	eqInt(t, "burned", supply.SubSat(e.supply()), n(400))
+	near(t, "a", e.tokensOf(a, op), big.NewRat(2700+3000, 1), 1)
+	near(t, "self", e.tokensOf(op, op), big.NewRat(900, 1), 1)
+	e.next(blockTime_s, BlockInfo{})
+	// Undelegating takes the newest lots first, then the base.
+	e.undelegate(a, op, 3500)
+	near(t, "a after undelegation", e.tokensOf(a, op), big.NewRat(2200, 1), 1)
+	e.next(blockTime_s, BlockInfo{})
+}
+
+// Undelegations after H: the entry (created ≥ H) pays f, the stake left
+// bonded pays the rest of the total; B, who arrived after H, keeps its
+// bonded stake, and its own entry created after H is slashed by the entry
+// rule.
+func TestUndelegationAfterInfraction(t *testing.T) {
+	p := testParams()
+	p.DoubleSignSlashFraction = num.MustDec("0.1")
+	p.UnbondingPeriod_s = 100000
+	e := newEnv(t, p)
+	op, a, b := e.createValidator("v", 1000, "0"), addr("a"), addr("b")
+	e.fund(a, "10000stake")
+	e.fund(b, "10000stake")
+	e.delegate(a, op, 4000)
+	e.goToHeight(5)
+	e.delegate(b, op, 2000)
+	e.goToHeight(6)
+	e.undelegate(a, op, 1000) // from stake bonded at H = 3
+	e.undelegate(b, op, 500)  // from stake that arrived after H
+	e.goToHeight(8)
+	supply := e.supply()
+	if err := SlashDoubleSign(e.ctx(), e.p, op, 3); err != nil {
+		t.Fatal(err)
+	}
+	// B(3) = 5000 → total 500: entries 100 + 50, the rest 350 from the old
+	// stake still bonded (self 1000 + a 3000).
+	eqInt(t, "burned", supply.SubSat(e.supply()), n(500))
+	eqU64s(t, "a's entry", unbondingValues(t, e, a), []uint64{900})
+	eqU64s(t, "b's entry", unbondingValues(t, e, b), []uint64{450})
+	eqInt(t, "b bonded", e.tokensOf(b, op), n(1500))
+	near(t, "a bonded", e.tokensOf(a, op), big.NewRat(3000*3650, 4000), 1)
+	near(t, "self", e.tokensOf(op, op), big.NewRat(1000*3650, 4000), 1)
+	e.next(blockTime_s, BlockInfo{})
+}
+
+// Rewards before and after a slash that spares B, against a reference that
+// credits each block's delegators' part by value (shares ∝ value).
+func TestRewardsAcrossExemptSlash(t *testing.T) {
+	p := testParams()
+	p.UnbondingPeriod_s = 100000
+	e := newEnv(t, p)
+	op, b := e.createValidator("v", 3000, "0"), addr("b")
+	e.goToHeight(3)
+	e.fund(b, "1000stake")
+	e.delegate(b, op, 1000)
+	e.next(blockTime_s, BlockInfo{}) // v in the set
+	fee := func(amount string) {
+		e.fund(auth.FeeCollector, amount)
+		e.next(blockTime_s, BlockInfo{})
+	}
+	fee("4000stake") // A 3000, B 1000
+	e.slashKeep(op, "0.5", 2)
+	near(t, "A", e.tokensOf(op, op), big.NewRat(1500, 1), 1)
+	eqInt(t, "B", e.tokensOf(b, op), n(1000))
+	e.next(blockTime_s, BlockInfo{})
+	fee("5000stake") // A 1500, B 1000
+	fee("2500stake")
+	// A: 3000 + 3000 + 1500, B: 1000 + 2000 + 1000 (each within a unit).
+	near(t, "A pending", e.pending(op), big.NewRat(7500, 1), 1)
+	near(t, "B pending", e.pending(b), big.NewRat(4000, 1), 1)
+	// Settling B in the middle changes nothing.
+	got, err := ClaimRewards(e.ctx(), e.p, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	near(t, "B claimed", got.AmountOf("stake"), big.NewRat(4000, 1), 1)
+	fee("2500stake")
+	near(t, "B pending after claim", e.pending(b), big.NewRat(1000, 1), 1)
+	near(t, "A pending", e.pending(op), big.NewRat(9000, 1), 2)
+	e.delegate(b, op, 0+1) // touch: settles, materializes
+	e.next(blockTime_s, BlockInfo{})
+}
