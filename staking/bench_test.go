@@ -83,6 +83,74 @@ func BenchmarkSlash(b *testing.B) {
 	}
 }
 
+// BenchmarkSlashSparingLots: half of the delegators arrived after the
+// infraction (one lot each, in the lot tree); every iteration slashes a
+// fresh overlay of the same state, so each one takes the exempting path.
+func BenchmarkSlashSparingLots(b *testing.B) {
+	for _, delegators := range []int{1_000, 100_000} {
+		b.Run(fmt.Sprintf("delegators=%d/entries=10000", delegators), func(b *testing.B) {
+			ctx, p, v := slashFixture(b, delegators, 10_000)
+			addLateLots(b, ctx, v, delegators)
+			v, _ = mustValidatorB(b, ctx, v.Operator)
+			f := num.MustDec("0.01")
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				ov := store.NewOverlay(ctx.KV)
+				w := v
+				if err := slash(ctx.WithKV(ov, nil), p, &w, f, 50, "bench"); err != nil {
+					b.Fatal(err)
+				}
+				mustNil(b, saveValidator(ov, &w))
+				if i == 0 {
+					if h, err := loadLotHead(ov, v.Operator); err != nil || len(h.Events) != 1 {
+						b.Fatalf("slash did not spare the late lots: %+v %v", h, err)
+					}
+				}
+			}
+			b.StopTimer()
+			h, err := loadLotHead(ctx.KV, v.Operator)
+			mustNil(b, err)
+			if h.NextLot != uint64(delegators/2) || len(h.Events) != 0 {
+				b.Fatalf("fixture: %+v", h)
+			}
+		})
+	}
+}
+
+// addLateLots turns the delegations of the second half of the delegators
+// into lots created at heights 51..100 (after the benchmark's infraction at
+// 50) and rewrites the token checkpoints' lot counts to match.
+func addLateLots(b *testing.B, ctx state.Ctx, v Validator, delegators int) {
+	op, half := v.Operator, delegators/2
+	var h lotHead
+	for i := half; i < delegators; i++ {
+		height := int64(51 + (i-half)*50/(delegators-half))
+		l := lot{Index: h.NextLot, Height: height, Time_s: genesisTime_s + height*5, Raw: n(1000)}
+		mustNil(b, treeAppend(ctx.KV, op, l.Index, l.Raw))
+		h.NextLot++
+		state.Put(ctx.KV, delegationKey(benchAddr(i), op), &delegation{Lots: []lot{l}})
+	}
+	saveLotHead(ctx.KV, op, h)
+	for hh := int64(0); hh <= 100; hh++ {
+		c, found, err := lastCheckpoint(ctx.KV, op, hh)
+		mustNil(b, err)
+		if !found {
+			continue
+		}
+		c.nextLot = 0
+		if hh > 50 {
+			c.nextLot = uint64((hh - 50) * int64(delegators-half) / 50)
+		}
+		ctx.KV.Set(tokenHistKey(op, hh), encodeCheckpoint(c))
+	}
+}
+
+func mustValidatorB(b *testing.B, ctx state.Ctx, op account.Address) (Validator, bool) {
+	v, found, err := loadValidator(ctx.KV, op)
+	mustNil(b, err)
+	return v, found
+}
+
 func BenchmarkDelegate(b *testing.B) {
 	e := newEnv(b, testParams())
 	op := e.createValidator("v", 1000, "0.1")

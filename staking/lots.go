@@ -73,8 +73,12 @@ import (
 // A_k), each event storing the accumulator value at its slash.
 
 const (
-	maxLots      = 32  // live lots per delegation
-	maxLotEvents = 256 // events per validator; beyond it later arrivals are not exempted
+	maxLots = 32 // live lots per delegation
+	// maxLotEvents bounds the events per validator, so factors stay far from
+	// 2^256 (≤ WAD·(gMax·boost)^2). The chain creates at most one: only a
+	// double sign exempts anything, and it tombstones the validator. A
+	// further slash is taken pro rata from all current stake, as without lots.
+	maxLotEvents = 2
 )
 
 // gMax bounds one event's multiplier of exempt shares relative to old ones
@@ -99,8 +103,9 @@ type lot struct {
 type lotEvent struct {
 	Cut  uint64  `json:"cut"`
 	Next uint64  `json:"next"`
-	G    num.Int `json:"g"`   // WAD-scaled multiplier ≥ WAD
-	Acc  num.Int `json:"acc"` // reward accumulator when the slash ran
+	G    num.Int `json:"g"`              // WAD-scaled multiplier of the exempt lots (≥ WAD)
+	Acc  num.Int `json:"acc"`            // reward accumulator when the slash ran
+	Wipe bool    `json:"wipe,omitempty"` // the old stake was burned entirely: its shares are worth 0
 }
 
 // lotHead is a validator's lot bookkeeping.
@@ -140,6 +145,8 @@ func factorUpTo(h lotHead, i uint64, k int) num.Int {
 		case i >= ev.Next:
 		case i >= ev.Cut:
 			f = mulWadUp(f, ev.G)
+		case ev.Wipe:
+			return num.Int{}
 		default:
 			f, _ = f.Mul(boost) // bounded: boost^events × WAD
 		}
@@ -172,16 +179,19 @@ func lotShares(h lotHead, l lot) num.Int { return lotSharesAt(h, l, len(h.Events
 
 // baseAt is d's base shares after the first k ≥ d.Seen events (each
 // multiplies them by boost, exactly).
-func baseAt(d delegation, k int) num.Int {
+func baseAt(h lotHead, d delegation, k int) num.Int {
 	b := d.Shares
 	for j := int(d.Seen); j < k; j++ {
+		if h.Events[j].Wipe {
+			return num.Int{}
+		}
 		b, _ = b.Mul(boost) // bounded as factorOf
 	}
 	return b
 }
 
 func ownedAt(h lotHead, d delegation, k int) num.Int {
-	s := baseAt(d, k)
+	s := baseAt(h, d, k)
 	for _, l := range d.Lots {
 		s, _ = s.Add(lotSharesAt(h, l, k)) // ≤ validator shares
 	}
@@ -193,7 +203,7 @@ func ownedShares(h lotHead, d delegation) num.Int { return ownedAt(h, d, len(h.E
 
 // materialize brings d's base to the current events (after settling).
 func materialize(h lotHead, d *delegation) {
-	d.Shares = baseAt(*d, len(h.Events))
+	d.Shares = baseAt(h, *d, len(h.Events))
 	d.Seen = uint64(len(h.Events))
 }
 
@@ -456,6 +466,24 @@ func piecesRaw(pcs []suffixPiece, g num.Int) *big.Int {
 	return sum
 }
 
+// boostG is the exempt multiplier of a wipe: boost, WAD-scaled.
+var boostG = num.MustInt("1000000000000000000000000000")
+
+// inexactLots bounds the number of lots whose shares round when the
+// factors of pcs are multiplied by g: the covered indices of every piece
+// whose new factor × WAD is not a whole multiple (each such lot's share
+// count rounds up by less than one).
+func inexactLots(pcs []suffixPiece, g num.Int) uint64 {
+	var n uint64
+	for _, pc := range pcs {
+		f := mulWadUp(pc.f, g)
+		if new(big.Int).Rem(f.Big(), num.WAD().Big()).Sign() != 0 {
+			n += pc.hi - pc.lo
+		}
+	}
+	return n
+}
+
 func quoUp(a, b *big.Int) *big.Int {
 	q, m := new(big.Int).QuoRem(a, b, new(big.Int))
 	if m.Sign() > 0 {
@@ -519,31 +547,35 @@ func exemptSlash(kv store.KV, v *Validator, cut uint64, want num.Int) (num.Int, 
 	if X.Sign() == 0 {
 		return num.Int{}, nil
 	}
-	extra := new(big.Int).SetUint64(h.NextLot - cut + 1)
-	gOf := func(X *big.Int) *big.Int { // WAD·boost·T·(boost·O + extra) / (boost·(T·O − X·S)), nil if unbounded
-		den := new(big.Int).Sub(TOK, new(big.Int).Mul(X, KS))
-		if den.Sign() <= 0 {
-			return nil
+	inexact := inexactLots(pcs, boostG)
+	var G num.Int
+	var wipe bool
+	if X.Cmp(new(big.Int).Quo(TOK, KS)) == 0 {
+		// The old stake is burned entirely: its shares become worthless
+		// and the exempt lots are only boosted (exactly, unless an earlier
+		// event left them fractional factors), so they keep their value.
+		G, wipe = boostG, true
+	} else {
+		extra := new(big.Int).SetUint64(h.NextLot - cut + 1)  // ≥ inexact lots under any G, plus one
+		den := new(big.Int).Sub(TOK, new(big.Int).Mul(X, KS)) // > 0: X < old value
+		numer := new(big.Int).Mul(new(big.Int).Mul(W, K), new(big.Int).Mul(T, new(big.Int).Add(oHi, extra)))
+		g := quoUp(numer, den)
+		if capG := new(big.Int).Mul(gMax.Big(), K); g.Cmp(capG) > 0 {
+			// Nearly all the old value is burned: G is capped, so the
+			// exempt lots give up at most a 1/gMax part of their value
+			// (rounding: in the protocol's favour — the burn stays exact).
+			g = capG
 		}
-		num := new(big.Int).Mul(new(big.Int).Mul(W, K), new(big.Int).Mul(T, new(big.Int).Add(oHi, extra)))
-		return quoUp(num, den)
-	}
-	capG := new(big.Int).Mul(gMax.Big(), K)
-	g := gOf(X)
-	if g == nil || g.Cmp(capG) > 0 {
-		// All (or nearly all) the old value is burned: G is capped, so the
-		// exempt lots keep all but a 1/gMax part of their value (at most one
-		// base unit for stakes below 1e12 units; rounding: in the
-		// protocol's favour — the burn stays exact).
-		g = capG
-	}
-	G, err := num.FromBig(g)
-	if err != nil {
-		return want.Min(v.Tokens), nil // unreachable: G ≤ gMax·boost·(1 + extra/O)
+		if G, err = num.FromBig(g); err != nil {
+			return want.Min(v.Tokens), nil // unreachable: G ≤ gMax·boost
+		}
+		inexact = inexactLots(pcs, G)
 	}
 	e2 := quoUp(piecesRaw(pcs, G), W)
-	S2 := new(big.Int).Add(oHi, e2)
-	S2.Add(S2, new(big.Int).SetUint64(h.NextLot-cut))
+	S2 := new(big.Int).Add(e2, new(big.Int).SetUint64(inexact))
+	if !wipe {
+		S2.Add(S2, oHi)
+	}
 	shares, err := num.FromBig(S2)
 	if err != nil {
 		return want.Min(v.Tokens), nil // shares would overflow: spare nothing rather than halt
@@ -553,7 +585,7 @@ func exemptSlash(kv store.KV, v *Validator, cut uint64, want num.Int) (num.Int, 
 	if err != nil {
 		return num.Int{}, err
 	}
-	h.Events = append(h.Events, lotEvent{Cut: cut, Next: h.NextLot, G: G, Acc: rw.Acc})
+	h.Events = append(h.Events, lotEvent{Cut: cut, Next: h.NextLot, G: G, Acc: rw.Acc, Wipe: wipe})
 	saveLotHead(kv, op, h)
 	v.DelegatorShares = shares
 	return burn, nil

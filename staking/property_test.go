@@ -36,7 +36,8 @@ func TestPropertyRandomOps(t *testing.T) {
 			actors[i] = addr(fmt.Sprintf("actor%d", i))
 			e.fund(actors[i], "1000000stake")
 		}
-		m := &model{e: e, rt: rt, actors: actors, hist: map[account.Address]map[int64][2]num.Int{}, times: map[int64]int64{}}
+		m := &model{e: e, rt: rt, actors: actors, hist: map[account.Address]map[int64][2]num.Int{}, times: map[int64]int64{},
+			since: map[[2]account.Address]int64{}}
 		m.record()
 		steps := rapid.IntRange(1, 120).Draw(rt, "steps")
 		for i := 0; i < steps; i++ {
@@ -53,6 +54,35 @@ type model struct {
 	actors []account.Address
 	hist   map[account.Address]map[int64][2]num.Int // validator → height → tokens and head CumTotal after the last step in it
 	times  map[int64]int64                          // height → block time
+	since  map[[2]account.Address]int64             // (delegator, validator) → height its delegation was opened
+}
+
+// noteDelegation keeps since in step with the delegation's existence.
+func (m *model) noteDelegation(d, v account.Address) {
+	k := [2]account.Address{d, v}
+	_, found, err := loadDelegation(m.e.kv, d, v)
+	if err != nil {
+		m.rt.Fatal(err)
+	}
+	_, had := m.since[k]
+	switch {
+	case found && !had:
+		m.since[k] = m.e.height
+	case !found:
+		delete(m.since, k)
+	}
+}
+
+// arrivedAfter is the value of every actor whose delegation to v was
+// opened after height h (zero for the others).
+func (m *model) arrivedAfter(v account.Address, h int64) []num.Int {
+	out := make([]num.Int, len(m.actors))
+	for i, a := range m.actors {
+		if at, ok := m.since[[2]account.Address{a, v}]; ok && at > h {
+			out[i] = m.e.tokensOf(a, v)
+		}
+	}
+	return out
 }
 
 // record notes every validator's tokens and unbonded total (Σ initial
@@ -102,19 +132,39 @@ func (m *model) doubleSign(v account.Address, h int64) {
 	// rounding: up — as slash() computes the total.
 	total, _ := p.DoubleSignSlashFraction.MulIntUp(m.bondedAt(v, h))
 	supply := e.supply()
+	later := m.arrivedAfter(v, h)
 	if !m.run("double_sign", func(ctx state.Ctx) error { return SlashDoubleSign(ctx, p, v, h) }) {
 		return
 	}
 	drop := supply.SubSat(e.supply())
 	inWindow := addTime(m.times[h], p.UnbondingPeriod_s) >= e.time_s
-	switch {
-	case !found || before.Tombstoned:
+	if !found || before.Tombstoned {
 		eqInt(m.rt, "burned by a no-op slash", drop, num.Int{})
-	case !inWindow:
+		return
+	}
+	if !inWindow {
+		return
+	}
+	// SPEC §4: stake that arrived after h loses nothing.
+	laterAfter := m.arrivedAfter(v, h)
+	var exempt num.Int
+	for i := range later {
+		if laterAfter[i].LT(later[i]) {
+			m.rt.Fatalf("double sign at %d lowered %s, who delegated after it, from %s to %s", h, m.actors[i], later[i], laterAfter[i])
+		}
+		exempt, _ = exempt.Add(laterAfter[i])
+	}
+	switch {
 	case drop.GT(total):
 		m.rt.Fatalf("double sign at %d burned %s, more than f × B(H) = %s", h, drop, total)
-	case drop.LT(total) && !e.validator(v).Tokens.IsZero():
-		m.rt.Fatalf("double sign at %d burned %s, want %s (validator has %s tokens left)", h, drop, total, e.validator(v).Tokens)
+	case drop.LT(total):
+		// Only when the stake bonded at h ran out: what is left beyond
+		// the later arrivals is rounding (one unit per holder at most).
+		left := e.validator(v).Tokens.SubSat(exempt)
+		if left.GT(num.NewInt(uint64(len(m.actors)))) {
+			m.rt.Fatalf("double sign at %d burned %s, want %s (validator has %s tokens left, %s of them later arrivals')",
+				h, drop, total, e.validator(v).Tokens, exempt)
+		}
 	}
 }
 
@@ -172,13 +222,16 @@ func (m *model) step() {
 		a := m.actor("creator")
 		msg := &tx.MsgCreateValidator{Operator: a.String(), ConsPubKey: consPub(a.String()), SelfDelegation: m.amount("self"),
 			Commission: rapid.SampledFrom([]string{"0", "0.05", "0.5", "1", "1.5"}).Draw(m.rt, "commission")}
-		m.run("create", func(ctx state.Ctx) error { return HandleCreateValidator(ctx, p, a, msg) })
+		if m.run("create", func(ctx state.Ctx) error { return HandleCreateValidator(ctx, p, a, msg) }) {
+			m.noteDelegation(a, a)
+		}
 	case 1, 2:
 		d, v := m.actor("delegator"), m.actor("validator")
 		msg := &tx.MsgDelegate{Delegator: d.String(), Validator: v.String(), Amount: m.amount("amount")}
 		before := m.othersValue(v, d)
 		if m.run("delegate", func(ctx state.Ctx) error { return HandleDelegate(ctx, p, d, msg) }) {
 			m.checkOthers("delegate", v, d, before)
+			m.noteDelegation(d, v)
 		}
 	case 3, 4:
 		d, v := m.actor("delegator"), m.actor("validator")
@@ -190,6 +243,7 @@ func (m *model) step() {
 		before := m.othersValue(v, d)
 		if m.run("undelegate", func(ctx state.Ctx) error { return HandleUndelegate(ctx, p, d, msg) }) {
 			m.checkOthers("undelegate", v, d, before)
+			m.noteDelegation(d, v)
 		}
 	case 5:
 		v := m.actor("validator")
