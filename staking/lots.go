@@ -23,20 +23,30 @@ import (
 // told apart by arrival) and its live lots, each with its index, creation
 // height and time, and its raw amount.
 //
-// Raw amounts and events. A slash for an infraction at H executed now
-// burns only from "old" stake (base shares and lots created at or before
-// H); the lots of the suffix keep their value because their shares are
-// multiplied by g = 1/(1 − f′), f′ being the fraction of old value burned.
-// Instead of touching lots, the validator appends an event {cut, next, g,
-// accumulator now} covering the lot indices [cut, next). A lot's current
-// shares are raw × F / WAD, F being the product of g over the events
-// covering its index (WAD, multiplied in event order, rounding: down — a
-// lot never holds more than its exact shares). Raw amounts never scale:
-// they are what the lot was issued, less what undelegations burned from it
-// converted back at the factor of the time (rounding: up — the leaver
-// burns more). Events are rare (a double sign tombstones the validator,
-// and downtime slashes use H = now, which exempts nothing), bounded by
-// maxLotEvents, and read with the lot head, one record.
+// Events. A slash for an infraction at H executed now burns only from the
+// "old" stake (base shares and lots created at or before H), at most its
+// value; the lots of the suffix keep their value. Instead of touching
+// delegations, the validator appends an event {cut, next, G, accumulator
+// now, wipe} and sets its share total to S′:
+//   - every share that existed is multiplied by boost = 1e9 (exactly), so
+//     the shares issued next are fine-grained enough that rounding them
+//     costs nobody a base unit; the exempt lots [cut, next) are multiplied
+//     by G = boost × g instead, g = T·O / (T·O − X·S) for T tokens, S
+//     shares, O old shares and X burned, which keeps their value (the old
+//     holders then keep exactly (1 − X/value of O) of theirs);
+//   - if X is the whole old value (g unbounded), the event is a wipe: the
+//     old shares become 0 and the exempt lots are only boosted;
+//   - a delegation's base shares are multiplied lazily: the record notes
+//     how many events it has seen and applies the others when touched.
+// A lot's current shares are raw × F / WAD (rounding: up — exempt stake
+// keeps at least its value; S′ covers it), F being the product over the
+// events that found the lot (index < next) of boost, G or 0 (wipe, old
+// lots). Raw amounts never scale: they are what the lot was issued, less
+// what undelegations burned from it converted back at the current factor
+// (rounding: down on what is left — the leaver burns more). Events are
+// rare: only a double sign exempts anything (downtime slashes use H = now)
+// and it tombstones the validator; they are bounded by maxLotEvents and
+// read with the lot head, one record.
 //
 // Suffix sums. Slashing needs the current shares of the suffix: Σ over the
 // pieces between event boundaries of (Σ raw of the piece) × F of the piece.
@@ -45,12 +55,11 @@ import (
 // O(events × log lots) store reads, a new lot O(log lots) reads and one
 // write, a burn or merge O(log lots) writes. Nothing iterates delegators.
 //
-// Unowned shares. Per-lot floors make the sum of the delegations' current
-// shares fall short of the sum over a piece; the validator's share total
-// is kept ≥ what delegations own (an event adds the piece sums' growth plus
-// one share per covered lot index). The difference is owned by nobody: its
-// tokens stay with the validator (rounding: in favour of those who stay).
-// Without events a validator's shares are exactly the delegations' sum.
+// Unowned shares. Lots whose factor is not a whole number round their
+// shares up one by one, so S′ adds one share per such lot index to the
+// piece sums; the validator's share total is then ≥ what delegations own
+// (checked by the invariants; equal while it has no events). The few
+// unowned shares are worth a fraction of a base unit each after the boost.
 //
 // Lifetime. A lot older than the unbonding period can no longer be exempt
 // (evidence that old is ignored), so it is merged into its delegation's
@@ -67,10 +76,12 @@ import (
 // created them (an entry created at or after H from stake that arrived
 // after H still pays f, within the cap of slash.go).
 //
-// Rewards. Shares change at an event, so a lot's pending reward is summed
-// over the accumulator intervals between the events covering it that
-// happened after its delegation was last settled: Σ shares_k × (A_k+1 −
-// A_k), each event storing the accumulator value at its slash.
+// Rewards. Shares change at an event, so a delegation's pending reward is
+// summed over the accumulator intervals between the events that happened
+// since it was last settled (those it has not seen): Σ shares_k ×
+// (A_k+1 − A_k), each event storing the accumulator value at its slash.
+// Settling applies the events to the base shares. A delegation wiped to
+// zero shares is closed when its owner claims rewards.
 
 const (
 	maxLots = 32 // live lots per delegation
@@ -504,14 +515,16 @@ func quoUp(a, b *big.Int) *big.Int {
 // new total is S′ = boost·O + E·G. Keeping the exempt value, E·G·(T−X)/S′
 // = E·T/S, gives G = boost × T·O / (T·O − X·S): the old stake then keeps
 // exactly (1 − X/(value of O)) of its value. In integers: S′ is boost·S −
-// floor(boost·E) + ceil(Σ raw × F × G / WAD²) + the number of covered lot
-// indices (so S′ ≥ what delegations own, each lot rounding up), and G is
-// rounded up with those extra shares counted in, so every exempt lot keeps
-// at least its value (rounding: in favour of the stake the SPEC exempts;
-// what it takes from the old stake is far below one base unit). A burn of
-// (nearly) all the old value would need an unbounded G: G/boost is capped
-// at gMax and the burn is kept, so the exempt lots then give up a 1/gMax
-// part of their value to the burn.
+// floor(boost·E) + ceil(Σ raw × F × G / WAD²) + the number of lot indices
+// whose shares round (so S′ ≥ what delegations own, each lot rounding up),
+// and G is rounded up with the covered lot indices counted in, so every
+// exempt lot keeps at least its value (rounding: in favour of the stake
+// the SPEC exempts; it costs the old holders a fraction of a base unit,
+// so their value, rounded down, can show one unit less than exact). When X
+// is the whole old value (value rounded down), the event is a wipe (see
+// above). When X is less but G/boost would exceed gMax, G is capped and
+// the burn kept: the exempt lots then give up at most a 1/gMax part of
+// their value to the burn.
 func exemptSlash(kv store.KV, v *Validator, cut uint64, want num.Int) (num.Int, error) {
 	op := v.Operator
 	h, err := loadLotHead(kv, op)

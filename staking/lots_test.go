@@ -278,3 +278,41 @@ func TestRewardsAcrossExemptSlash(t *testing.T) {
 	e.delegate(b, op, 0+1) // touch: settles, materializes
 	e.next(blockTime_s, BlockInfo{})
 }
+
+// A slash that takes all the old stake: its holders are left with nothing
+// (claiming closes their delegations), later arrivals keep everything and
+// can still add and leave.
+func TestWipeOfOldStake(t *testing.T) {
+	p := testParams()
+	p.DoubleSignSlashFraction = num.OneDec()
+	p.UnbondingPeriod_s = 100000
+	e := newEnv(t, p)
+	op, a, b := e.createValidator("v", 1000, "0"), addr("a"), addr("b")
+	e.fund(a, "10000stake")
+	e.fund(b, "10000stake")
+	e.delegate(a, op, 2000)
+	e.goToHeight(4)
+	e.delegate(b, op, 333)
+	e.goToHeight(6)
+	supply := e.supply()
+	if err := SlashDoubleSign(e.ctx(), e.p, op, 2); err != nil {
+		t.Fatal(err)
+	}
+	eqInt(t, "burned", supply.SubSat(e.supply()), n(3000))
+	eqInt(t, "a", e.tokensOf(a, op), n(0))
+	eqInt(t, "self", e.tokensOf(op, op), n(0))
+	eqInt(t, "b", e.tokensOf(b, op), n(333))
+	e.next(blockTime_s, BlockInfo{})
+	if _, err := ClaimRewards(e.ctx(), e.p, a); err != nil {
+		t.Fatal(err)
+	}
+	if _, found, _ := loadDelegation(e.kv, a, op); found {
+		t.Fatal("claiming did not close a wiped delegation")
+	}
+	e.next(blockTime_s, BlockInfo{})
+	e.undelegate(b, op, 100)
+	eqInt(t, "b after undelegation", e.tokensOf(b, op), n(233))
+	e.undelegate(b, op, 233)
+	eqU64s(t, "b's entries", unbondingValues(t, e, b), []uint64{100, 233})
+	e.next(blockTime_s, BlockInfo{})
+}

@@ -177,7 +177,19 @@ func ClaimRewards(ctx state.Ctx, p params.Params, a account.Address) (coin.Coins
 		}
 		materialize(lh, &it.d)
 		it.d.RewardSnapshot = rw.Acc
-		state.Put(ctx.KV, delegationKey(a, it.op), &it.d)
+		if ownedShares(lh, it.d).IsZero() {
+			// Burned entirely by a slash that spared later lots (lots.go):
+			// nothing is left to undelegate, so claiming closes it.
+			if err := dropLots(ctx.KV, it.op, lh, &it.d); err != nil {
+				return nil, err
+			}
+			ctx.KV.Delete(delegationKey(a, it.op))
+			if err := bumpDelegationCount(ctx.KV, a, -1); err != nil {
+				return nil, err
+			}
+		} else {
+			state.Put(ctx.KV, delegationKey(a, it.op), &it.d)
+		}
 		if total, err = total.Add(owed); err != nil {
 			return nil, err
 		}
