@@ -226,29 +226,20 @@ func pendingReward(h lotHead, d delegation, acc num.Int) (num.Int, error) {
 	if int(d.Seen) >= len(h.Events) {
 		return pendingOf(ownedShares(h, d), acc, d.RewardSnapshot)
 	}
-	var sum num.Int
+	sum := new(big.Int) // Σ shares × accumulator steps (512-bit headroom, as pendingOf's MulDiv)
 	prev := d.RewardSnapshot
-	add := func(shares, to num.Int) error {
-		if to.LTE(prev) {
-			return nil
+	add := func(shares, to num.Int) {
+		if to.GT(prev) {
+			sum.Add(sum, new(big.Int).Mul(shares.Big(), to.SubSat(prev).Big()))
+			prev = to
 		}
-		p, err := shares.Mul(to.SubSat(prev))
-		if err == nil {
-			sum, err = sum.Add(p)
-		}
-		prev = to
-		return err
 	}
 	for k := int(d.Seen); k < len(h.Events); k++ {
-		if err := add(ownedAt(h, d, k), h.Events[k].Acc); err != nil {
-			return num.Int{}, err
-		}
+		add(ownedAt(h, d, k), h.Events[k].Acc)
 	}
-	if err := add(ownedShares(h, d), acc); err != nil {
-		return num.Int{}, err
-	}
+	add(ownedShares(h, d), acc)
 	// rounding: down — rewards paid out.
-	return sum.QuoDown(rewardScale)
+	return num.FromBig(sum.Quo(sum, rewardScale.Big()))
 }
 
 // Fenwick tree of raw lot amounts: position p = index + 1 holds the sum of

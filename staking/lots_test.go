@@ -241,8 +241,10 @@ func TestUndelegationAfterInfraction(t *testing.T) {
 	e.next(blockTime_s, BlockInfo{})
 }
 
-// Rewards before and after a slash that spares B, against a reference that
-// credits each block's delegators' part by value (shares ∝ value).
+// Rewards before and after a slash that spares B: the lazily settled
+// amounts equal a reference that credits every block eagerly, each
+// delegator's shares at that block × the block's accumulator step
+// (rounding down once, as pendingReward), and the value split.
 func TestRewardsAcrossExemptSlash(t *testing.T) {
 	p := testParams()
 	p.UnbondingPeriod_s = 100000
@@ -252,30 +254,60 @@ func TestRewardsAcrossExemptSlash(t *testing.T) {
 	e.fund(b, "1000stake")
 	e.delegate(b, op, 1000)
 	e.next(blockTime_s, BlockInfo{}) // v in the set
-	fee := func(amount string) {
-		e.fund(auth.FeeCollector, amount)
+	holders := []account.Address{op, b}
+	ref := []*big.Int{new(big.Int), new(big.Int)}
+	block := func(fee string) {
+		t.Helper()
+		if fee != "" {
+			e.fund(auth.FeeCollector, fee)
+		}
+		shares := make([]num.Int, len(holders))
+		for i, x := range holders {
+			view, _, err := GetDelegation(e.kv, x, op)
+			if err != nil {
+				t.Fatal(err)
+			}
+			shares[i] = view.Shares
+		}
+		before, _ := loadReward(e.kv, op)
 		e.next(blockTime_s, BlockInfo{})
+		after, _ := loadReward(e.kv, op)
+		step := after.Acc.SubSat(before.Acc).Big()
+		for i := range holders {
+			ref[i].Add(ref[i], new(big.Int).Mul(shares[i].Big(), step))
+		}
 	}
-	fee("4000stake") // A 3000, B 1000
+	want := func(i int) num.Int {
+		x, _ := num.FromBig(new(big.Int).Quo(ref[i], rewardScale.Big()))
+		return x
+	}
+	block("4000stake") // A 3000, B 1000
+	eqInt(t, "A before", e.pending(op), want(0))
+	eqInt(t, "B before", e.pending(b), want(1))
 	e.slashKeep(op, "0.5", 2)
 	near(t, "A", e.tokensOf(op, op), big.NewRat(1500, 1), 1)
 	eqInt(t, "B", e.tokensOf(b, op), n(1000))
-	e.next(blockTime_s, BlockInfo{})
-	fee("5000stake") // A 1500, B 1000
-	fee("2500stake")
-	// A: 3000 + 3000 + 1500, B: 1000 + 2000 + 1000 (each within a unit).
-	near(t, "A pending", e.pending(op), big.NewRat(7500, 1), 1)
-	near(t, "B pending", e.pending(b), big.NewRat(4000, 1), 1)
-	// Settling B in the middle changes nothing.
+	block("")
+	block("5000stake") // A 1500, B 1000 by value
+	block("2501stake")
+	eqInt(t, "A pending", e.pending(op), want(0))
+	eqInt(t, "B pending", e.pending(b), want(1))
+	near(t, "A pending ≈ 3000 + 3000 + 1500", want(0), big.NewRat(7500, 1), 2)
+	near(t, "B pending ≈ 1000 + 2000 + 1000", want(1), big.NewRat(4000, 1), 2)
+	// B claims in the middle; the reference restarts.
 	got, err := ClaimRewards(e.ctx(), e.p, b)
 	if err != nil {
 		t.Fatal(err)
 	}
-	near(t, "B claimed", got.AmountOf("stake"), big.NewRat(4000, 1), 1)
-	fee("2500stake")
-	near(t, "B pending after claim", e.pending(b), big.NewRat(1000, 1), 1)
-	near(t, "A pending", e.pending(op), big.NewRat(9000, 1), 2)
-	e.delegate(b, op, 0+1) // touch: settles, materializes
+	eqInt(t, "B claimed", got.AmountOf("stake"), want(1))
+	ref[1].SetInt64(0)
+	block("2500stake")
+	block("7stake")
+	eqInt(t, "B pending after claim", e.pending(b), want(1))
+	eqInt(t, "A pending", e.pending(op), want(0))
+	near(t, "B ≈ 1000 + 2.8", want(1), big.NewRat(10028, 10), 2)
+	near(t, "A ≈ 9000 + 4.2", want(0), big.NewRat(90042, 10), 2)
+	e.delegate(b, op, 1) // touch: settles and materializes
 	e.next(blockTime_s, BlockInfo{})
 }
 

@@ -2,6 +2,7 @@ package staking
 
 import (
 	"fmt"
+	"math/big"
 	"testing"
 
 	"github.com/restaked/restaked/account"
@@ -157,15 +158,37 @@ func (m *model) doubleSign(v account.Address, h int64) {
 	switch {
 	case drop.GT(total):
 		m.rt.Fatalf("double sign at %d burned %s, more than f × B(H) = %s", h, drop, total)
-	case drop.LT(total):
-		// Only when the stake bonded at h ran out: what is left beyond
-		// the later arrivals is rounding (one unit per holder at most).
-		left := e.validator(v).Tokens.SubSat(exempt)
-		if left.GT(num.NewInt(uint64(len(m.actors)))) {
-			m.rt.Fatalf("double sign at %d burned %s, want %s (validator has %s tokens left, %s of them later arrivals')",
-				h, drop, total, e.validator(v).Tokens, exempt)
+	case drop.LT(total) && !e.validator(v).Tokens.IsZero():
+		// Only when the stake bonded at h ran out: what is left (beyond
+		// rounding) belongs to lots created after h.
+		if left := e.validator(v).Tokens.SubSat(m.exemptValue(v, h)); left.GT(num.NewInt(1)) {
+			m.rt.Fatalf("double sign at %d burned %s, want %s (validator has %s tokens left, %s not in lots created after it)",
+				h, drop, total, e.validator(v).Tokens, left)
 		}
 	}
+}
+
+// exemptValue is the token value of v's lots created after block h (from
+// the lot tree and events, rounding down).
+func (m *model) exemptValue(v account.Address, h int64) num.Int {
+	val := m.e.validator(v)
+	_, cut, err := bondedAndCut(m.e.kv, val, h)
+	if err != nil {
+		m.rt.Fatal(err)
+	}
+	lh, err := loadLotHead(m.e.kv, v)
+	if err != nil {
+		m.rt.Fatal(err)
+	}
+	if cut >= lh.NextLot || val.DelegatorShares.IsZero() {
+		return num.Int{}
+	}
+	pcs, err := suffixPieces(m.e.kv, v, lh, cut)
+	if err != nil {
+		m.rt.Fatal(err)
+	}
+	e, _ := num.FromBig(new(big.Int).Quo(piecesRaw(pcs, num.Int{}), num.WAD().Big()))
+	return tokensOfShares(e.Min(val.DelegatorShares), val.Tokens, val.DelegatorShares)
 }
 
 func (m *model) actor(label string) account.Address {
