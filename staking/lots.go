@@ -140,7 +140,38 @@ func loadLotHead(r store.Reader, op account.Address) (lotHead, error) {
 	return h, err
 }
 
-func saveLotHead(kv store.KV, op account.Address, h lotHead) { state.Put(kv, lotHeadKey(op), h) }
+func saveLotHead(kv store.KV, op account.Address, h lotHead) { state.Put(kv, lotHeadKey(op), &h) }
+
+// MarshalRecord implements state.Record (the head is read on every
+// delegation and token change).
+func (h *lotHead) MarshalRecord() []byte {
+	w := state.NewWriter(recordV1, 16+80*len(h.Events))
+	w.Uvarint(h.NextLot)
+	w.Uvarint(uint64(len(h.Events)))
+	for _, ev := range h.Events {
+		w.Uvarint(ev.Cut)
+		w.Uvarint(ev.Next)
+		w.Int(ev.G)
+		w.Int(ev.Acc)
+		w.Bool(ev.Wipe)
+	}
+	return w.Out()
+}
+
+// UnmarshalRecord implements state.Record.
+func (h *lotHead) UnmarshalRecord(b []byte) error {
+	r := state.NewReader(b, recordV1)
+	h.NextLot = r.Uvarint()
+	n := r.Uvarint()
+	if n > maxLotEvents {
+		return fmt.Errorf("%w: %d lot events", state.ErrCorrupt, n)
+	}
+	h.Events = nil
+	for i := uint64(0); i < n; i++ {
+		h.Events = append(h.Events, lotEvent{Cut: r.Uvarint(), Next: r.Uvarint(), G: r.Int(), Acc: r.Int(), Wipe: r.Bool()})
+	}
+	return r.Done()
+}
 
 // factorOf is F for lot index i (WAD): each event multiplies the lots it
 // found (index < Next) by boost, and those it exempted (index ≥ Cut) by G
