@@ -164,13 +164,17 @@ func applyDelegate(ctx state.Ctx, p params.Params, pl delegatePlan) error {
 	if err != nil {
 		return err
 	}
-	if err := settleRewards(kv, denom, pl.delegator, op, &pl.d, rw.Acc); err != nil {
+	lh, err := loadLotHead(kv, op)
+	if err != nil {
+		return err
+	}
+	if err := settleWith(kv, denom, pl.delegator, lh, &pl.d, rw.Acc); err != nil {
 		return err
 	}
 	if err := bank.SendOne(kv, pl.delegator, BondedPool, denom, pl.amount); err != nil {
 		return err
 	}
-	if err := addLot(ctx, p.UnbondingPeriod_s, op, &pl.d, pl.newShares); err != nil {
+	if err := addLot(ctx, p.UnbondingPeriod_s, op, lh, &pl.d, pl.newShares); err != nil {
 		return err
 	}
 	pl.v.Tokens, pl.v.DelegatorShares = pl.tokens, pl.total
@@ -204,13 +208,9 @@ func bumpDelegationCount(kv store.KV, delegator account.Address, delta int) erro
 	return nil
 }
 
-// settleRewards pays a delegation's pending rewards to the delegator and
-// moves its snapshot to acc.
-func settleRewards(kv store.KV, denom string, delegator, op account.Address, d *delegation, acc num.Int) error {
-	h, err := loadLotHead(kv, op)
-	if err != nil {
-		return err
-	}
+// settleWith pays a delegation's pending rewards to the delegator and
+// moves its snapshot to acc (h: the validator's lot head, already loaded).
+func settleWith(kv store.KV, denom string, delegator account.Address, h lotHead, d *delegation, acc num.Int) error {
 	owed, err := pendingReward(h, *d, acc)
 	if err != nil {
 		return err
@@ -320,7 +320,7 @@ func applyUndelegate(ctx state.Ctx, p params.Params, pl undelegatePlan) (unbondi
 	if err != nil {
 		return unbondingEntry{}, err
 	}
-	if err := settleRewards(kv, p.NativeDenom, pl.delegator, op, &pl.d, rw.Acc); err != nil {
+	if err := settleWith(kv, p.NativeDenom, pl.delegator, pl.lots, &pl.d, rw.Acc); err != nil {
 		return unbondingEntry{}, err
 	}
 	if err := writeDelegationAfterUndelegate(ctx, p, pl); err != nil {

@@ -359,11 +359,8 @@ func treeAdjust(kv store.KV, op account.Address, next, i uint64, delta num.Int, 
 // addLot records newShares bought by d at the current block as a lot (or
 // joins its newest lot of the same block). The caller settles rewards
 // first and saves d.
-func addLot(ctx state.Ctx, period_s uint64, op account.Address, d *delegation, newShares num.Int) error {
-	h, err := loadLotHead(ctx.KV, op)
-	if err != nil {
-		return err
-	}
+func addLot(ctx state.Ctx, period_s uint64, op account.Address, h lotHead, d *delegation, newShares num.Int) error {
+	var err error
 	if err := mergeOldLots(ctx.KV, op, h, d, ctx.Time_s, period_s, maxLots-1); err != nil {
 		return err
 	}
