@@ -348,3 +348,32 @@ func TestWipeOfOldStake(t *testing.T) {
 	eqU64s(t, "b's entries", unbondingValues(t, e, b), []uint64{100, 233})
 	e.next(blockTime_s, BlockInfo{})
 }
+
+// Lots stay bounded: past maxLots the oldest is merged into the base, and
+// lots older than the unbonding period are merged when the delegation is
+// next touched (evidence that old is ignored, so they can never be spared).
+func TestLotsBoundedAndMerged(t *testing.T) {
+	p := testParams()
+	p.UnbondingPeriod_s = 1000
+	e := newEnv(t, p)
+	op, a := e.createValidator("v", 1000, "0"), addr("a")
+	e.fund(a, "100000stake")
+	for i := 0; i < maxLots+8; i++ {
+		e.delegate(a, op, 10)
+		e.next(blockTime_s, BlockInfo{})
+	}
+	d, _, _ := loadDelegation(e.kv, a, op)
+	if len(d.Lots) != maxLots {
+		t.Fatalf("%d lots, want %d", len(d.Lots), maxLots)
+	}
+	eqInt(t, "base", d.Shares, n(80))
+	eqInt(t, "value", e.tokensOf(a, op), n(10*(maxLots+8)))
+	e.time_s += 2000
+	e.undelegate(a, op, 5)
+	d, _, _ = loadDelegation(e.kv, a, op)
+	if len(d.Lots) != 0 {
+		t.Fatalf("%d lots left after the unbonding period", len(d.Lots))
+	}
+	eqInt(t, "base after merge", d.Shares, n(10*(maxLots+8)-5))
+	e.next(blockTime_s, BlockInfo{})
+}
