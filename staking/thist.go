@@ -126,7 +126,7 @@ func recordUnbonding(ctx state.Ctx, period_s uint64, op account.Address, tokens,
 // record writes the current block's checkpoint (unbonded nil = unchanged)
 // and prunes checkpoints older than the unbonding period.
 func record(ctx state.Ctx, period_s uint64, op account.Address, tokens num.Int, unbonded *num.Int) error {
-	last, found, err := lastCheckpoint(ctx.KV, op, ctx.Height)
+	last, found, sameBlock, err := latestCheckpoint(ctx.KV, op, ctx.Height)
 	if err != nil {
 		return err
 	}
@@ -149,7 +149,23 @@ func record(ctx state.Ctx, period_s uint64, op account.Address, tokens num.Int, 
 		return nil
 	}
 	ctx.KV.Set(tokenHistKey(op, c.height), encodeCheckpoint(c))
+	if sameBlock {
+		return nil // this block already pruned: the block time has not moved
+	}
 	return pruneTokenHistory(ctx.KV, op, ctx.Time_s, period_s)
+}
+
+// latestCheckpoint is lastCheckpoint at height h, found with a point read
+// when the validator was already touched in block h (the common case for a
+// busy validator: one seek per block instead of one per message).
+func latestCheckpoint(r store.Reader, op account.Address, h int64) (c checkpoint, found, sameBlock bool, err error) {
+	k := tokenHistKey(op, h)
+	if bz, ok := r.Get(k); ok {
+		c, err = decodeCheckpoint(k, bz)
+		return c, err == nil, true, err
+	}
+	c, found, err = lastCheckpoint(r, op, h)
+	return c, found, false, err
 }
 
 // pruneTokenHistory deletes, oldest first and at most maxHistPrune of them,
