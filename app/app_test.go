@@ -62,7 +62,7 @@ func TestLifecycleAndResume(t *testing.T) {
 	if res.TxResults[0].Code != 0 || res.TxResults[1].Codespace != "wrong-sequence" {
 		t.Fatalf("results: %+v", res.TxResults)
 	}
-	if _, err := a.CheckInvariants(); err != nil {
+	if _, _, err := a.CheckInvariants(); err != nil {
 		t.Fatal(err)
 	}
 	a.Close()

@@ -84,7 +84,7 @@ func TestDuplicateVoteEvidence(t *testing.T) {
 	if len(res.ValidatorUpdates) != 1 || res.ValidatorUpdates[0].Power != 0 {
 		t.Fatalf("validator updates = %+v, want removal", res.ValidatorUpdates)
 	}
-	if _, err := a.CheckInvariants(); err != nil {
+	if _, _, err := a.CheckInvariants(); err != nil {
 		t.Fatal(err)
 	}
 }

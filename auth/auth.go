@@ -56,7 +56,12 @@ func Admit(kv store.KV, d *tx.Decoded, chainID, nativeDenom string, minFee num.I
 	if d.Body.Sequence != want {
 		return coin.Coin{}, state.Reject("wrong-sequence", "account %s expects sequence %d, tx has %d", d.Signer, want, d.Body.Sequence)
 	}
-	fee, err := parseFee(d.Body.Fee, nativeDenom, minFee)
+	// The minimum is per message, so a batch pays for each thing it asks.
+	required, err := minFee.Mul(num.NewInt(uint64(len(d.Body.Msgs))))
+	if err != nil {
+		return coin.Coin{}, state.Reject("bad-fee", "minimum fee overflows")
+	}
+	fee, err := parseFee(d.Body.Fee, nativeDenom, required)
 	if err != nil {
 		return coin.Coin{}, err
 	}
@@ -80,7 +85,7 @@ func parseFee(s, nativeDenom string, minFee num.Int) (coin.Coin, error) {
 		fee = c
 	}
 	if fee.Amount.LT(minFee) {
-		return fee, state.Reject("insufficient-fee", "fee %s is below the minimum %s%s", fee, minFee, nativeDenom)
+		return fee, state.Reject("insufficient-fee", "fee %s is below the minimum %s%s (min_fee per message)", fee, minFee, nativeDenom)
 	}
 	return fee, nil
 }

@@ -175,8 +175,10 @@ func Burn(kv store.KV, from account.Address, denom string, amt num.Int) error {
 	return changeSupply(kv, denom, amt, false)
 }
 
-// HandleSend executes MsgSend signed by signer.
-func HandleSend(ctx state.Ctx, signer account.Address, m *tx.MsgSend) error {
+// HandleSend executes MsgSend signed by signer. Module accounts (pools,
+// escrows) cannot receive by send: their balances must equal what their
+// module records, which a donation would break.
+func HandleSend(ctx state.Ctx, signer account.Address, m *tx.MsgSend, isModule func(account.Address) bool) error {
 	from, err := state.Owner("from", m.From, signer, "send its funds")
 	if err != nil {
 		return err
@@ -184,6 +186,9 @@ func HandleSend(ctx state.Ctx, signer account.Address, m *tx.MsgSend) error {
 	to, err := state.ParseAddr("to", m.To)
 	if err != nil {
 		return err
+	}
+	if isModule != nil && isModule(to) {
+		return state.Reject("module-account", "%s is a module account and cannot receive funds by send", to)
 	}
 	coins, err := coin.Parse(m.Amount)
 	if err != nil || coins.IsZero() {

@@ -258,7 +258,7 @@ func (c *Chain) route(ctx state.Ctx, signer account.Address, m *tx.Msg) error {
 	p := c.params
 	switch v := m.GetSum().(type) {
 	case *tx.Msg_Send:
-		return bank.HandleSend(ctx, signer, v.Send)
+		return bank.HandleSend(ctx, signer, v.Send, isModuleAccount)
 	case *tx.Msg_CreateValidator:
 		return staking.HandleCreateValidator(ctx, p, signer, v.CreateValidator)
 	case *tx.Msg_EditValidator:
@@ -277,10 +277,29 @@ func (c *Chain) route(ctx state.Ctx, signer account.Address, m *tx.Msg) error {
 	return state.Reject("unknown-message", "message type %T is not handled", m.GetSum())
 }
 
+// moduleAccounts hold pooled or escrowed funds that their module tracks
+// exactly; no key controls them and sends to them are refused.
+var moduleAccounts = []account.Address{auth.FeeCollector, staking.BondedPool, staking.UnbondingPool, staking.RewardsPool}
+
+func isModuleAccount(a account.Address) bool {
+	for _, m := range moduleAccounts {
+		if a == m {
+			return true
+		}
+	}
+	return false
+}
+
 // MaxParamsPerMsg bounds one set_params message.
 const MaxParamsPerMsg = 64
 
-func handleSetParams(ctx state.Ctx, p params.Params, signer account.Address, m *tx.MsgSetParams) error {
+func handleSetParams(ctx state.Ctx, _ params.Params, signer account.Address, m *tx.MsgSetParams) error {
+	// The stored record, not the block's snapshot: an earlier set_params in
+	// this block (or this tx) must neither be undone nor keep its old authority.
+	p, err := params.Load(ctx.KV)
+	if err != nil {
+		return err
+	}
 	a, err := state.Owner("authority", m.Authority, signer, "sign for it")
 	if err != nil {
 		return err
@@ -293,9 +312,18 @@ func handleSetParams(ctx state.Ctx, p params.Params, signer account.Address, m *
 	}
 	next := p
 	for _, kv := range m.Params {
+		if kv.Name == "native_denom" {
+			return state.Reject("bad-params", "native_denom is fixed at genesis: pools and balances are held in it")
+		}
 		if err := next.Set(kv.Name, kv.Value); err != nil {
 			return state.Reject("bad-params", "%v", err)
 		}
+	}
+	if err := next.Validate(); err != nil {
+		return state.Reject("bad-params", "%v", err)
+	}
+	if err := staking.CheckParams(ctx.KV, next); err != nil {
+		return err
 	}
 	if err := params.Store(ctx.KV, next); err != nil {
 		return state.Reject("bad-params", "%v", err)

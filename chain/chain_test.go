@@ -13,6 +13,7 @@ import (
 	"github.com/restaked/restaked/staking"
 	"github.com/restaked/restaked/store"
 	"github.com/restaked/restaked/tx"
+	"google.golang.org/protobuf/proto"
 )
 
 func balance(t testing.TB, h *harness, label, denom string) string {
@@ -260,4 +261,76 @@ func TestSigCacheDoesNotChangeState(t *testing.T) {
 	if !bytes.Equal(run(false), run(true)) {
 		t.Fatal("app hash depends on the signature cache")
 	}
+}
+
+func setParams(from string, kv ...string) *tx.MsgSetParams {
+	m := &tx.MsgSetParams{Authority: addrOf(from).String()}
+	for i := 0; i+1 < len(kv); i += 2 {
+		m.Params = append(m.Params, &tx.Param{Name: kv[i], Value: kv[i+1]})
+	}
+	return m
+}
+
+// Parameter changes that would halt the chain are refused; changes in one
+// block build on each other and see the current authority.
+func TestSetParamsGuards(t *testing.T) {
+	h := newHarness(t, store.NewMemBase(), testGenesis(nil))
+	h.next()
+	for _, c := range []struct {
+		kv   []string
+		rule string
+	}{
+		{[]string{"native_denom", "usdc"}, "bad-params"},
+		{[]string{"power_reduction", "1000000000000"}, "empty-validator-set"},
+		{[]string{"max_validators", "0"}, "bad-params"},
+	} {
+		if r := h.deliver("authority", setParams("authority", c.kv...)); r.Rule != c.rule {
+			t.Errorf("%v: rule %q (%s), want %q", c.kv, r.Rule, r.Log, c.rule)
+		}
+	}
+	// Two changes in one block both stick.
+	h.deliver("authority", setParams("authority", "unbonding_period", "1d"))
+	h.deliver("authority", setParams("authority", "inflation", "0.05"))
+	// Handing over the authority takes effect at once: the old key is out.
+	bob := addrOf("bob").String()
+	if r := h.deliver("authority", setParams("authority", "authority", bob)); r.Code != CodeOK {
+		t.Fatal(r.Log)
+	}
+	if r := h.deliver("authority", setParams("authority", "inflation", "0.01")); r.Rule != "not-authority" {
+		t.Fatalf("old authority still acts: %+v", r)
+	}
+	if r := h.deliver("bob", setParams("bob", "inflation", "0.02")); r.Code != CodeOK {
+		t.Fatalf("new authority refused: %s", r.Log)
+	}
+	h.next()
+	p := h.c.Params()
+	if p.UnbondingPeriod_s != 86400 || p.Inflation.String() != "0.02" || p.Authority.String() != bob {
+		t.Fatalf("params = unbonding %d inflation %s authority %s", p.UnbondingPeriod_s, p.Inflation, p.Authority)
+	}
+}
+
+// Pools hold exactly what their module records: nobody can send into them.
+func TestSendToModuleAccountRefused(t *testing.T) {
+	h := newHarness(t, store.NewMemBase(), testGenesis(nil))
+	for _, to := range moduleAccounts {
+		r := h.deliver("alice", &tx.MsgSend{From: addrOf("alice").String(), To: to.String(), Amount: "1stake"})
+		if r.Rule != "module-account" {
+			t.Fatalf("send to %s: %+v", to, r)
+		}
+	}
+	h.next()
+}
+
+// The minimum fee is per message.
+func TestMinFeePerMessage(t *testing.T) {
+	h := newHarness(t, store.NewMemBase(), testGenesis(func(p *params.Params) { p.MinFee = num.NewInt(10) }))
+	alice, bob := addrOf("alice").String(), addrOf("bob").String()
+	two := []proto.Message{&tx.MsgSend{From: alice, To: bob, Amount: "1stake"}, &tx.MsgSend{From: alice, To: bob, Amount: "1stake"}}
+	if r := h.c.DeliverTx(h.signed("alice", "19stake", two...)); r.Rule != "insufficient-fee" {
+		t.Fatalf("two messages for one fee: %+v", r)
+	}
+	if r := h.c.DeliverTx(h.signed("alice", "20stake", two...)); r.Code != CodeOK {
+		t.Fatalf("two messages, two fees: %s", r.Log)
+	}
+	h.next()
 }

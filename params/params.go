@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"github.com/restaked/restaked/account"
+	"github.com/restaked/restaked/coin"
 	"github.com/restaked/restaked/num"
 	"github.com/restaked/restaked/state"
 	"github.com/restaked/restaked/store"
@@ -18,7 +19,7 @@ import (
 type Params struct {
 	NativeDenom              string          `json:"native_denom"`
 	Authority                account.Address `json:"authority"`
-	MinFee                   num.Int         `json:"min_fee"` // per transaction, native denom
+	MinFee                   num.Int         `json:"min_fee"` // per message, native denom
 	UnbondingPeriod_s        uint64          `json:"unbonding_period_s"`
 	MaxValidators            uint64          `json:"max_validators"`
 	PowerReduction           num.Int         `json:"power_reduction"`
@@ -46,10 +47,15 @@ type Params struct {
 
 const day = 86400
 
+// DefaultMinFee is the genesis minimum fee per message, in base units of the
+// native denom: every transaction pays for what it asks the chain to do.
+const DefaultMinFee = 10
+
 // Default returns the genesis defaults of SPEC §9.
 func Default() Params {
 	return Params{
 		NativeDenom:              "stake",
+		MinFee:                   num.NewInt(DefaultMinFee),
 		PowerReduction:           num.NewInt(1),
 		UnbondingPeriod_s:        21 * day,
 		MaxValidators:            100,
@@ -75,8 +81,8 @@ func Default() Params {
 
 // Validate checks ranges; every error names the parameter.
 func (p Params) Validate() error {
-	if p.NativeDenom == "" {
-		return fmt.Errorf("native_denom must be set")
+	if err := coin.ValidateDenom(p.NativeDenom); err != nil {
+		return fmt.Errorf("native_denom: %v", err)
 	}
 	for _, f := range []struct {
 		name string

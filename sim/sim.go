@@ -8,6 +8,7 @@ import (
 	"github.com/restaked/restaked/auth"
 	"github.com/restaked/restaked/bank"
 	"github.com/restaked/restaked/chain"
+	"github.com/restaked/restaked/num"
 	"github.com/restaked/restaked/params"
 	"github.com/restaked/restaked/staking"
 	"github.com/restaked/restaked/state"
@@ -113,6 +114,7 @@ func start(sc *Scenario, extra []state.Invariant) (*Sim, error) {
 func genesis(sc *Scenario) (chain.Genesis, error) {
 	p := params.Default()
 	p.Authority = sc.book.authority().addr
+	p.MinFee = num.Int{} // SPEC §10: no fee unless the scenario sets min_fee
 	for _, o := range sc.Params {
 		if err := p.Set(o.Name, o.Value); err != nil {
 			return chain.Genesis{}, fmt.Errorf("params: %w", err)

@@ -235,3 +235,21 @@ func setStatus(ctx state.Ctx, p params.Params, op account.Address, s Status) err
 	}
 	return nil
 }
+
+// CheckParams rejects parameters under which the current validators would
+// leave no one in the consensus set (CometBFT halts on an empty set), such
+// as a power_reduction above every validator's tokens.
+func CheckParams(r store.Reader, p params.Params) error {
+	old, err := loadSet(r)
+	if err != nil || len(old.Members) == 0 {
+		return err
+	}
+	next, err := computeSet(r, p)
+	if err != nil {
+		return err
+	}
+	if len(next.Members) == 0 {
+		return state.Reject("empty-validator-set", "with power_reduction %s and max_validators %d no validator would have voting power", p.PowerReduction, p.MaxValidators)
+	}
+	return nil
+}

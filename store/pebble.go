@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/cockroachdb/pebble"
@@ -48,9 +49,40 @@ func stateKey(k []byte) []byte {
 	return out
 }
 
+// pebbleReader is what Pebble's DB and snapshots share for reads.
+type pebbleReader interface {
+	Get(key []byte) ([]byte, io.Closer, error)
+	NewIter(o *pebble.IterOptions) (*pebble.Iterator, error)
+}
+
+// Snapshot is a consistent read-only view of the committed state, for long
+// reads (invariant scans) that must not hold up block execution.
+type Snapshot struct{ snap *pebble.Snapshot }
+
+// Snapshot opens a view of the state as last committed; Close releases it.
+func (p *Pebble) Snapshot() *Snapshot { return &Snapshot{snap: p.db.NewSnapshot()} }
+
+// Close releases the snapshot.
+func (s *Snapshot) Close() error { return s.snap.Close() }
+
 // Get implements Reader.
-func (p *Pebble) Get(key []byte) ([]byte, bool) {
-	v, closer, err := p.db.Get(stateKey(key))
+func (s *Snapshot) Get(key []byte) ([]byte, bool) { return get(s.snap, key) }
+
+// Iterate implements Reader.
+func (s *Snapshot) Iterate(start, end []byte, reverse bool, fn func(key, value []byte) bool) {
+	iterate(s.snap, start, end, reverse, fn)
+}
+
+// Get implements Reader.
+func (p *Pebble) Get(key []byte) ([]byte, bool) { return get(p.db, key) }
+
+// Iterate implements Reader.
+func (p *Pebble) Iterate(start, end []byte, reverse bool, fn func(key, value []byte) bool) {
+	iterate(p.db, start, end, reverse, fn)
+}
+
+func get(db pebbleReader, key []byte) ([]byte, bool) {
+	v, closer, err := db.Get(stateKey(key))
 	if errors.Is(err, pebble.ErrNotFound) {
 		return nil, false
 	}
@@ -62,13 +94,12 @@ func (p *Pebble) Get(key []byte) ([]byte, bool) {
 	return out, true
 }
 
-// Iterate implements Reader.
-func (p *Pebble) Iterate(start, end []byte, reverse bool, fn func(key, value []byte) bool) {
+func iterate(db pebbleReader, start, end []byte, reverse bool, fn func(key, value []byte) bool) {
 	upper := []byte{'s' + 1}
 	if end != nil {
 		upper = stateKey(end)
 	}
-	it, err := p.db.NewIter(&pebble.IterOptions{LowerBound: stateKey(start), UpperBound: upper})
+	it, err := db.NewIter(&pebble.IterOptions{LowerBound: stateKey(start), UpperBound: upper})
 	if err != nil {
 		panic(fmt.Sprintf("state store iterator failed: %v", err))
 	}

@@ -170,3 +170,34 @@ func TestJournal(t *testing.T) {
 		}
 	})
 }
+
+// A snapshot keeps showing the state it was opened on while blocks commit.
+func TestPebbleSnapshot(t *testing.T) {
+	p, err := OpenPebble(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	o := NewOverlay(p)
+	o.Set([]byte("k"), []byte("1"))
+	if err := p.Commit(o, Meta{Height: 1, AppHash: []byte{1}}); err != nil {
+		t.Fatal(err)
+	}
+	snap := p.Snapshot()
+	defer snap.Close()
+	o = NewOverlay(p)
+	o.Set([]byte("k"), []byte("2"))
+	o.Set([]byte("k2"), []byte("3"))
+	if err := p.Commit(o, Meta{Height: 2, AppHash: []byte{2}}); err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := snap.Get([]byte("k")); string(v) != "1" {
+		t.Fatalf("snapshot sees %q", v)
+	}
+	if got := collect(snap, nil, nil, false); fmt.Sprint(got) != "[k=1]" {
+		t.Fatalf("snapshot iterates %v", got)
+	}
+	if got := collect(p, nil, nil, false); fmt.Sprint(got) != "[k=2 k2=3]" {
+		t.Fatalf("db iterates %v", got)
+	}
+}
