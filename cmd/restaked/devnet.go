@@ -29,7 +29,7 @@ var devnetAccounts = []struct{ name, coins string }{
 	{"dave", "100000000000stake"},
 }
 
-// devnetMinFee is the flat per-transaction fee of the devnet, in stake.
+// devnetMinFee is the devnet's minimum fee per message, in stake.
 const devnetMinFee = 10
 
 type devnetFlags struct {
@@ -138,7 +138,7 @@ func printDevnetBanner(w io.Writer, f devnetFlags) {
 	fmt.Fprintf(w, "  home:          %s\n", f.home)
 	fmt.Fprintf(w, "  HTTP API:      http://%s/v1/status   (OpenAPI: /openapi.yaml, metrics: /metrics)\n", f.apiAddr)
 	fmt.Fprintf(w, "  CometBFT RPC:  http://127.0.0.1:%d\n", f.rpc)
-	fmt.Fprintf(w, "  min fee:       %dstake per transaction\n\n", devnetMinFee)
+	fmt.Fprintf(w, "  min fee:       %dstake per message\n\n", devnetMinFee)
 	fmt.Fprintln(w, "Demo keys (unencrypted test keyring; for this devnet only):")
 	for _, a := range devnetAccounts {
 		addr := account.FromPubKey(devnetKey(a.name).Public().(ed25519.PublicKey))
