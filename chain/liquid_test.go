@@ -1,6 +1,7 @@
 package chain
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/restaked/restaked/account"
@@ -8,8 +9,11 @@ import (
 	"github.com/restaked/restaked/liquid"
 	"github.com/restaked/restaked/num"
 	"github.com/restaked/restaked/params"
+	"github.com/restaked/restaked/staking"
+	"github.com/restaked/restaked/state"
 	"github.com/restaked/restaked/store"
 	"github.com/restaked/restaked/tx"
+	"google.golang.org/protobuf/proto"
 )
 
 func liquidHarness(t testing.TB, mut func(p *params.Params)) *harness {
@@ -51,11 +55,15 @@ func mustOK(t testing.TB, r TxResult) {
 	}
 }
 
-// advanceTo runs empty blocks until block time reaches at least t_s.
+// advanceTo runs empty blocks until block time reaches at least t_s, then
+// two more (claims are paid the block after their unbonding returns).
 func (h *harness) advanceTo(t_s int64) {
 	for h.time < t_s {
+		h.time += min(3600, t_s-h.time) // hour-long blocks: rewards worth compounding
 		h.next()
 	}
+	h.next() // staking returns the stake
+	h.next() // the pool pays the claim
 }
 
 func TestLiquidStakeMintsOneToOneWhenEmpty(t *testing.T) {
@@ -69,4 +77,227 @@ func TestLiquidStakeMintsOneToOneWhenEmpty(t *testing.T) {
 		t.Fatalf("books %+v rate %s", in.Books, in.Rate)
 	}
 	h.next()
+}
+
+func TestLiquidRejections(t *testing.T) {
+	alice := addrOf("alice").String()
+	cases := []struct {
+		name, signer string
+		msg          proto.Message
+		rule         string
+	}{
+		{"stake wrong signer", "bob", &tx.MsgLiquidStake{From: alice, Amount: "10stake"}, "wrong-signer"},
+		{"unstake wrong signer", "bob", &tx.MsgLiquidUnstake{From: alice, Amount: "10ststake"}, "wrong-signer"},
+		{"stake zero", "alice", &tx.MsgLiquidStake{From: alice, Amount: "0stake"}, "bad-amount"},
+		{"stake malformed", "alice", &tx.MsgLiquidStake{From: alice, Amount: "ten"}, "bad-amount"},
+		{"stake wrong denom", "alice", &tx.MsgLiquidStake{From: alice, Amount: "10usdc"}, "bad-amount"},
+		{"stake ststake", "alice", &tx.MsgLiquidStake{From: alice, Amount: "10ststake"}, "bad-amount"},
+		{"stake bad address", "alice", &tx.MsgLiquidStake{From: "nope", Amount: "10stake"}, "bad-address"},
+		{"stake insufficient", "alice", &tx.MsgLiquidStake{From: alice, Amount: "1000001stake"}, "insufficient-funds"},
+		{"unstake zero", "alice", &tx.MsgLiquidUnstake{From: alice, Amount: "0ststake"}, "bad-amount"},
+		{"unstake wrong denom", "alice", &tx.MsgLiquidUnstake{From: alice, Amount: "10stake"}, "bad-amount"},
+		{"unstake more than held", "alice", &tx.MsgLiquidUnstake{From: alice, Amount: "1001ststake"}, "insufficient-funds"},
+		{"empty stake", "alice", &tx.MsgLiquidStake{}, "bad-address"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			h := liquidHarness(t, nil)
+			mustOK(t, h.lstake("alice", "1000stake"))
+			before := h.info()
+			r := h.deliver(c.signer, c.msg)
+			if r.Code != CodeRejected || r.Rule != c.rule {
+				t.Fatalf("got code %d rule %q (%s), want rule %q", r.Code, r.Rule, r.Log, c.rule)
+			}
+			if after := h.info(); !after.Books.Supply.Eq(before.Books.Supply) || after.Claims != before.Claims {
+				t.Fatal("a rejected message changed the pool")
+			}
+			h.next()
+		})
+	}
+}
+
+// compoundEvent finds the pool's compounding in a block's events.
+func compoundEvent(res BlockResult) (rewards, fee string, ok bool) {
+	for _, e := range res.Events {
+		if e.Type != "liquid_compound" {
+			continue
+		}
+		for _, a := range e.Attrs {
+			switch a.Key {
+			case "rewards":
+				rewards = a.Value
+			case "fee":
+				fee = a.Value
+			}
+		}
+		return rewards, fee, true
+	}
+	return "", "", false
+}
+
+func TestLiquidRewardsCompoundMinusFee(t *testing.T) {
+	h := liquidHarness(t, nil)
+	mustOK(t, h.lstake("alice", "500000stake"))
+	h.next()
+	before := h.info()
+	var res BlockResult
+	found := false
+	for i := 0; i < 10 && !found; i++ { // day-long blocks: each crosses a compounding boundary
+		h.time += 86400
+		res = h.next()
+		_, _, found = compoundEvent(res)
+	}
+	_, _, ok := compoundEvent(res)
+	if !ok {
+		t.Fatal("the pool never compounded")
+	}
+	rw, fee, _ := compoundEvent(res)
+	R := num.MustInt(strings.TrimSuffix(rw, "stake"))
+	F := num.MustInt(strings.TrimSuffix(fee, "stake"))
+	// rounding: the fee is paid out, so down.
+	if want, _ := num.MustDec("0.1").MulIntDown(R); !F.Eq(want) || F.IsZero() {
+		t.Fatalf("fee %s on rewards %s, want %s", F, R, want)
+	}
+	after := h.info()
+	if !after.Rate.GT(before.Rate) {
+		t.Fatalf("rate did not rise: %s -> %s", before.Rate, after.Rate)
+	}
+	if got := h.bal(liquid.FeeAccount, "stake"); !got.Eq(after.FeesPaid) || got.LT(F) {
+		t.Fatalf("fee account holds %s, pool paid %s", got, after.FeesPaid)
+	}
+	if !after.Books.Pending.IsZero() && after.Books.Idle.GT(num.NewInt(1)) {
+		t.Fatalf("rewards left idle after compounding: %+v", after.Books)
+	}
+}
+
+func slashVal(h *harness, label string) {
+	h.t.Helper()
+	if err := h.c.Inject(func(ctx state.Ctx, p params.Params) error {
+		return staking.SlashDoubleSign(ctx, p, addrOf(label), ctx.Height)
+	}); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+func TestLiquidSlashLowersRate(t *testing.T) {
+	h := liquidHarness(t, nil)
+	mustOK(t, h.lstake("alice", "1000000stake"))
+	h.next()
+	slashVal(h, validatorLabel)
+	in := h.info()
+	// 5% of the pool's 1_000_000 delegation: equity 950_000 (rounding of the
+	// slash is against the delegators), rate (950_000 + 1e6) / (1e6 + 1e6).
+	if !in.Equity.LTE(num.NewInt(950_000)) || !in.Rate.LT(num.MustDec("0.976")) {
+		t.Fatalf("after a 5%% slash: equity %s rate %s", in.Equity, in.Rate)
+	}
+	h.next()
+}
+
+// claimOf returns alice's only claim.
+func (h *harness) claim(id uint64) liquid.Claim {
+	h.t.Helper()
+	c, ok, err := liquid.GetClaim(h.c.BlockState(), id)
+	if err != nil || !ok {
+		h.t.Fatalf("claim %d: %v %v", id, ok, err)
+	}
+	return c
+}
+
+func TestLiquidUnstakePaysRateAtRequestWhenRateRose(t *testing.T) {
+	h := liquidHarness(t, func(p *params.Params) { p.UnbondingPeriod_s = 86400 })
+	mustOK(t, h.lstake("alice", "500000stake"))
+	mustOK(t, h.lstake("bob", "1000stake"))
+	h.next()
+	mustOK(t, h.lunstake("bob", "1000ststake"))
+	c := h.claim(1)
+	if !c.Amount.Eq(num.NewInt(1000)) || c.Paid {
+		t.Fatalf("claim %+v", c)
+	}
+	start := h.bal(addrOf("bob"), "stake")
+	h.advanceTo(c.Completion_s + 20)
+	c = h.claim(1)
+	if !c.Paid || !c.PaidAmount.Eq(c.Amount) {
+		t.Fatalf("claim after completion %+v", c)
+	}
+	if got := h.bal(addrOf("bob"), "stake"); !got.Eq(add(t, start, c.Amount)) {
+		t.Fatalf("bob holds %s", got)
+	}
+	if r := h.info().Rate; !r.GT(c.RateAtRequest) {
+		t.Fatalf("rate %s did not rise above %s (the excess must stay in the pool)", r, c.RateAtRequest)
+	}
+	// Paid once: many more blocks pay nothing more.
+	for i := 0; i < 50; i++ {
+		h.next()
+	}
+	if got := h.bal(addrOf("bob"), "stake"); !got.Eq(add(t, start, c.Amount)) {
+		t.Fatalf("bob paid again: %s", got)
+	}
+}
+
+func TestLiquidUnstakeSharesSlashDuringUnbonding(t *testing.T) {
+	h := liquidHarness(t, func(p *params.Params) { p.UnbondingPeriod_s = 86400 })
+	mustOK(t, h.lstake("alice", "900000stake"))
+	mustOK(t, h.lstake("bob", "1000stake"))
+	h.next()
+	mustOK(t, h.lunstake("bob", "1000ststake"))
+	h.next()
+	slashVal(h, validatorLabel)
+	h.next()
+	c := h.claim(1)
+	start := h.bal(addrOf("bob"), "stake")
+	h.advanceTo(c.Completion_s + 20)
+	c = h.claim(1)
+	if !c.Paid || !c.PaidAmount.LT(c.Amount) {
+		t.Fatalf("a slash during unbonding must lower the payout: %+v", c)
+	}
+	if c.PaidAmount.LT(num.NewInt(940)) { // about 5% lost, shared
+		t.Fatalf("paid %s of %s", c.PaidAmount, c.Amount)
+	}
+	if got := h.bal(addrOf("bob"), "stake"); !got.Eq(add(t, start, c.PaidAmount)) {
+		t.Fatalf("bob holds %s", got)
+	}
+}
+
+func TestLiquidFirstDepositorAttack(t *testing.T) {
+	h := liquidHarness(t, nil)
+	mustOK(t, h.lstake("bob", "1stake"))
+	// The attacker donates almost everything it has to the pool.
+	mustOK(t, h.deliver("bob", &tx.MsgSend{From: addrOf("bob").String(), To: liquid.Pool.String(), Amount: "998stake"}))
+	mustOK(t, h.lstake("alice", "1000stake"))
+	minted := h.bal(addrOf("alice"), liquid.Denom)
+	// rate (999 + 1e6) / (1 + 1e6): alice's 1000 stake buy 999 ststake (rounding: down).
+	if !minted.Eq(num.NewInt(999)) {
+		t.Fatalf("victim minted %s", minted)
+	}
+	in := h.info()
+	aliceValue, _ := minted.MulDivDown(add(t, in.Equity, num.NewInt(liquid.VirtualOffset)), add(t, in.Books.Supply, num.NewInt(liquid.VirtualOffset)))
+	if aliceValue.LT(num.NewInt(999)) {
+		t.Fatalf("victim's stake is worth %s", aliceValue)
+	}
+	h.next()
+}
+
+func BenchmarkLiquidStake(b *testing.B) {
+	h := newHarness(b, store.NewMemBase(), testGenesis(nil))
+	h.c.CheckInvariants = false
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if r := h.lstake("alice", "1stake"); r.Code != CodeOK {
+			b.Fatal(r.Log)
+		}
+		if i%500 == 499 {
+			h.next()
+		}
+	}
+}
+
+// add is a + b for tests.
+func add(t testing.TB, a, b num.Int) num.Int {
+	t.Helper()
+	s, err := a.Add(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
