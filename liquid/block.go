@@ -173,14 +173,14 @@ func settle(ctx state.Ctx, c *Claim, pay num.Int) error {
 // payable is what claim c gets at completion, given the books at the start
 // of the block's batch:
 //
-//	min(Amount,                       the value at request
-//	    Burned × equity / supply,     the holders' rate now (if any holders)
-//	    Amount × assets / owed)       a pro-rata share if assets < owed
+//	min(Amount,                            the value at request
+//	    value of Burned at the rate now,    valueOf, the same rate as requests
+//	    Amount × assets / owed)             a pro-rata share if assets < owed
 //
-// (rounding: down, each term). The holders' rate here is exact, without the
-// virtual offset, so dust left in the pool cannot drag it toward 1; the
-// third term only binds after slashes large enough to wipe out the holders,
-// and keeps the claims' total within the assets.
+// (rounding: down, each term). With no holders left (supply 0) the rate now
+// is the virtual 1:1 and says nothing, so that term is skipped; the third
+// term only binds after slashes large enough to wipe out the holders, and
+// keeps the claims' total within the assets.
 func payable(c Claim, b Books) (num.Int, error) {
 	pay := c.Amount
 	equity, err := b.Equity()
@@ -188,7 +188,7 @@ func payable(c Claim, b Books) (num.Int, error) {
 		return pay, err
 	}
 	if !b.Supply.IsZero() {
-		now, err := c.Burned.MulDivDown(equity, b.Supply)
+		now, err := valueOf(c.Burned, equity, b.Supply)
 		if err != nil {
 			return pay, err
 		}

@@ -51,7 +51,9 @@
 // for other claims, then by undelegating from the validators where it has the
 // most stake (ties: lowest address), at most MaxUndelegationsPerUnstake of
 // them. At completion (EndBlock, at most MaxClaimsPerBlock claims per block)
-// the claim pays min(Amount, ststake × rate at completion) (rounding: down);
+// the claim pays min(Amount, ststake × rate at completion) (rounding: down;
+// the same virtual-offset rate as requests; with holders all gone, or assets
+// below what is owed after extreme slashes, see payable in block.go);
 // the difference stays in the pool and raises r for the remaining holders, so
 // a claim is never paid better than requested and slashes during unbonding
 // are shared by everyone. A due claim the pool cannot pay yet (its unbonding

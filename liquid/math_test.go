@@ -51,11 +51,14 @@ func TestPayableMinRule(t *testing.T) {
 		name                         string
 		delegated, owed, supply, pay uint64
 	}{
-		{"rate rose: pays the request", 1200 + 1100, 1100, 1000, 1100},  // holders' rate 1.2
-		{"rate fell: pays the rate now", 1050 + 1100, 1100, 1000, 1050}, // holders' rate 1.05
+		// rate now (equity + 1e6) / (supply + 1e6) = 1.2
+		{"rate rose: pays the request", 1_200_000 + 1100, 1100, 1_000_000, 1100},
+		// rate now (1_050_000 + 1e6) / (1_000_000 + 1e6) = 1.025: 1025
+		{"rate fell: pays the rate now", 1_050_000 + 1100, 1100, 1_000_000, 1025},
+		// rate now (1_050_001 + 1e6) / 2_000_000: 1000 · 1.0250005 = 1025.0005 -> 1025
+		{"rounding down", 1_050_001 + 1100, 1100, 1_000_000, 1025},
 		{"no holders: pays the request", 1100, 1100, 0, 1100},
 		{"assets below owed: pro rata", 550, 1100, 0, 550},
-		{"rounding down", 1000 + 1100, 1100, 3, 1100}, // 1000·1000/3 capped by the request
 	}
 	for _, x := range cases {
 		t.Run(x.name, func(t *testing.T) {
