@@ -10,6 +10,7 @@ import (
 	"github.com/restaked/restaked/params"
 	"github.com/restaked/restaked/staking"
 	"github.com/restaked/restaked/state"
+	"github.com/restaked/restaked/store"
 )
 
 // BeginBlock compounds at the first block of every CompoundInterval_s of
@@ -80,23 +81,52 @@ func delegateFree(ctx state.Ctx, p params.Params) error {
 	return err
 }
 
-// EndBlock pays due claims, oldest first, at most MaxClaimsPerBlock.
-func EndBlock(ctx state.Ctx, p params.Params) error {
+// EndBlock pays due claims, oldest first, at most MaxClaimsPerBlock. A
+// block with none due costs one point read.
+func EndBlock(ctx state.Ctx, p params.Params) (err error) {
+	ps, err := loadPool(ctx.KV)
+	if err != nil || ps.Unpaid == 0 || ctx.Time_s < ps.NextDue_s {
+		return err
+	}
 	ids, err := dueClaims(ctx)
 	if err != nil || len(ids) == 0 {
 		return err
 	}
+	defer func() {
+		if err == nil {
+			err = refreshNextDue(ctx)
+		}
+	}()
 	b, err := loadBooks(ctx.KV, p)
 	if err != nil {
 		return err
 	}
 	for _, id := range ids { // one rate for the whole batch (the rate at completion)
-		paid, err := payClaim(ctx, p, &b, id)
-		if err != nil || !paid {
-			return err
+		paid, perr := payClaim(ctx, p, &b, id)
+		if perr != nil || !paid {
+			return perr
 		}
 	}
 	return nil
+}
+
+// refreshNextDue sets NextDue_s to the first queued completion (one seek).
+func refreshNextDue(ctx state.Ctx) error {
+	ps, err := loadPool(ctx.KV)
+	if err != nil || ps.Unpaid == 0 {
+		return err
+	}
+	var bad error
+	store.IteratePrefix(ctx.KV, prefixQueue, false, func(k, _ []byte) bool {
+		t, ok := state.ReadU64(k[len(prefixQueue) : len(prefixQueue)+8])
+		if !ok || len(k) != len(prefixQueue)+16 {
+			bad = fmt.Errorf("%w: liquid queue key %q", state.ErrCorrupt, k)
+		}
+		ps.NextDue_s = int64(t)
+		return false
+	})
+	savePool(ctx.KV, ps)
+	return bad
 }
 
 func dueClaims(ctx state.Ctx) ([]uint64, error) {
@@ -163,6 +193,7 @@ func settle(ctx state.Ctx, c *Claim, pay num.Int) error {
 	if ps.Owed, err = ps.Owed.Sub(c.Amount); err != nil {
 		return fmt.Errorf("%w: liquid owed below claim %d", state.ErrCorrupt, c.ID)
 	}
+	ps.Unpaid--
 	savePool(ctx.KV, ps)
 	ctx.KV.Delete(queueKey(c.Completion_s, c.ID))
 	c.Paid, c.PaidAmount, c.Paid_s = true, pay, ctx.Time_s

@@ -38,7 +38,7 @@
 // still counted in assets, and is retried at the next compounding.
 //
 // Compounding happens in BeginBlock at the first block of every
-// CompoundInterval_s of block time (and before every liquid message, so no
+// CompoundInterval_s (one day) of block time (and before every liquid message, so no
 // one can time a deposit around it): the pool claims its rewards, pays
 // lst_fee of them (rounding: down) to the module account FeeAccount and
 // delegates its idle stake. Its cost is O(validators the pool uses), never

@@ -40,22 +40,32 @@ func checkSupply(r store.Reader) error {
 // a paid claim never got more than its amount.
 func checkClaims(r store.Reader) error {
 	ps, err := loadPool(r)
-	if err != nil {
+	if err != nil || ps.NextClaim == 0 {
 		return err
 	}
 	var owed num.Int
-	var n uint64
+	var n, unpaid uint64
 	store.IteratePrefix(r, prefixClaim, false, func(k, v []byte) bool {
 		var c Claim
 		if err = state.Decode(k, v, &c); err != nil {
 			return false
 		}
 		n++
+		if !c.Paid {
+			unpaid++
+			if c.Completion_s < ps.NextDue_s {
+				err = fmt.Errorf("claim %d completes at %d, before the next due time %d", c.ID, c.Completion_s, ps.NextDue_s)
+				return false
+			}
+		}
 		err = checkClaim(r, c, &owed)
 		return err == nil
 	})
 	if err != nil {
 		return err
+	}
+	if unpaid != ps.Unpaid {
+		return fmt.Errorf("%d unpaid claims, pool counts %d", unpaid, ps.Unpaid)
 	}
 	if n != ps.NextClaim {
 		return fmt.Errorf("%d claim records, %d issued", n, ps.NextClaim)
@@ -85,6 +95,10 @@ func checkClaim(r store.Reader, c Claim, owed *num.Int) error {
 // checkCovered: what the unpaid claims would be paid now fits in the
 // pool's assets, and none would get more than its amount.
 func checkCovered(r store.Reader) error {
+	ps, err := loadPool(r)
+	if err != nil || ps.Unpaid == 0 {
+		return err // nothing owed
+	}
 	p, err := params.Load(r)
 	if err != nil {
 		return err
@@ -92,6 +106,9 @@ func checkCovered(r store.Reader) error {
 	b, err := loadBooks(r, p)
 	if err != nil {
 		return err
+	}
+	if a, err := b.Assets(); err != nil || a.GTE(b.Owed) {
+		return err // each claim is paid at most its amount: Σ ≤ owed ≤ assets
 	}
 	var total num.Int
 	store.IteratePrefix(r, prefixClaim, false, func(k, v []byte) bool {

@@ -20,8 +20,12 @@ const (
 	// VirtualOffset is added to both equity and supply in every conversion
 	// (virtual shares against the first-depositor inflation attack; see doc.go).
 	VirtualOffset = 1_000_000
-	// CompoundInterval_s: the pool compounds once per this much block time.
-	CompoundInterval_s = 3600
+	// CompoundInterval_s: the pool compounds once per this much block time
+	// (a day). Pending rewards already count in the rate (net of lst_fee),
+	// so the interval only delays rewards earning rewards; each compounding
+	// adds a delegation lot and token checkpoint per validator, which a day
+	// keeps to about unbonding_period / 1d of them.
+	CompoundInterval_s = 86400
 	// MaxClaimsPerBlock bounds the claims paid in one EndBlock.
 	MaxClaimsPerBlock = 200
 	// MaxUndelegationsPerUnstake bounds the validators one unstake undelegates from.

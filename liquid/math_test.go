@@ -84,7 +84,7 @@ func TestRecordsRoundTrip(t *testing.T) {
 	if err := d.UnmarshalRecord(c.MarshalRecord()); err != nil || d != c {
 		t.Fatalf("claim %+v %v", d, err)
 	}
-	p := poolState{Supply: n(1), Owed: n(2), NextClaim: 3, LastCompound_s: 4, FeesPaid: n(5)}
+	p := poolState{Supply: n(1), Owed: n(2), NextClaim: 3, LastCompound_s: 4, FeesPaid: n(5), Unpaid: 6, NextDue_s: 7}
 	var q poolState
 	if err := q.UnmarshalRecord(p.MarshalRecord()); err != nil || q != p {
 		t.Fatalf("pool %+v %v", q, err)

@@ -186,6 +186,10 @@ func newClaim(ctx state.Ctx, p params.Params, b Books, from account.Address, st 
 	ps.NextClaim++
 	c := Claim{ID: ps.NextClaim, Owner: from, Burned: st, Amount: amount, RateAtRequest: rate,
 		Created_s: ctx.Time_s, Completion_s: ctx.Time_s + int64(p.UnbondingPeriod_s)}
+	if ps.Unpaid == 0 || c.Completion_s < ps.NextDue_s {
+		ps.NextDue_s = c.Completion_s
+	}
+	ps.Unpaid++
 	savePool(ctx.KV, ps)
 	state.Put(ctx.KV, claimKey(c.ID), &c)
 	ctx.KV.Set(queueKey(c.Completion_s, c.ID), []byte{})

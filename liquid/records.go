@@ -15,6 +15,8 @@ type poolState struct {
 	NextClaim      uint64  // last claim id issued (ids start at 1)
 	LastCompound_s int64
 	FeesPaid       num.Int // Σ lst_fee paid to FeeAccount
+	Unpaid         uint64  // claims not paid yet
+	NextDue_s      int64   // earliest completion among them (valid when Unpaid > 0)
 }
 
 const poolVersion, claimVersion = 1, 1
@@ -26,12 +28,15 @@ func (p *poolState) MarshalRecord() []byte {
 	w.Uvarint(p.NextClaim)
 	w.Varint(p.LastCompound_s)
 	w.Int(p.FeesPaid)
+	w.Uvarint(p.Unpaid)
+	w.Varint(p.NextDue_s)
 	return w.Out()
 }
 
 func (p *poolState) UnmarshalRecord(b []byte) error {
 	r := state.NewReader(b, poolVersion)
 	p.Supply, p.Owed, p.NextClaim, p.LastCompound_s, p.FeesPaid = r.Int(), r.Int(), r.Uvarint(), r.Varint(), r.Int()
+	p.Unpaid, p.NextDue_s = r.Uvarint(), r.Varint()
 	return r.Done()
 }
 
