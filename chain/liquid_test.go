@@ -407,3 +407,11 @@ func TestLiquidRandomProperty(t *testing.T) {
 		}
 	})
 }
+
+func TestGenesisRejectsStstake(t *testing.T) {
+	g := testGenesis(nil)
+	g.Accounts[1].Coins = "5ststake"
+	if err := g.Validate(); err == nil || !strings.Contains(err.Error(), "only minted by the liquid-staking pool") {
+		t.Fatalf("genesis with ststake: %v", err)
+	}
+}
