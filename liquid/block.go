@@ -55,7 +55,7 @@ func compound(ctx state.Ctx, p params.Params) error {
 	}
 	ps.LastCompound_s = ctx.Time_s
 	savePool(ctx.KV, ps)
-	if !fee.IsZero() {
+	if !got.IsZero() {
 		ctx.Emit("liquid_compound", "rewards", coin.New(p.NativeDenom, got).String(), "fee", coin.New(p.NativeDenom, fee).String())
 	}
 	return delegateFree(ctx, p)
@@ -219,7 +219,7 @@ func payable(c Claim, b Books) (num.Int, error) {
 		return pay, err
 	}
 	if !b.Supply.IsZero() {
-		now, err := valueOf(c.Burned, equity, b.Supply)
+		now, err := valueOf(c.Burned, equity, b.Supply) // rounding: down
 		if err != nil {
 			return pay, err
 		}
@@ -229,6 +229,7 @@ func payable(c Claim, b Books) (num.Int, error) {
 	if err != nil || assets.GTE(b.Owed) {
 		return pay, err
 	}
-	share, err := c.Amount.MulDivDown(assets, b.Owed) // owed > assets ≥ 0
+	// rounding: down — a pro-rata share paid out; owed > assets ≥ 0.
+	share, err := c.Amount.MulDivDown(assets, b.Owed)
 	return pay.Min(share), err
 }
