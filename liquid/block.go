@@ -118,10 +118,11 @@ func refreshNextDue(ctx state.Ctx) error {
 	}
 	var bad error
 	store.IteratePrefix(ctx.KV, prefixQueue, false, func(k, _ []byte) bool {
-		t, ok := state.ReadU64(k[len(prefixQueue) : len(prefixQueue)+8])
-		if !ok || len(k) != len(prefixQueue)+16 {
+		if len(k) != len(prefixQueue)+16 {
 			bad = fmt.Errorf("%w: liquid queue key %q", state.ErrCorrupt, k)
+			return false
 		}
+		t, _ := state.ReadU64(k[len(prefixQueue) : len(prefixQueue)+8])
 		ps.NextDue_s = int64(t)
 		return false
 	})
@@ -134,11 +135,11 @@ func dueClaims(ctx state.Ctx) ([]uint64, error) {
 	var ids []uint64
 	var bad error
 	ctx.KV.Iterate(prefixQueue, end, false, func(k, _ []byte) bool {
-		id, ok := state.ReadU64(k[len(k)-8:])
-		if !ok || len(k) != len(prefixQueue)+16 {
+		if len(k) != len(prefixQueue)+16 {
 			bad = fmt.Errorf("%w: liquid queue key %q", state.ErrCorrupt, k)
 			return false
 		}
+		id, _ := state.ReadU64(k[len(k)-8:])
 		ids = append(ids, id)
 		return len(ids) < MaxClaimsPerBlock
 	})
