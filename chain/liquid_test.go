@@ -415,3 +415,29 @@ func TestGenesisRejectsStstake(t *testing.T) {
 		t.Fatalf("genesis with ststake: %v", err)
 	}
 }
+
+// The pool's unbonding entries are bounded by staking's per-pair limit: once
+// every validator it uses is full, unstaking is refused (and nothing changes)
+// until entries complete.
+func TestLiquidUnstakeBoundedEntries(t *testing.T) {
+	h := liquidHarness(t, nil)
+	mustOK(t, h.lstake("alice", "100000stake"))
+	h.next()
+	n := 0
+	for ; n < staking.MaxUnbondingsPerPair+1; n++ {
+		r := h.lunstake("alice", "10ststake")
+		if r.Code != CodeOK {
+			if r.Rule != "unbonding-capacity" {
+				t.Fatalf("unstake %d: %s %s", n+1, r.Rule, r.Log)
+			}
+			break
+		}
+	}
+	if n != staking.MaxUnbondingsPerPair {
+		t.Fatalf("%d unstakes accepted, want %d", n, staking.MaxUnbondingsPerPair)
+	}
+	if got := h.info().Claims; got != uint64(n) {
+		t.Fatalf("%d claims after a refused unstake", got)
+	}
+	h.next()
+}
