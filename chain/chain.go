@@ -142,7 +142,8 @@ func (c *Chain) InitChain(g Genesis, time_s int64) ([]staking.ValidatorUpdate, [
 	return set, c.meta.AppHash, nil
 }
 
-// BeginBlock starts block h: loads params and runs the staking hooks.
+// BeginBlock starts block h: loads params and runs the staking, then the
+// liquid-staking hooks.
 func (c *Chain) BeginBlock(h Header) error {
 	if c.inBlock || c.pending != nil {
 		return errors.New("begin block: previous block not finished")
