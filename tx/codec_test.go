@@ -84,8 +84,7 @@ func TestDecodeRejects(t *testing.T) {
 
 func TestWrapUnwrapEveryMessage(t *testing.T) {
 	msgs := []proto.Message{&MsgSend{}, &MsgCreateValidator{}, &MsgEditValidator{}, &MsgDelegate{},
-		&MsgUndelegate{}, &MsgUnjail{}, &MsgClaimRewards{}, &MsgSetParams{},
-		&MsgLiquidStake{}, &MsgLiquidUnstake{}}
+		&MsgUndelegate{}, &MsgUnjail{}, &MsgClaimRewards{}, &MsgSetParams{}}
 	for _, m := range msgs {
 		w, err := Wrap(m)
 		if err != nil {
