@@ -28,7 +28,7 @@ var (
 const (
 	MaxMonikerLen            = 64
 	MaxUnbondingsPerPair     = 32     // live entries per (delegator, validator)
-	MaxDelegationsPerAccount = 1_000 // distinct validators one account delegates to (bounds claim_rewards work per message)
+	MaxDelegationsPerAccount = 1_000  // distinct validators one account delegates to (bounds claim_rewards work per message)
 	MaxMaturePerBlock        = 1000   // unbonding entries paid per EndBlock
 	maxVotesPerBlock         = 10_000 // params cap max_validators at 10000
 	maxEvidencePerBlock      = 1000
