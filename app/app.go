@@ -5,7 +5,6 @@ package app
 
 import (
 	"context"
-	"crypto/sha256"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -212,10 +211,4 @@ func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit
 	}
 	a.check = store.NewOverlay(a.db)
 	return &abci.ResponseCommit{}, nil
-}
-
-// TxHash is the CometBFT hash of a transaction (for lookups).
-func TxHash(raw []byte) []byte {
-	s := sha256.Sum256(raw)
-	return s[:]
 }

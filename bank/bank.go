@@ -4,7 +4,6 @@
 package bank
 
 import (
-	"bytes"
 	"fmt"
 
 	"github.com/restaked/restaked/account"
@@ -243,14 +242,4 @@ func GenesisBalances(kv store.KV, a account.Address, coins coin.Coins) error {
 		}
 	}
 	return nil
-}
-
-// Holders visits every (address, coins) pair; for queries and exports.
-func Holders(r store.Reader, fn func(a account.Address, c coin.Coin) bool) {
-	store.IteratePrefix(r, balPrefix, false, func(k, v []byte) bool {
-		var a account.Address
-		copy(a[:], k[len(balPrefix):])
-		amt, _ := num.IntFromBytes(v)
-		return fn(a, coin.New(string(bytes.Clone(k[len(balPrefix)+20:])), amt))
-	})
 }

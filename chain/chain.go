@@ -150,10 +150,10 @@ func (c *Chain) BeginBlock(h Header) error {
 	if err != nil {
 		return err
 	}
-	prev, _ := state.ReadU64(mustGet(c.block, lastTimeKey))
+	prev := lastTime(c.block)
 	c.params, c.hdr, c.inBlock, c.events = p, h, true, nil
 	c.block.Set(lastTimeKey, state.U64(uint64(h.Time_s)))
-	info := staking.BlockInfo{PrevTime_s: int64(prev), ProposerConsAddr: h.ProposerConsAddr, Votes: h.Votes, Evidence: h.Evidence}
+	info := staking.BlockInfo{PrevTime_s: prev, ProposerConsAddr: h.ProposerConsAddr, Votes: h.Votes, Evidence: h.Evidence}
 	return staking.BeginBlock(c.ctx(c.block, &c.events), p, info)
 }
 
@@ -170,11 +170,6 @@ func (c *Chain) loadParams() (params.Params, error) {
 	}
 	c.paramsRaw = raw
 	return p, nil
-}
-
-func mustGet(r store.Reader, k []byte) []byte {
-	v, _ := r.Get(k)
-	return v
 }
 
 func (c *Chain) ctx(kv store.KV, sink *[]state.Event) state.Ctx {
@@ -443,7 +438,9 @@ func (c *Chain) Check(kv *store.Overlay, raw []byte) TxResult {
 	return r
 }
 
+// lastTime is the previous block's time (0 before genesis wrote it).
 func lastTime(r store.Reader) int64 {
-	v, _ := state.ReadU64(mustGet(r, lastTimeKey))
+	bz, _ := r.Get(lastTimeKey)
+	v, _ := state.ReadU64(bz)
 	return int64(v)
 }

@@ -4,9 +4,9 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 )
@@ -100,11 +100,14 @@ func cometValidators(t *testing.T, rpc string) int {
 }
 
 func jsonField(t *testing.T, js, field string) string {
-	i := strings.Index(js, `"`+field+`"`)
-	if i < 0 {
-		t.Fatalf("no %s in %s", field, js)
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal([]byte(js), &m); err != nil {
+		t.Fatalf("decode %q: %v", js, err)
 	}
-	rest := js[i+len(field)+2:]
-	rest = rest[strings.Index(rest, `"`)+1:]
-	return rest[:strings.Index(rest, `"`)]
+	v, ok := m[field].(string)
+	if !ok {
+		t.Fatalf("no string field %s in %s", field, js)
+	}
+	return v
 }

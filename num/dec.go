@@ -96,7 +96,6 @@ func (d Dec) GT(e Dec) bool          { return d.raw.GT(e.raw) }
 func (d Dec) LTE(e Dec) bool         { return d.raw.LTE(e.raw) }
 func (d Dec) GTE(e Dec) bool         { return d.raw.GTE(e.raw) }
 func (d Dec) Eq(e Dec) bool          { return d.raw.Eq(e.raw) }
-func (d Dec) IsOne() bool            { return d.raw.Eq(wad) }
 func (d Dec) LTEOne() bool           { return d.raw.LTE(wad) }
 func (d Dec) Add(e Dec) (Dec, error) { r, err := d.raw.Add(e.raw); return Dec{r}, err }
 func (d Dec) Sub(e Dec) (Dec, error) { r, err := d.raw.Sub(e.raw); return Dec{r}, err }

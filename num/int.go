@@ -94,12 +94,6 @@ func (a Int) Min(b Int) Int {
 	}
 	return b
 }
-func (a Int) Max(b Int) Int {
-	if a.GT(b) {
-		return a
-	}
-	return b
-}
 
 // Add returns a+b or ErrOverflow.
 func (a Int) Add(b Int) (Int, error) {

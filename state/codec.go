@@ -62,26 +62,18 @@ func (r *Reader) fail(what string) {
 	}
 }
 
-func (r *Reader) Uvarint() uint64 {
-	if r.err != nil {
-		return 0
-	}
-	v, n := binary.Uvarint(r.b)
-	if n <= 0 {
-		r.fail("uvarint")
-		return 0
-	}
-	r.b = r.b[n:]
-	return v
-}
+func (r *Reader) Uvarint() uint64 { return readVar(r, binary.Uvarint, "uvarint") }
+func (r *Reader) Varint() int64   { return readVar(r, binary.Varint, "varint") }
 
-func (r *Reader) Varint() int64 {
+// readVar decodes one variable-length integer with decode (binary.Uvarint
+// or binary.Varint), which reports n <= 0 for truncated or oversized input.
+func readVar[T uint64 | int64](r *Reader, decode func([]byte) (T, int), what string) T {
 	if r.err != nil {
 		return 0
 	}
-	v, n := binary.Varint(r.b)
+	v, n := decode(r.b)
 	if n <= 0 {
-		r.fail("varint")
+		r.fail(what)
 		return 0
 	}
 	r.b = r.b[n:]

@@ -201,3 +201,21 @@ func TestPebbleSnapshot(t *testing.T) {
 		t.Fatalf("db iterates %v", got)
 	}
 }
+
+// A damaged height record is reported, not misread as a height.
+func TestPebbleCorruptMeta(t *testing.T) {
+	p, err := OpenPebble(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	if m, err := p.LastMeta(); err != nil || m.Height != 0 {
+		t.Fatalf("empty store meta = %+v, %v", m, err)
+	}
+	if err := p.db.Set(metaHeightKey, []byte{1, 2, 3}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.LastMeta(); err == nil {
+		t.Fatal("corrupt height accepted")
+	}
+}
