@@ -69,6 +69,7 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 		"Delegations": Delegations{}, "Unbonding": Unbonding{}, "Unbondings": Unbondings{},
 		"RewardStream": RewardStream{}, "Rewards": Rewards{}, "BroadcastRequest": BroadcastRequest{},
 		"BroadcastResult": BroadcastResult{}, "Tx": Tx{}, "Event": Event{},
+		"LiquidPool": LiquidPool{}, "LiquidClaim": LiquidClaim{}, "LiquidClaims": LiquidClaims{},
 	}
 	for name, v := range types {
 		schema, ok := doc.Components.Schemas[name]

@@ -85,6 +85,8 @@ func (s *Server) jsonRoutes() map[string]handlerFunc {
 		"GET /v1/delegations/{addr}":       s.delegations,
 		"GET /v1/unbondings/{addr}":        s.unbondings,
 		"GET /v1/rewards/{addr}":           s.rewards,
+		"GET /v1/liquid":                   s.liquidPool,
+		"GET /v1/liquid/claims/{addr}":     s.liquidClaims,
 		"POST /v1/txs":                     s.broadcast,
 		"GET /v1/txs/{hash}":               s.txByHash,
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/restaked/restaked/auth"
 	"github.com/restaked/restaked/bank"
 	"github.com/restaked/restaked/coin"
+	"github.com/restaked/restaked/liquid"
 	"github.com/restaked/restaked/params"
 	"github.com/restaked/restaked/staking"
 	"github.com/restaked/restaked/state"
@@ -93,6 +94,9 @@ func New(chainID string, base store.Base) (*Chain, error) {
 	for _, inv := range staking.Invariants() {
 		c.Invariants.Register(inv)
 	}
+	for _, inv := range liquid.Invariants() {
+		c.Invariants.Register(inv)
+	}
 	return c, nil
 }
 
@@ -138,7 +142,8 @@ func (c *Chain) InitChain(g Genesis, time_s int64) ([]staking.ValidatorUpdate, [
 	return set, c.meta.AppHash, nil
 }
 
-// BeginBlock starts block h: loads params and runs the staking hooks.
+// BeginBlock starts block h: loads params and runs the staking, then the
+// liquid-staking hooks.
 func (c *Chain) BeginBlock(h Header) error {
 	if c.inBlock || c.pending != nil {
 		return errors.New("begin block: previous block not finished")
@@ -154,7 +159,11 @@ func (c *Chain) BeginBlock(h Header) error {
 	c.params, c.hdr, c.inBlock, c.events = p, h, true, nil
 	c.block.Set(lastTimeKey, state.U64(uint64(h.Time_s)))
 	info := staking.BlockInfo{PrevTime_s: prev, ProposerConsAddr: h.ProposerConsAddr, Votes: h.Votes, Evidence: h.Evidence}
-	return staking.BeginBlock(c.ctx(c.block, &c.events), p, info)
+	ctx := c.ctx(c.block, &c.events)
+	if err := staking.BeginBlock(ctx, p, info); err != nil {
+		return err
+	}
+	return liquid.BeginBlock(ctx, p) // compounds the rewards staking just distributed
 }
 
 // loadParams decodes the params record only when its bytes changed, which
@@ -268,6 +277,10 @@ func (c *Chain) route(ctx state.Ctx, signer account.Address, m *tx.Msg) error {
 		return staking.HandleClaimRewards(ctx, p, signer, v.ClaimRewards)
 	case *tx.Msg_SetParams:
 		return handleSetParams(ctx, p, signer, v.SetParams)
+	case *tx.Msg_LiquidStake:
+		return liquid.HandleLiquidStake(ctx, p, signer, v.LiquidStake)
+	case *tx.Msg_LiquidUnstake:
+		return liquid.HandleLiquidUnstake(ctx, p, signer, v.LiquidUnstake)
 	}
 	return state.Reject("unknown-message", "message type %T is not handled", m.GetSum())
 }
@@ -346,12 +359,19 @@ func (c *Chain) Inject(fn func(ctx state.Ctx, p params.Params) error) error {
 // BlockState reads the state of the block in progress (simulator expectations).
 func (c *Chain) BlockState() store.Reader { return c.block }
 
-// EndBlock finishes the block: unbondings, validator set, app hash.
+// EndBlock finishes the block: unbondings, validator set, liquid claims, app hash.
 func (c *Chain) EndBlock() (BlockResult, error) {
 	if !c.inBlock {
 		return BlockResult{}, errors.New("end block: no block in progress")
 	}
-	updates, err := staking.EndBlock(c.ctx(c.block, &c.events), c.params)
+	ctx := c.ctx(c.block, &c.events)
+	// Before staking recomputes the set, since paying claims may undelegate.
+	// A claim maturing with its own unbonding is paid at the next block,
+	// once staking has returned the stake.
+	if err := liquid.EndBlock(ctx, c.params); err != nil {
+		return BlockResult{}, err
+	}
+	updates, err := staking.EndBlock(ctx, c.params)
 	if err != nil {
 		return BlockResult{}, err
 	}

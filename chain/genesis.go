@@ -7,6 +7,7 @@ import (
 	"github.com/restaked/restaked/account"
 	"github.com/restaked/restaked/bank"
 	"github.com/restaked/restaked/coin"
+	"github.com/restaked/restaked/liquid"
 	"github.com/restaked/restaked/num"
 	"github.com/restaked/restaked/params"
 	"github.com/restaked/restaked/staking"
@@ -59,8 +60,12 @@ func (g Genesis) Validate() error {
 			return fmt.Errorf("genesis: account %s listed twice", a.Address)
 		}
 		seen[a.Address] = true
-		if _, err := coin.Parse(a.Coins); err != nil {
+		cs, err := coin.Parse(a.Coins)
+		if err != nil {
 			return fmt.Errorf("genesis account %s: %w", a.Address, err)
+		}
+		if !cs.AmountOf(liquid.Denom).IsZero() {
+			return fmt.Errorf("genesis account %s: %s is only minted by the liquid-staking pool", a.Address, liquid.Denom)
 		}
 	}
 	return nil

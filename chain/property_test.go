@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"testing"
 
+	"github.com/restaked/restaked/liquid"
 	"github.com/restaked/restaked/params"
 	"github.com/restaked/restaked/staking"
 	"github.com/restaked/restaked/state"
@@ -33,7 +34,14 @@ func drawAction(t *rapid.T) action {
 	amt := rapid.SampledFrom([]string{"1", "17", "1000", "250000", "5000000"}).Draw(t, "amt") + "stake"
 	a, o := addrOf(from).String(), addrOf(other).String()
 	val := addrOf(rapid.SampledFrom([]string{validatorLabel, "carol"}).Draw(t, "val")).String()
-	switch rapid.IntRange(0, 9).Draw(t, "kind") {
+	switch rapid.IntRange(0, 13).Draw(t, "kind") {
+	case 10, 11:
+		return action{from: from, msg: &tx.MsgLiquidStake{From: a, Amount: amt}}
+	case 12:
+		st := rapid.SampledFrom([]string{"1", "17", "1000", "250000"}).Draw(t, "st") + "ststake"
+		return action{from: from, msg: &tx.MsgLiquidUnstake{From: a, Amount: st}}
+	case 13: // a donation to the pool
+		return action{from: from, msg: &tx.MsgSend{From: a, To: liquid.Pool.String(), Amount: amt}}
 	case 0, 1:
 		return action{from: from, msg: &tx.MsgSend{From: a, To: o, Amount: amt}}
 	case 2:

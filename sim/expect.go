@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"math/big"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/restaked/restaked/bank"
+	"github.com/restaked/restaked/liquid"
 	"github.com/restaked/restaked/num"
 	"github.com/restaked/restaked/staking"
 	"gopkg.in/yaml.v3"
@@ -25,10 +27,12 @@ var queryKinds = map[string]queryKind{
 	"delegation":       decodeDelegation,
 	"validator_tokens": decodeValidatorTokens,
 	"pending_rewards":  decodePendingRewards,
+	"lst_rate":         decodeLSTRate,
+	"liquid_claim":     decodeLiquidClaim,
 }
 
 // plannedQueries are SPEC §10 queries whose modules have not landed yet.
-var plannedQueries = []string{"lst_rate", "withdrawable", "operator_stake", "allocated_stake", "withdrawal", "security", "attack"}
+var plannedQueries = []string{"withdrawable", "operator_stake", "allocated_stake", "withdrawal", "security", "attack"}
 
 // comparators are the keys of an expect that are not the query.
 var comparators = []string{"eq", "gte", "lte", "approx", "tol"}
@@ -307,6 +311,40 @@ func decodePendingRewards(b *book, body *yaml.Node, what string) (query, error) 
 			return nil, err
 		}
 		return intRat(c.AmountOf(denom)), nil
+	}, f.done()
+}
+
+// decodeLSTRate reads the stake value of one ststake as a decimal
+// (rounding: down to 18 decimals).
+func decodeLSTRate(b *book, body *yaml.Node, what string) (query, error) {
+	f := newFields(b, body, what)
+	return func(s *Sim) (*big.Rat, error) {
+		r, err := liquid.Rate(s.state())
+		if err != nil {
+			return nil, err
+		}
+		return new(big.Rat).SetFrac(r.Raw().Big(), num.WAD().Big()), nil
+	}, f.done()
+}
+
+// decodeLiquidClaim reads what claim id pays: its amount while unpaid, what
+// it was paid once paid.
+func decodeLiquidClaim(b *book, body *yaml.Node, what string) (query, error) {
+	f := newFields(b, body, what)
+	id := f.str("id", true)
+	return func(s *Sim) (*big.Rat, error) {
+		n, err := strconv.ParseUint(id, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("liquid_claim id %q: %v", id, err)
+		}
+		c, found, err := liquid.GetClaim(s.state(), n)
+		if err != nil || !found {
+			return nil, errors.Join(err, fmt.Errorf("no liquid claim %d", n))
+		}
+		if c.Paid {
+			return intRat(c.PaidAmount), nil
+		}
+		return intRat(c.Amount), nil
 	}, f.done()
 }
 

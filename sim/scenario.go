@@ -13,6 +13,7 @@ import (
 	"github.com/restaked/restaked/account"
 	"github.com/restaked/restaked/coin"
 	"github.com/restaked/restaked/keyring"
+	"github.com/restaked/restaked/liquid"
 	"github.com/restaked/restaked/num"
 	"github.com/restaked/restaked/params"
 	"gopkg.in/yaml.v3"
@@ -245,6 +246,9 @@ func (b *book) get(name string) (*acct, error) {
 	if a, ok := b.byName[name]; ok {
 		return a, nil
 	}
+	if a := moduleAcct(name); a != nil {
+		return a, nil
+	}
 	return nil, fmt.Errorf("unknown account %q (list it under accounts:, with \"\" for no funds)", name)
 }
 
@@ -319,4 +323,21 @@ func validName(s string) error {
 		}
 	}
 	return nil
+}
+
+// moduleAccts are module accounts a scenario may name without listing them
+// (as a send's recipient or in a balance query); nobody can sign for them.
+var moduleAccts = map[string]account.Address{
+	"lst_pool": liquid.Pool,
+	"lst_fee":  liquid.FeeAccount,
+}
+
+func moduleAcct(name string) *acct {
+	addr, ok := moduleAccts[name]
+	if !ok {
+		return nil
+	}
+	a := newAcct(name, nil) // its key is not the module's: a tx "from" it is rejected
+	a.addr = addr
+	return a
 }

@@ -46,6 +46,8 @@ func init() {
 		"unjail":           txKind(buildUnjail),
 		"claim_rewards":    txKind(buildClaimRewards),
 		"set_params":       txKind(buildSetParams),
+		"liquid_stake":     txKind(buildLiquidStake),
+		"liquid_unstake":   txKind(buildLiquidUnstake),
 		// events consensus would deliver (events.go)
 		"double_sign": {decode: decodeDoubleSign, class: classEvent},
 		"downtime":    {decode: decodeDowntime, class: classEvent},
@@ -59,7 +61,7 @@ func init() {
 // plannedSteps are SPEC §10 steps whose modules have not landed yet; they
 // get a clearer error than a typo would.
 var plannedSteps = []string{
-	"liquid_stake", "liquid_unstake", "register_operator", "register_service", "update_service",
+	"register_operator", "register_service", "update_service",
 	"allow_operator", "disallow_operator", "opt_in", "opt_out", "deposit", "queue_withdrawal",
 	"complete_withdrawal", "allocate", "slash", "veto_slash", "execute_slash", "claim_redistribution",
 	"create_reward_program", "cancel_reward_program", "set_operator_commission", "register_asset", "set_price",

@@ -125,3 +125,21 @@ func buildSetParams(f *fields) (*acct, proto.Message) {
 	}
 	return from, m
 }
+
+func buildLiquidStake(f *fields) (*acct, proto.Message) {
+	from := f.account("from")
+	m := &tx.MsgLiquidStake{Amount: f.coin("amount")}
+	if f.err == nil {
+		m.From = from.addr.String()
+	}
+	return from, m
+}
+
+func buildLiquidUnstake(f *fields) (*acct, proto.Message) {
+	from := f.account("from")
+	m := &tx.MsgLiquidUnstake{Amount: f.coin("amount")}
+	if f.err == nil {
+		m.From = from.addr.String()
+	}
+	return from, m
+}

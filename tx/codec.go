@@ -150,6 +150,10 @@ func Wrap(m proto.Message) (*Msg, error) {
 		return &Msg{Sum: &Msg_ClaimRewards{ClaimRewards: v}}, nil
 	case *MsgSetParams:
 		return &Msg{Sum: &Msg_SetParams{SetParams: v}}, nil
+	case *MsgLiquidStake:
+		return &Msg{Sum: &Msg_LiquidStake{LiquidStake: v}}, nil
+	case *MsgLiquidUnstake:
+		return &Msg{Sum: &Msg_LiquidUnstake{LiquidUnstake: v}}, nil
 	}
 	return nil, fmt.Errorf("unknown message type %T", m)
 }
@@ -173,6 +177,10 @@ func Unwrap(m *Msg) proto.Message {
 		return v.ClaimRewards
 	case *Msg_SetParams:
 		return v.SetParams
+	case *Msg_LiquidStake:
+		return v.LiquidStake
+	case *Msg_LiquidUnstake:
+		return v.LiquidUnstake
 	}
 	return nil
 }

@@ -84,7 +84,8 @@ func TestDecodeRejects(t *testing.T) {
 
 func TestWrapUnwrapEveryMessage(t *testing.T) {
 	msgs := []proto.Message{&MsgSend{}, &MsgCreateValidator{}, &MsgEditValidator{}, &MsgDelegate{},
-		&MsgUndelegate{}, &MsgUnjail{}, &MsgClaimRewards{}, &MsgSetParams{}}
+		&MsgUndelegate{}, &MsgUnjail{}, &MsgClaimRewards{}, &MsgSetParams{},
+		&MsgLiquidStake{}, &MsgLiquidUnstake{}}
 	for _, m := range msgs {
 		w, err := Wrap(m)
 		if err != nil {

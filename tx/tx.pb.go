@@ -174,6 +174,8 @@ type Msg struct {
 	//	*Msg_Unjail
 	//	*Msg_ClaimRewards
 	//	*Msg_SetParams
+	//	*Msg_LiquidStake
+	//	*Msg_LiquidUnstake
 	Sum           isMsg_Sum `protobuf_oneof:"sum"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -288,6 +290,24 @@ func (x *Msg) GetSetParams() *MsgSetParams {
 	return nil
 }
 
+func (x *Msg) GetLiquidStake() *MsgLiquidStake {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_LiquidStake); ok {
+			return x.LiquidStake
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetLiquidUnstake() *MsgLiquidUnstake {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_LiquidUnstake); ok {
+			return x.LiquidUnstake
+		}
+	}
+	return nil
+}
+
 type isMsg_Sum interface {
 	isMsg_Sum()
 }
@@ -324,6 +344,15 @@ type Msg_SetParams struct {
 	SetParams *MsgSetParams `protobuf:"bytes,8,opt,name=set_params,json=setParams,proto3,oneof"`
 }
 
+type Msg_LiquidStake struct {
+	// 9..19 reserved for restaking messages.
+	LiquidStake *MsgLiquidStake `protobuf:"bytes,20,opt,name=liquid_stake,json=liquidStake,proto3,oneof"`
+}
+
+type Msg_LiquidUnstake struct {
+	LiquidUnstake *MsgLiquidUnstake `protobuf:"bytes,21,opt,name=liquid_unstake,json=liquidUnstake,proto3,oneof"`
+}
+
 func (*Msg_Send) isMsg_Sum() {}
 
 func (*Msg_CreateValidator) isMsg_Sum() {}
@@ -339,6 +368,10 @@ func (*Msg_Unjail) isMsg_Sum() {}
 func (*Msg_ClaimRewards) isMsg_Sum() {}
 
 func (*Msg_SetParams) isMsg_Sum() {}
+
+func (*Msg_LiquidStake) isMsg_Sum() {}
+
+func (*Msg_LiquidUnstake) isMsg_Sum() {}
 
 type MsgSend struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -848,6 +881,112 @@ func (x *Param) GetValue() string {
 	return ""
 }
 
+// MsgLiquidStake deposits stake into the liquid-staking pool for ststake.
+type MsgLiquidStake struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	From          string                 `protobuf:"bytes,1,opt,name=from,proto3" json:"from,omitempty"`
+	Amount        string                 `protobuf:"bytes,2,opt,name=amount,proto3" json:"amount,omitempty"` // in the native denom, e.g. "1000stake"
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MsgLiquidStake) Reset() {
+	*x = MsgLiquidStake{}
+	mi := &file_restaked_tx_v1_tx_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MsgLiquidStake) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MsgLiquidStake) ProtoMessage() {}
+
+func (x *MsgLiquidStake) ProtoReflect() protoreflect.Message {
+	mi := &file_restaked_tx_v1_tx_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MsgLiquidStake.ProtoReflect.Descriptor instead.
+func (*MsgLiquidStake) Descriptor() ([]byte, []int) {
+	return file_restaked_tx_v1_tx_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *MsgLiquidStake) GetFrom() string {
+	if x != nil {
+		return x.From
+	}
+	return ""
+}
+
+func (x *MsgLiquidStake) GetAmount() string {
+	if x != nil {
+		return x.Amount
+	}
+	return ""
+}
+
+// MsgLiquidUnstake burns ststake and opens an unbonding claim.
+type MsgLiquidUnstake struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	From          string                 `protobuf:"bytes,1,opt,name=from,proto3" json:"from,omitempty"`
+	Amount        string                 `protobuf:"bytes,2,opt,name=amount,proto3" json:"amount,omitempty"` // in ststake, e.g. "1000ststake"
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MsgLiquidUnstake) Reset() {
+	*x = MsgLiquidUnstake{}
+	mi := &file_restaked_tx_v1_tx_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MsgLiquidUnstake) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MsgLiquidUnstake) ProtoMessage() {}
+
+func (x *MsgLiquidUnstake) ProtoReflect() protoreflect.Message {
+	mi := &file_restaked_tx_v1_tx_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MsgLiquidUnstake.ProtoReflect.Descriptor instead.
+func (*MsgLiquidUnstake) Descriptor() ([]byte, []int) {
+	return file_restaked_tx_v1_tx_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *MsgLiquidUnstake) GetFrom() string {
+	if x != nil {
+		return x.From
+	}
+	return ""
+}
+
+func (x *MsgLiquidUnstake) GetAmount() string {
+	if x != nil {
+		return x.Amount
+	}
+	return ""
+}
+
 var File_restaked_tx_v1_tx_proto protoreflect.FileDescriptor
 
 const file_restaked_tx_v1_tx_proto_rawDesc = "" +
@@ -862,7 +1001,7 @@ const file_restaked_tx_v1_tx_proto_rawDesc = "" +
 	"\bsequence\x18\x02 \x01(\x04R\bsequence\x12\x10\n" +
 	"\x03fee\x18\x03 \x01(\tR\x03fee\x12'\n" +
 	"\x04msgs\x18\x04 \x03(\v2\x13.restaked.tx.v1.MsgR\x04msgs\x12\x12\n" +
-	"\x04memo\x18\x05 \x01(\tR\x04memo\"\x8f\x04\n" +
+	"\x04memo\x18\x05 \x01(\tR\x04memo\"\x9f\x05\n" +
 	"\x03Msg\x12-\n" +
 	"\x04send\x18\x01 \x01(\v2\x17.restaked.tx.v1.MsgSendH\x00R\x04send\x12O\n" +
 	"\x10create_validator\x18\x02 \x01(\v2\".restaked.tx.v1.MsgCreateValidatorH\x00R\x0fcreateValidator\x12I\n" +
@@ -874,7 +1013,9 @@ const file_restaked_tx_v1_tx_proto_rawDesc = "" +
 	"\x06unjail\x18\x06 \x01(\v2\x19.restaked.tx.v1.MsgUnjailH\x00R\x06unjail\x12F\n" +
 	"\rclaim_rewards\x18\a \x01(\v2\x1f.restaked.tx.v1.MsgClaimRewardsH\x00R\fclaimRewards\x12=\n" +
 	"\n" +
-	"set_params\x18\b \x01(\v2\x1c.restaked.tx.v1.MsgSetParamsH\x00R\tsetParamsB\x05\n" +
+	"set_params\x18\b \x01(\v2\x1c.restaked.tx.v1.MsgSetParamsH\x00R\tsetParams\x12C\n" +
+	"\fliquid_stake\x18\x14 \x01(\v2\x1e.restaked.tx.v1.MsgLiquidStakeH\x00R\vliquidStake\x12I\n" +
+	"\x0eliquid_unstake\x18\x15 \x01(\v2 .restaked.tx.v1.MsgLiquidUnstakeH\x00R\rliquidUnstakeB\x05\n" +
 	"\x03sum\"E\n" +
 	"\aMsgSend\x12\x12\n" +
 	"\x04from\x18\x01 \x01(\tR\x04from\x12\x0e\n" +
@@ -912,7 +1053,13 @@ const file_restaked_tx_v1_tx_proto_rawDesc = "" +
 	"\x06params\x18\x02 \x03(\v2\x15.restaked.tx.v1.ParamR\x06params\"1\n" +
 	"\x05Param\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05valueB!Z\x1fgithub.com/restaked/restaked/txb\x06proto3"
+	"\x05value\x18\x02 \x01(\tR\x05value\"<\n" +
+	"\x0eMsgLiquidStake\x12\x12\n" +
+	"\x04from\x18\x01 \x01(\tR\x04from\x12\x16\n" +
+	"\x06amount\x18\x02 \x01(\tR\x06amount\">\n" +
+	"\x10MsgLiquidUnstake\x12\x12\n" +
+	"\x04from\x18\x01 \x01(\tR\x04from\x12\x16\n" +
+	"\x06amount\x18\x02 \x01(\tR\x06amountB!Z\x1fgithub.com/restaked/restaked/txb\x06proto3"
 
 var (
 	file_restaked_tx_v1_tx_proto_rawDescOnce sync.Once
@@ -926,7 +1073,7 @@ func file_restaked_tx_v1_tx_proto_rawDescGZIP() []byte {
 	return file_restaked_tx_v1_tx_proto_rawDescData
 }
 
-var file_restaked_tx_v1_tx_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
+var file_restaked_tx_v1_tx_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
 var file_restaked_tx_v1_tx_proto_goTypes = []any{
 	(*Tx)(nil),                 // 0: restaked.tx.v1.Tx
 	(*Body)(nil),               // 1: restaked.tx.v1.Body
@@ -940,6 +1087,8 @@ var file_restaked_tx_v1_tx_proto_goTypes = []any{
 	(*MsgClaimRewards)(nil),    // 9: restaked.tx.v1.MsgClaimRewards
 	(*MsgSetParams)(nil),       // 10: restaked.tx.v1.MsgSetParams
 	(*Param)(nil),              // 11: restaked.tx.v1.Param
+	(*MsgLiquidStake)(nil),     // 12: restaked.tx.v1.MsgLiquidStake
+	(*MsgLiquidUnstake)(nil),   // 13: restaked.tx.v1.MsgLiquidUnstake
 }
 var file_restaked_tx_v1_tx_proto_depIdxs = []int32{
 	2,  // 0: restaked.tx.v1.Body.msgs:type_name -> restaked.tx.v1.Msg
@@ -951,12 +1100,14 @@ var file_restaked_tx_v1_tx_proto_depIdxs = []int32{
 	8,  // 6: restaked.tx.v1.Msg.unjail:type_name -> restaked.tx.v1.MsgUnjail
 	9,  // 7: restaked.tx.v1.Msg.claim_rewards:type_name -> restaked.tx.v1.MsgClaimRewards
 	10, // 8: restaked.tx.v1.Msg.set_params:type_name -> restaked.tx.v1.MsgSetParams
-	11, // 9: restaked.tx.v1.MsgSetParams.params:type_name -> restaked.tx.v1.Param
-	10, // [10:10] is the sub-list for method output_type
-	10, // [10:10] is the sub-list for method input_type
-	10, // [10:10] is the sub-list for extension type_name
-	10, // [10:10] is the sub-list for extension extendee
-	0,  // [0:10] is the sub-list for field type_name
+	12, // 9: restaked.tx.v1.Msg.liquid_stake:type_name -> restaked.tx.v1.MsgLiquidStake
+	13, // 10: restaked.tx.v1.Msg.liquid_unstake:type_name -> restaked.tx.v1.MsgLiquidUnstake
+	11, // 11: restaked.tx.v1.MsgSetParams.params:type_name -> restaked.tx.v1.Param
+	12, // [12:12] is the sub-list for method output_type
+	12, // [12:12] is the sub-list for method input_type
+	12, // [12:12] is the sub-list for extension type_name
+	12, // [12:12] is the sub-list for extension extendee
+	0,  // [0:12] is the sub-list for field type_name
 }
 
 func init() { file_restaked_tx_v1_tx_proto_init() }
@@ -973,6 +1124,8 @@ func file_restaked_tx_v1_tx_proto_init() {
 		(*Msg_Unjail)(nil),
 		(*Msg_ClaimRewards)(nil),
 		(*Msg_SetParams)(nil),
+		(*Msg_LiquidStake)(nil),
+		(*Msg_LiquidUnstake)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -980,7 +1133,7 @@ func file_restaked_tx_v1_tx_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_restaked_tx_v1_tx_proto_rawDesc), len(file_restaked_tx_v1_tx_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   12,
+			NumMessages:   14,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

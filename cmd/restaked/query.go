@@ -46,6 +46,7 @@ func queryCmd() *cobra.Command {
 		queryAddr(f, "delegations", "List a delegator's delegations", "/v1/delegations/%s", printDelegations),
 		queryAddr(f, "unbondings", "List a delegator's unbonding entries", "/v1/unbondings/%s", printUnbondings),
 		queryAddr(f, "rewards", "Show an account's pending rewards per stream", "/v1/rewards/%s", printRewards),
+		queryLiquidCmd(f),
 		queryTx(f),
 	)
 	return cmd

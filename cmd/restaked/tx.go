@@ -70,7 +70,7 @@ the passphrase from ` + passphraseEnv + ` if set, otherwise from standard input.
 	pf.BoolVarP(&f.yes, "yes", "y", false, "broadcast without asking for confirmation")
 	pf.BoolVar(&f.wait, "wait", false, "wait until the transaction is in a block (at most 30s) and show its result")
 	pf.StringVarP(&f.output, "output", "o", "text", "output format: text or json")
-	cmd.AddCommand(txBankCmd(f), txStakingCmd(f), txDistributionCmd(f), txParamsCmd(f))
+	cmd.AddCommand(txBankCmd(f), txStakingCmd(f), txDistributionCmd(f), txParamsCmd(f), txLiquidCmd(f))
 	return cmd
 }
 

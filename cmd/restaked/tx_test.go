@@ -151,6 +151,17 @@ func TestTxEndToEnd(t *testing.T) {
 	}
 	mustCLI(t, tx("distribution", "claim", "--from", "val", "--wait")...)
 
+	// Liquid staking: stake for ststake, unstake into a claim.
+	mustCLI(t, tx("liquid", "stake", "10000stake", "--from", "alice", "--wait")...)
+	mustCLI(t, tx("liquid", "unstake", "4000ststake", "--from", "alice", "--wait")...)
+	if out := mustCLI(t, q("liquid")...); !strings.Contains(out, "rate:") || !strings.Contains(out, "6000ststake") {
+		t.Errorf("liquid: %q", out)
+	}
+	if out := mustCLI(t, q("liquid", "claims", aliceAddr)...); !strings.Contains(out, "BURNED") || !strings.Contains(out, "4000") || !strings.Contains(out, "pending") {
+		t.Errorf("liquid claims: %q", out)
+	}
+	failCLI(t, "rule insufficient-funds", tx("liquid", "unstake", "7000ststake", "--from", "alice", "--wait")...)
+
 	// Rejections name the rule and fail the command.
 	failCLI(t, "rule commission-change-too-large", tx("staking", "edit-validator", "--from", "val", "--commission", "0.5", "--wait")...)
 	failCLI(t, "rule not-jailed", tx("staking", "unjail", "--from", "val")...)

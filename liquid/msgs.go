@@ -1,0 +1,222 @@
+package liquid
+
+import (
+	"strconv"
+
+	"github.com/restaked/restaked/account"
+	"github.com/restaked/restaked/bank"
+	"github.com/restaked/restaked/coin"
+	"github.com/restaked/restaked/num"
+	"github.com/restaked/restaked/params"
+	"github.com/restaked/restaked/state"
+	"github.com/restaked/restaked/tx"
+)
+
+// HandleLiquidStake executes MsgLiquidStake signed by signer.
+func HandleLiquidStake(ctx state.Ctx, p params.Params, signer account.Address, m *tx.MsgLiquidStake) error {
+	if m == nil {
+		return state.Reject("bad-message", "empty liquid_stake message")
+	}
+	from, err := state.Owner("from", m.From, signer, "stake its funds")
+	if err != nil {
+		return err
+	}
+	amount, err := parseAmount(m.Amount, p.NativeDenom)
+	if err != nil {
+		return err
+	}
+	_, err = Stake(ctx, p, from, amount)
+	return err
+}
+
+// HandleLiquidUnstake executes MsgLiquidUnstake signed by signer.
+func HandleLiquidUnstake(ctx state.Ctx, p params.Params, signer account.Address, m *tx.MsgLiquidUnstake) error {
+	if m == nil {
+		return state.Reject("bad-message", "empty liquid_unstake message")
+	}
+	from, err := state.Owner("from", m.From, signer, "unstake its ststake")
+	if err != nil {
+		return err
+	}
+	amount, err := parseAmount(m.Amount, Denom)
+	if err != nil {
+		return err
+	}
+	_, err = Unstake(ctx, p, from, amount)
+	return err
+}
+
+func parseAmount(s, denom string) (num.Int, error) {
+	c, err := coin.ParseCoin(s)
+	if err != nil {
+		return num.Int{}, state.Reject("bad-amount", "amount %q: %v", s, err)
+	}
+	if c.Denom != denom {
+		return num.Int{}, state.Reject("bad-amount", "amount must be in %s, got %s", denom, c.Denom)
+	}
+	if c.Amount.IsZero() {
+		return num.Int{}, state.Reject("bad-amount", "amount must be positive")
+	}
+	return c.Amount, nil
+}
+
+func checkFunds(ctx state.Ctx, a account.Address, denom string, amount num.Int) error {
+	bal, err := bank.Balance(ctx.KV, a, denom)
+	if err != nil {
+		return err
+	}
+	if bal.LT(amount) {
+		return state.Reject("insufficient-funds", "%s has %s%s, needs %s%s", a, bal, denom, amount, denom)
+	}
+	return nil
+}
+
+// Stake deposits amount of the native denom from `from` and mints ststake
+// at the current rate; it returns the ststake minted.
+func Stake(ctx state.Ctx, p params.Params, from account.Address, amount num.Int) (num.Int, error) {
+	if err := checkFunds(ctx, from, p.NativeDenom, amount); err != nil {
+		return num.Int{}, err
+	}
+	if err := compound(ctx, p); err != nil {
+		return num.Int{}, err
+	}
+	b, err := loadBooks(ctx.KV, p)
+	if err != nil {
+		return num.Int{}, err
+	}
+	equity, err := b.Equity()
+	if err != nil {
+		return num.Int{}, err
+	}
+	minted, err := mintFor(amount, equity, b.Supply)
+	if err != nil {
+		return num.Int{}, state.Reject("amount-overflow", "liquid_stake %s overflows", amount)
+	}
+	if minted.IsZero() {
+		return minted, state.Reject("amount-too-small", "%s%s buys no ststake at rate %s", amount, p.NativeDenom, mustRate(equity, b.Supply))
+	}
+	if err := deposit(ctx, p, from, amount, minted); err != nil {
+		return num.Int{}, err
+	}
+	ctx.Emit("liquid_stake", "from", from.String(), "amount", coin.New(p.NativeDenom, amount).String(),
+		"minted", coin.New(Denom, minted).String())
+	return minted, nil
+}
+
+func deposit(ctx state.Ctx, p params.Params, from account.Address, amount, minted num.Int) error {
+	ps, err := loadPool(ctx.KV)
+	if err != nil {
+		return err
+	}
+	if ps.Supply, err = ps.Supply.Add(minted); err != nil {
+		return state.Reject("amount-overflow", "ststake supply would overflow")
+	}
+	if err := bank.SendOne(ctx.KV, from, Pool, p.NativeDenom, amount); err != nil {
+		return err
+	}
+	if err := bank.Mint(ctx.KV, from, Denom, minted); err != nil {
+		return err
+	}
+	savePool(ctx.KV, ps)
+	_, err = delegateIdle(ctx, p, amount)
+	return err
+}
+
+func mustRate(equity, supply num.Int) string {
+	r, err := rateOf(equity, supply)
+	if err != nil {
+		return "?"
+	}
+	return r.String()
+}
+
+// Unstake burns amount ststake of `from` and opens a claim for its value.
+func Unstake(ctx state.Ctx, p params.Params, from account.Address, st num.Int) (Claim, error) {
+	if err := checkFunds(ctx, from, Denom, st); err != nil {
+		return Claim{}, err
+	}
+	if err := compound(ctx, p); err != nil {
+		return Claim{}, err
+	}
+	b, err := loadBooks(ctx.KV, p)
+	if err != nil {
+		return Claim{}, err
+	}
+	c, err := newClaim(ctx, p, b, from, st)
+	if err != nil {
+		return Claim{}, err
+	}
+	if err := freeLiquidity(ctx, p, b, c.Amount); err != nil {
+		return Claim{}, err
+	}
+	ctx.Emit("liquid_unstake", "from", from.String(), "burned", coin.New(Denom, st).String(),
+		"claim_id", strconv.FormatUint(c.ID, 10), "amount", coin.New(p.NativeDenom, c.Amount).String(),
+		"completion_s", strconv.FormatInt(c.Completion_s, 10))
+	return c, nil
+}
+
+// newClaim burns st and records the claim for its value at the current rate.
+func newClaim(ctx state.Ctx, p params.Params, b Books, from account.Address, st num.Int) (Claim, error) {
+	equity, err := b.Equity()
+	if err != nil {
+		return Claim{}, err
+	}
+	amount, err := valueOf(st, equity, b.Supply)
+	if err != nil {
+		return Claim{}, state.Reject("amount-overflow", "liquid_unstake %s overflows", st)
+	}
+	if amount.IsZero() {
+		return Claim{}, state.Reject("amount-too-small", "%s%s is worth no %s", st, Denom, p.NativeDenom)
+	}
+	rate, err := rateOf(equity, b.Supply)
+	if err != nil {
+		return Claim{}, err
+	}
+	ps, err := loadPool(ctx.KV)
+	if err != nil {
+		return Claim{}, err
+	}
+	if err := bank.Burn(ctx.KV, from, Denom, st); err != nil {
+		return Claim{}, err
+	}
+	ps.Supply = ps.Supply.SubSat(st) // st ≤ the holder's balance ≤ supply
+	if ps.Owed, err = ps.Owed.Add(amount); err != nil {
+		return Claim{}, err
+	}
+	ps.NextClaim++
+	c := Claim{ID: ps.NextClaim, Owner: from, Burned: st, Amount: amount, RateAtRequest: rate,
+		Created_s: ctx.Time_s, Completion_s: ctx.Time_s + int64(p.UnbondingPeriod_s)}
+	if ps.Unpaid == 0 || c.Completion_s < ps.NextDue_s {
+		ps.NextDue_s = c.Completion_s
+	}
+	ps.Unpaid++
+	savePool(ctx.KV, ps)
+	state.Put(ctx.KV, claimKey(c.ID), &c)
+	ctx.KV.Set(queueKey(c.Completion_s, c.ID), []byte{})
+	ctx.KV.Set(ownerKey(from, c.ID), []byte{})
+	return c, nil
+}
+
+// freeLiquidity makes sure amount (a new claim) will be liquid by its
+// completion: stake that is idle or already unbonding and not reserved for
+// earlier claims counts first, the rest is undelegated now.
+func freeLiquidity(ctx state.Ctx, p params.Params, b Books, amount num.Int) error {
+	liquid, err := b.Idle.Add(b.Unbonding)
+	if err != nil {
+		return err
+	}
+	free := liquid.SubSat(b.Owed) // b is from before the claim
+	need := amount.SubSat(free)
+	if need.IsZero() {
+		return nil
+	}
+	missing, err := undelegateFor(ctx, p, need)
+	if err != nil {
+		return err
+	}
+	if !missing.IsZero() {
+		return state.Reject("unbonding-capacity", "the pool cannot start unbonding %s%s now (too many live unbondings with its validators); try a smaller amount or later",
+			missing, p.NativeDenom)
+	}
+	return nil
+}

@@ -1,0 +1,133 @@
+package liquid
+
+import (
+	"bytes"
+	"sort"
+
+	"github.com/restaked/restaked/account"
+	"github.com/restaked/restaked/num"
+	"github.com/restaked/restaked/params"
+	"github.com/restaked/restaked/staking"
+	"github.com/restaked/restaked/state"
+)
+
+// target is a validator with the pool's stake on it.
+type target struct {
+	op    account.Address
+	stake num.Int
+}
+
+// candidates are the active validators (bonded, not jailed, not
+// tombstoned) with the pool's stake on each, by stake asc then address.
+func candidates(ctx state.Ctx) ([]target, num.Int, error) {
+	vals, err := staking.Validators(ctx.KV)
+	if err != nil {
+		return nil, num.Int{}, err
+	}
+	var out []target
+	var total num.Int
+	for _, v := range vals {
+		if v.Status != staking.StatusBonded || v.Jailed || v.Tombstoned {
+			continue
+		}
+		s, err := staking.DelegatorTokens(ctx.KV, Pool, v.Operator)
+		if err != nil {
+			return nil, total, err
+		}
+		if total, err = total.Add(s); err != nil {
+			return nil, total, err
+		}
+		out = append(out, target{op: v.Operator, stake: s})
+	}
+	sortTargets(out, true)
+	return out, total, nil
+}
+
+func sortTargets(ts []target, asc bool) {
+	sort.SliceStable(ts, func(i, j int) bool {
+		if c := ts[i].stake.Cmp(ts[j].stake); c != 0 {
+			return (c < 0) == asc
+		}
+		return bytes.Compare(ts[i].op[:], ts[j].op[:]) < 0
+	})
+}
+
+// capFor is the per-validator cap: 2 × (total + amount) / n (rounding: down).
+func capFor(total, amount num.Int, n int) (num.Int, error) {
+	t, err := total.Add(amount)
+	if err != nil {
+		return t, err
+	}
+	return t.MulDivDown(num.NewInt(2), num.NewInt(uint64(n)))
+}
+
+// delegateIdle delegates amount of the pool's stake by the policy in
+// doc.go and returns what it placed; the rest stays idle.
+func delegateIdle(ctx state.Ctx, p params.Params, amount num.Int) (num.Int, error) {
+	if amount.IsZero() {
+		return num.Int{}, nil
+	}
+	ts, total, err := candidates(ctx)
+	if err != nil || len(ts) == 0 {
+		return num.Int{}, err
+	}
+	limit, err := capFor(total, amount, len(ts))
+	if err != nil {
+		return num.Int{}, err
+	}
+	rest := amount
+	for _, t := range ts { // bounded by the active set
+		if rest.IsZero() {
+			break
+		}
+		give := limit.SubSat(t.stake).Min(rest)
+		if give.IsZero() {
+			continue
+		}
+		if _, err := staking.Delegate(ctx, p, Pool, t.op, give); err != nil {
+			if state.RuleOf(err) != "" {
+				continue // this validator takes no delegation now: try the next
+			}
+			return num.Int{}, err
+		}
+		rest, _ = rest.Sub(give) // give ≤ rest
+	}
+	return amount.Sub(rest)
+}
+
+// undelegateFor starts unbonding need stake from the validators holding
+// the most pool stake, at most MaxUndelegationsPerUnstake of them, and
+// returns what is still missing (0 when fully covered). An undelegation
+// that closes a delegation may take more than asked; the surplus returns
+// to the pool at completion.
+func undelegateFor(ctx state.Ctx, p params.Params, need num.Int) (num.Int, error) {
+	dels, err := staking.DelegationsOf(ctx.KV, Pool)
+	if err != nil {
+		return need, err
+	}
+	ts := make([]target, 0, len(dels))
+	for _, d := range dels {
+		ts = append(ts, target{op: d.Validator, stake: d.Tokens})
+	}
+	sortTargets(ts, false)
+	used := 0
+	for _, t := range ts {
+		if need.IsZero() || used == MaxUndelegationsPerUnstake {
+			break
+		}
+		take := need.Min(t.stake)
+		if take.IsZero() {
+			continue
+		}
+		u, err := staking.Undelegate(ctx, p, Pool, t.op, take)
+		if err != nil {
+			if state.RuleOf(err) != "" {
+				continue // e.g. too many live unbondings with this validator
+			}
+			return need, err
+		}
+		used++
+		need = need.SubSat(u.Balance)
+	}
+	return need, nil
+}
