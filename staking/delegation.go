@@ -225,7 +225,8 @@ type undelegatePlan struct {
 	v         Validator
 	d         delegation
 	delegator account.Address
-	amount    num.Int // tokens that leave (the request, or the full value when closing)
+	owner     account.Address // who the unbonding entry pays (the delegator, unless a module undelegates for someone)
+	amount    num.Int         // tokens that leave (the request, or the full value when closing)
 	sharesOut num.Int
 	owned     num.Int // the delegation's current shares
 	lots      lotHead
@@ -235,7 +236,14 @@ type undelegatePlan struct {
 // Undelegate removes amount tokens of delegator's stake from the validator
 // into an unbonding entry that pays out after the unbonding period.
 func Undelegate(ctx state.Ctx, p params.Params, delegator, op account.Address, amount num.Int) (Unbonding, error) {
-	pl, err := planUndelegate(ctx.KV, delegator, op, amount)
+	return UndelegateFor(ctx, p, delegator, op, amount, delegator)
+}
+
+// UndelegateFor is Undelegate with the unbonding entry paying owner: a
+// module (restaking) that delegates for its stakers hands a withdrawing
+// staker an ordinary unbonding entry, slashable like any other.
+func UndelegateFor(ctx state.Ctx, p params.Params, delegator, op account.Address, amount num.Int, owner account.Address) (Unbonding, error) {
+	pl, err := planUndelegate(ctx.KV, delegator, op, amount, owner)
 	if err != nil {
 		return Unbonding{}, err
 	}
@@ -248,7 +256,23 @@ func Undelegate(ctx state.Ctx, p params.Params, delegator, op account.Address, a
 	return e.view(e.Initial), nil
 }
 
-func planUndelegate(r store.Reader, delegator, op account.Address, amount num.Int) (undelegatePlan, error) {
+func planUndelegate(r store.Reader, delegator, op account.Address, amount num.Int, owner account.Address) (undelegatePlan, error) {
+	pl, err := planRemoval(r, delegator, op, amount)
+	if err != nil {
+		return pl, err
+	}
+	pl.owner = owner
+	if err := checkUnbondingCount(r, owner, op); err != nil {
+		return pl, err
+	}
+	if pl.head, err = loadHead(r, op); err != nil {
+		return pl, err
+	}
+	return pl, checkHeadRoom(pl.head, pl.amount)
+}
+
+// planRemoval sizes taking amount tokens out of delegator's delegation to op.
+func planRemoval(r store.Reader, delegator, op account.Address, amount num.Int) (undelegatePlan, error) {
 	pl := undelegatePlan{delegator: delegator, amount: amount}
 	if amount.IsZero() {
 		return pl, state.Reject("bad-amount", "amount must be positive")
@@ -269,16 +293,7 @@ func planUndelegate(r store.Reader, delegator, op account.Address, amount num.In
 		return pl, err
 	}
 	pl.owned = ownedShares(pl.lots, d)
-	if err := sizeUndelegation(&pl); err != nil {
-		return pl, err
-	}
-	if err := checkUnbondingCount(r, delegator, op); err != nil {
-		return pl, err
-	}
-	if pl.head, err = loadHead(r, op); err != nil {
-		return pl, err
-	}
-	return pl, checkHeadRoom(pl.head, pl.amount)
+	return pl, sizeUndelegation(&pl)
 }
 
 // sizeUndelegation sets the shares to burn; a request that would burn all of
@@ -316,19 +331,7 @@ func checkUnbondingCount(r store.Reader, delegator, op account.Address) error {
 
 func applyUndelegate(ctx state.Ctx, p params.Params, pl undelegatePlan) (unbondingEntry, error) {
 	kv, op := ctx.KV, pl.v.Operator
-	rw, err := loadReward(kv, op)
-	if err != nil {
-		return unbondingEntry{}, err
-	}
-	if err := settleWith(kv, p.NativeDenom, pl.delegator, pl.lots, &pl.d, rw.Acc); err != nil {
-		return unbondingEntry{}, err
-	}
-	if err := writeDelegationAfterUndelegate(ctx, p, pl); err != nil {
-		return unbondingEntry{}, err
-	}
-	pl.v.Tokens, _ = pl.v.Tokens.Sub(pl.amount)                      // amount ≤ value ≤ tokens
-	pl.v.DelegatorShares, _ = pl.v.DelegatorShares.Sub(pl.sharesOut) // sharesOut ≤ owned ≤ total
-	if err := saveValidator(kv, &pl.v); err != nil {
+	if err := removeTokens(ctx, p, &pl); err != nil {
 		return unbondingEntry{}, err
 	}
 	unbonded, _ := pl.head.CumTotal.Add(pl.amount) // checked by checkHeadRoom
@@ -338,7 +341,26 @@ func applyUndelegate(ctx state.Ctx, p params.Params, pl undelegatePlan) (unbondi
 	if err := bank.SendOne(kv, BondedPool, UnbondingPool, p.NativeDenom, pl.amount); err != nil {
 		return unbondingEntry{}, err
 	}
-	return addUnbonding(ctx, p, pl.head, pl.delegator, op, pl.amount)
+	return addUnbonding(ctx, p, pl.head, pl.owner, op, pl.amount)
+}
+
+// removeTokens settles the delegation's rewards and takes pl.amount tokens
+// and pl.sharesOut shares out of it and out of the validator.
+func removeTokens(ctx state.Ctx, p params.Params, pl *undelegatePlan) error {
+	kv, op := ctx.KV, pl.v.Operator
+	rw, err := loadReward(kv, op)
+	if err != nil {
+		return err
+	}
+	if err := settleWith(kv, p.NativeDenom, pl.delegator, pl.lots, &pl.d, rw.Acc); err != nil {
+		return err
+	}
+	if err := writeDelegationAfterUndelegate(ctx, p, *pl); err != nil {
+		return err
+	}
+	pl.v.Tokens, _ = pl.v.Tokens.Sub(pl.amount)                      // amount ≤ value ≤ tokens
+	pl.v.DelegatorShares, _ = pl.v.DelegatorShares.Sub(pl.sharesOut) // sharesOut ≤ owned ≤ total
+	return saveValidator(kv, &pl.v)
 }
 
 func writeDelegationAfterUndelegate(ctx state.Ctx, p params.Params, pl undelegatePlan) error {

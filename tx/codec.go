@@ -131,56 +131,36 @@ func (d *Decoded) VerifySignature(chainID string) error {
 	return nil
 }
 
+// sumField is the Msg oneof: the message type decides the field, so
+// every message the proto file lists is wrapped and unwrapped here.
+// (A function: the descriptor is built by the generated file's init.)
+func sumField() protoreflect.OneofDescriptor {
+	return (&Msg{}).ProtoReflect().Descriptor().Oneofs().ByName("sum")
+}
+
 // Wrap builds a Msg from a concrete message (used by CLIs and the simulator).
 func Wrap(m proto.Message) (*Msg, error) {
-	switch v := m.(type) {
-	case *MsgSend:
-		return &Msg{Sum: &Msg_Send{Send: v}}, nil
-	case *MsgCreateValidator:
-		return &Msg{Sum: &Msg_CreateValidator{CreateValidator: v}}, nil
-	case *MsgEditValidator:
-		return &Msg{Sum: &Msg_EditValidator{EditValidator: v}}, nil
-	case *MsgDelegate:
-		return &Msg{Sum: &Msg_Delegate{Delegate: v}}, nil
-	case *MsgUndelegate:
-		return &Msg{Sum: &Msg_Undelegate{Undelegate: v}}, nil
-	case *MsgUnjail:
-		return &Msg{Sum: &Msg_Unjail{Unjail: v}}, nil
-	case *MsgClaimRewards:
-		return &Msg{Sum: &Msg_ClaimRewards{ClaimRewards: v}}, nil
-	case *MsgSetParams:
-		return &Msg{Sum: &Msg_SetParams{SetParams: v}}, nil
-	case *MsgLiquidStake:
-		return &Msg{Sum: &Msg_LiquidStake{LiquidStake: v}}, nil
-	case *MsgLiquidUnstake:
-		return &Msg{Sum: &Msg_LiquidUnstake{LiquidUnstake: v}}, nil
+	if m == nil {
+		return nil, fmt.Errorf("nil message")
+	}
+	name := m.ProtoReflect().Descriptor().FullName()
+	fields := sumField().Fields()
+	for i := 0; i < fields.Len(); i++ {
+		if f := fields.Get(i); f.Message().FullName() == name {
+			out := &Msg{}
+			out.ProtoReflect().Set(f, protoreflect.ValueOfMessage(m.ProtoReflect()))
+			return out, nil
+		}
 	}
 	return nil, fmt.Errorf("unknown message type %T", m)
 }
 
-// Unwrap returns the concrete message inside m.
+// Unwrap returns the concrete message inside m (nil if unset).
 func Unwrap(m *Msg) proto.Message {
-	switch v := m.GetSum().(type) {
-	case *Msg_Send:
-		return v.Send
-	case *Msg_CreateValidator:
-		return v.CreateValidator
-	case *Msg_EditValidator:
-		return v.EditValidator
-	case *Msg_Delegate:
-		return v.Delegate
-	case *Msg_Undelegate:
-		return v.Undelegate
-	case *Msg_Unjail:
-		return v.Unjail
-	case *Msg_ClaimRewards:
-		return v.ClaimRewards
-	case *Msg_SetParams:
-		return v.SetParams
-	case *Msg_LiquidStake:
-		return v.LiquidStake
-	case *Msg_LiquidUnstake:
-		return v.LiquidUnstake
+	r := m.ProtoReflect()
+	f := r.WhichOneof(sumField())
+	if f == nil {
+		return nil
 	}
-	return nil
+	return r.Get(f).Message().Interface()
 }

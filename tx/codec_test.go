@@ -83,10 +83,12 @@ func TestDecodeRejects(t *testing.T) {
 }
 
 func TestWrapUnwrapEveryMessage(t *testing.T) {
-	msgs := []proto.Message{&MsgSend{}, &MsgCreateValidator{}, &MsgEditValidator{}, &MsgDelegate{},
-		&MsgUndelegate{}, &MsgUnjail{}, &MsgClaimRewards{}, &MsgSetParams{},
-		&MsgLiquidStake{}, &MsgLiquidUnstake{}}
-	for _, m := range msgs {
+	fields := sumField().Fields()
+	if fields.Len() < 28 {
+		t.Fatalf("only %d message types in the oneof", fields.Len())
+	}
+	for i := 0; i < fields.Len(); i++ {
+		m := (&Msg{}).ProtoReflect().NewField(fields.Get(i)).Message().Interface()
 		w, err := Wrap(m)
 		if err != nil {
 			t.Fatal(err)

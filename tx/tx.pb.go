@@ -176,6 +176,24 @@ type Msg struct {
 	//	*Msg_SetParams
 	//	*Msg_LiquidStake
 	//	*Msg_LiquidUnstake
+	//	*Msg_RegisterAsset
+	//	*Msg_SetPrice
+	//	*Msg_RegisterOperator
+	//	*Msg_UpdateOperator
+	//	*Msg_RegisterService
+	//	*Msg_UpdateService
+	//	*Msg_AllowOperator
+	//	*Msg_DisallowOperator
+	//	*Msg_OptIn
+	//	*Msg_OptOut
+	//	*Msg_Deposit
+	//	*Msg_QueueWithdrawal
+	//	*Msg_CompleteWithdrawal
+	//	*Msg_Allocate
+	//	*Msg_Slash
+	//	*Msg_VetoSlash
+	//	*Msg_ExecuteSlash
+	//	*Msg_ClaimRedistribution
 	Sum           isMsg_Sum `protobuf_oneof:"sum"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -308,6 +326,168 @@ func (x *Msg) GetLiquidUnstake() *MsgLiquidUnstake {
 	return nil
 }
 
+func (x *Msg) GetRegisterAsset() *MsgRegisterAsset {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_RegisterAsset); ok {
+			return x.RegisterAsset
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetSetPrice() *MsgSetPrice {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_SetPrice); ok {
+			return x.SetPrice
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetRegisterOperator() *MsgRegisterOperator {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_RegisterOperator); ok {
+			return x.RegisterOperator
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetUpdateOperator() *MsgUpdateOperator {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_UpdateOperator); ok {
+			return x.UpdateOperator
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetRegisterService() *MsgRegisterService {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_RegisterService); ok {
+			return x.RegisterService
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetUpdateService() *MsgUpdateService {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_UpdateService); ok {
+			return x.UpdateService
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetAllowOperator() *MsgAllowOperator {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_AllowOperator); ok {
+			return x.AllowOperator
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetDisallowOperator() *MsgDisallowOperator {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_DisallowOperator); ok {
+			return x.DisallowOperator
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetOptIn() *MsgOptIn {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_OptIn); ok {
+			return x.OptIn
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetOptOut() *MsgOptOut {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_OptOut); ok {
+			return x.OptOut
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetDeposit() *MsgDeposit {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_Deposit); ok {
+			return x.Deposit
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetQueueWithdrawal() *MsgQueueWithdrawal {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_QueueWithdrawal); ok {
+			return x.QueueWithdrawal
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetCompleteWithdrawal() *MsgCompleteWithdrawal {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_CompleteWithdrawal); ok {
+			return x.CompleteWithdrawal
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetAllocate() *MsgAllocate {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_Allocate); ok {
+			return x.Allocate
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetSlash() *MsgSlash {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_Slash); ok {
+			return x.Slash
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetVetoSlash() *MsgVetoSlash {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_VetoSlash); ok {
+			return x.VetoSlash
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetExecuteSlash() *MsgExecuteSlash {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_ExecuteSlash); ok {
+			return x.ExecuteSlash
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetClaimRedistribution() *MsgClaimRedistribution {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_ClaimRedistribution); ok {
+			return x.ClaimRedistribution
+		}
+	}
+	return nil
+}
+
 type isMsg_Sum interface {
 	isMsg_Sum()
 }
@@ -345,12 +525,85 @@ type Msg_SetParams struct {
 }
 
 type Msg_LiquidStake struct {
-	// 9..19 reserved for restaking messages.
+	// 9..19 reserved.
 	LiquidStake *MsgLiquidStake `protobuf:"bytes,20,opt,name=liquid_stake,json=liquidStake,proto3,oneof"`
 }
 
 type Msg_LiquidUnstake struct {
 	LiquidUnstake *MsgLiquidUnstake `protobuf:"bytes,21,opt,name=liquid_unstake,json=liquidUnstake,proto3,oneof"`
+}
+
+type Msg_RegisterAsset struct {
+	// Restaking (SPEC §6).
+	RegisterAsset *MsgRegisterAsset `protobuf:"bytes,30,opt,name=register_asset,json=registerAsset,proto3,oneof"`
+}
+
+type Msg_SetPrice struct {
+	SetPrice *MsgSetPrice `protobuf:"bytes,31,opt,name=set_price,json=setPrice,proto3,oneof"`
+}
+
+type Msg_RegisterOperator struct {
+	RegisterOperator *MsgRegisterOperator `protobuf:"bytes,32,opt,name=register_operator,json=registerOperator,proto3,oneof"`
+}
+
+type Msg_UpdateOperator struct {
+	UpdateOperator *MsgUpdateOperator `protobuf:"bytes,33,opt,name=update_operator,json=updateOperator,proto3,oneof"`
+}
+
+type Msg_RegisterService struct {
+	RegisterService *MsgRegisterService `protobuf:"bytes,34,opt,name=register_service,json=registerService,proto3,oneof"`
+}
+
+type Msg_UpdateService struct {
+	UpdateService *MsgUpdateService `protobuf:"bytes,35,opt,name=update_service,json=updateService,proto3,oneof"`
+}
+
+type Msg_AllowOperator struct {
+	AllowOperator *MsgAllowOperator `protobuf:"bytes,36,opt,name=allow_operator,json=allowOperator,proto3,oneof"`
+}
+
+type Msg_DisallowOperator struct {
+	DisallowOperator *MsgDisallowOperator `protobuf:"bytes,37,opt,name=disallow_operator,json=disallowOperator,proto3,oneof"`
+}
+
+type Msg_OptIn struct {
+	OptIn *MsgOptIn `protobuf:"bytes,38,opt,name=opt_in,json=optIn,proto3,oneof"`
+}
+
+type Msg_OptOut struct {
+	OptOut *MsgOptOut `protobuf:"bytes,39,opt,name=opt_out,json=optOut,proto3,oneof"`
+}
+
+type Msg_Deposit struct {
+	Deposit *MsgDeposit `protobuf:"bytes,40,opt,name=deposit,proto3,oneof"`
+}
+
+type Msg_QueueWithdrawal struct {
+	QueueWithdrawal *MsgQueueWithdrawal `protobuf:"bytes,41,opt,name=queue_withdrawal,json=queueWithdrawal,proto3,oneof"`
+}
+
+type Msg_CompleteWithdrawal struct {
+	CompleteWithdrawal *MsgCompleteWithdrawal `protobuf:"bytes,42,opt,name=complete_withdrawal,json=completeWithdrawal,proto3,oneof"`
+}
+
+type Msg_Allocate struct {
+	Allocate *MsgAllocate `protobuf:"bytes,43,opt,name=allocate,proto3,oneof"`
+}
+
+type Msg_Slash struct {
+	Slash *MsgSlash `protobuf:"bytes,44,opt,name=slash,proto3,oneof"`
+}
+
+type Msg_VetoSlash struct {
+	VetoSlash *MsgVetoSlash `protobuf:"bytes,45,opt,name=veto_slash,json=vetoSlash,proto3,oneof"`
+}
+
+type Msg_ExecuteSlash struct {
+	ExecuteSlash *MsgExecuteSlash `protobuf:"bytes,46,opt,name=execute_slash,json=executeSlash,proto3,oneof"`
+}
+
+type Msg_ClaimRedistribution struct {
+	ClaimRedistribution *MsgClaimRedistribution `protobuf:"bytes,47,opt,name=claim_redistribution,json=claimRedistribution,proto3,oneof"` // 50.. reserved for service rewards.
 }
 
 func (*Msg_Send) isMsg_Sum() {}
@@ -372,6 +625,42 @@ func (*Msg_SetParams) isMsg_Sum() {}
 func (*Msg_LiquidStake) isMsg_Sum() {}
 
 func (*Msg_LiquidUnstake) isMsg_Sum() {}
+
+func (*Msg_RegisterAsset) isMsg_Sum() {}
+
+func (*Msg_SetPrice) isMsg_Sum() {}
+
+func (*Msg_RegisterOperator) isMsg_Sum() {}
+
+func (*Msg_UpdateOperator) isMsg_Sum() {}
+
+func (*Msg_RegisterService) isMsg_Sum() {}
+
+func (*Msg_UpdateService) isMsg_Sum() {}
+
+func (*Msg_AllowOperator) isMsg_Sum() {}
+
+func (*Msg_DisallowOperator) isMsg_Sum() {}
+
+func (*Msg_OptIn) isMsg_Sum() {}
+
+func (*Msg_OptOut) isMsg_Sum() {}
+
+func (*Msg_Deposit) isMsg_Sum() {}
+
+func (*Msg_QueueWithdrawal) isMsg_Sum() {}
+
+func (*Msg_CompleteWithdrawal) isMsg_Sum() {}
+
+func (*Msg_Allocate) isMsg_Sum() {}
+
+func (*Msg_Slash) isMsg_Sum() {}
+
+func (*Msg_VetoSlash) isMsg_Sum() {}
+
+func (*Msg_ExecuteSlash) isMsg_Sum() {}
+
+func (*Msg_ClaimRedistribution) isMsg_Sum() {}
 
 type MsgSend struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -987,6 +1276,1299 @@ func (x *MsgLiquidUnstake) GetAmount() string {
 	return ""
 }
 
+// MsgRegisterAsset makes a denom restakable at a price in native units (authority only).
+type MsgRegisterAsset struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Authority     string                 `protobuf:"bytes,1,opt,name=authority,proto3" json:"authority,omitempty"`
+	Denom         string                 `protobuf:"bytes,2,opt,name=denom,proto3" json:"denom,omitempty"`
+	Price         string                 `protobuf:"bytes,3,opt,name=price,proto3" json:"price,omitempty"` // native units per base unit, decimal
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MsgRegisterAsset) Reset() {
+	*x = MsgRegisterAsset{}
+	mi := &file_restaked_tx_v1_tx_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MsgRegisterAsset) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MsgRegisterAsset) ProtoMessage() {}
+
+func (x *MsgRegisterAsset) ProtoReflect() protoreflect.Message {
+	mi := &file_restaked_tx_v1_tx_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MsgRegisterAsset.ProtoReflect.Descriptor instead.
+func (*MsgRegisterAsset) Descriptor() ([]byte, []int) {
+	return file_restaked_tx_v1_tx_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *MsgRegisterAsset) GetAuthority() string {
+	if x != nil {
+		return x.Authority
+	}
+	return ""
+}
+
+func (x *MsgRegisterAsset) GetDenom() string {
+	if x != nil {
+		return x.Denom
+	}
+	return ""
+}
+
+func (x *MsgRegisterAsset) GetPrice() string {
+	if x != nil {
+		return x.Price
+	}
+	return ""
+}
+
+// MsgSetPrice changes a registered asset's price (authority only).
+type MsgSetPrice struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Authority     string                 `protobuf:"bytes,1,opt,name=authority,proto3" json:"authority,omitempty"`
+	Denom         string                 `protobuf:"bytes,2,opt,name=denom,proto3" json:"denom,omitempty"`
+	Price         string                 `protobuf:"bytes,3,opt,name=price,proto3" json:"price,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MsgSetPrice) Reset() {
+	*x = MsgSetPrice{}
+	mi := &file_restaked_tx_v1_tx_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MsgSetPrice) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MsgSetPrice) ProtoMessage() {}
+
+func (x *MsgSetPrice) ProtoReflect() protoreflect.Message {
+	mi := &file_restaked_tx_v1_tx_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MsgSetPrice.ProtoReflect.Descriptor instead.
+func (*MsgSetPrice) Descriptor() ([]byte, []int) {
+	return file_restaked_tx_v1_tx_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *MsgSetPrice) GetAuthority() string {
+	if x != nil {
+		return x.Authority
+	}
+	return ""
+}
+
+func (x *MsgSetPrice) GetDenom() string {
+	if x != nil {
+		return x.Denom
+	}
+	return ""
+}
+
+func (x *MsgSetPrice) GetPrice() string {
+	if x != nil {
+		return x.Price
+	}
+	return ""
+}
+
+// MsgRegisterOperator registers the signer as a restaking operator.
+type MsgRegisterOperator struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	Operator        string                 `protobuf:"bytes,1,opt,name=operator,proto3" json:"operator,omitempty"`
+	Validator       string                 `protobuf:"bytes,2,opt,name=validator,proto3" json:"validator,omitempty"`                                    // empty, or the operator's own address: link the validator it runs
+	AllocationDelay string                 `protobuf:"bytes,3,opt,name=allocation_delay,json=allocationDelay,proto3" json:"allocation_delay,omitempty"` // duration, e.g. "1d"; default min_allocation_delay
+	Degree          string                 `protobuf:"bytes,4,opt,name=degree,proto3" json:"degree,omitempty"`                                          // restaking degree L (integer ≥ 1); default 1
+	Commission      string                 `protobuf:"bytes,5,opt,name=commission,proto3" json:"commission,omitempty"`                                  // default commission on service rewards; default 0
+	Metadata        string                 `protobuf:"bytes,6,opt,name=metadata,proto3" json:"metadata,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *MsgRegisterOperator) Reset() {
+	*x = MsgRegisterOperator{}
+	mi := &file_restaked_tx_v1_tx_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MsgRegisterOperator) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MsgRegisterOperator) ProtoMessage() {}
+
+func (x *MsgRegisterOperator) ProtoReflect() protoreflect.Message {
+	mi := &file_restaked_tx_v1_tx_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MsgRegisterOperator.ProtoReflect.Descriptor instead.
+func (*MsgRegisterOperator) Descriptor() ([]byte, []int) {
+	return file_restaked_tx_v1_tx_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *MsgRegisterOperator) GetOperator() string {
+	if x != nil {
+		return x.Operator
+	}
+	return ""
+}
+
+func (x *MsgRegisterOperator) GetValidator() string {
+	if x != nil {
+		return x.Validator
+	}
+	return ""
+}
+
+func (x *MsgRegisterOperator) GetAllocationDelay() string {
+	if x != nil {
+		return x.AllocationDelay
+	}
+	return ""
+}
+
+func (x *MsgRegisterOperator) GetDegree() string {
+	if x != nil {
+		return x.Degree
+	}
+	return ""
+}
+
+func (x *MsgRegisterOperator) GetCommission() string {
+	if x != nil {
+		return x.Commission
+	}
+	return ""
+}
+
+func (x *MsgRegisterOperator) GetMetadata() string {
+	if x != nil {
+		return x.Metadata
+	}
+	return ""
+}
+
+// MsgUpdateOperator changes an operator; allocation_delay and degree take
+// allocation_config_delay, metadata applies at once. Empty = unchanged.
+type MsgUpdateOperator struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	Operator        string                 `protobuf:"bytes,1,opt,name=operator,proto3" json:"operator,omitempty"`
+	AllocationDelay string                 `protobuf:"bytes,2,opt,name=allocation_delay,json=allocationDelay,proto3" json:"allocation_delay,omitempty"`
+	Degree          string                 `protobuf:"bytes,3,opt,name=degree,proto3" json:"degree,omitempty"`
+	Metadata        string                 `protobuf:"bytes,4,opt,name=metadata,proto3" json:"metadata,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *MsgUpdateOperator) Reset() {
+	*x = MsgUpdateOperator{}
+	mi := &file_restaked_tx_v1_tx_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MsgUpdateOperator) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MsgUpdateOperator) ProtoMessage() {}
+
+func (x *MsgUpdateOperator) ProtoReflect() protoreflect.Message {
+	mi := &file_restaked_tx_v1_tx_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MsgUpdateOperator.ProtoReflect.Descriptor instead.
+func (*MsgUpdateOperator) Descriptor() ([]byte, []int) {
+	return file_restaked_tx_v1_tx_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *MsgUpdateOperator) GetOperator() string {
+	if x != nil {
+		return x.Operator
+	}
+	return ""
+}
+
+func (x *MsgUpdateOperator) GetAllocationDelay() string {
+	if x != nil {
+		return x.AllocationDelay
+	}
+	return ""
+}
+
+func (x *MsgUpdateOperator) GetDegree() string {
+	if x != nil {
+		return x.Degree
+	}
+	return ""
+}
+
+func (x *MsgUpdateOperator) GetMetadata() string {
+	if x != nil {
+		return x.Metadata
+	}
+	return ""
+}
+
+// MsgRegisterService registers a service whose admin is the signer.
+type MsgRegisterService struct {
+	state             protoimpl.MessageState `protogen:"open.v1"`
+	Admin             string                 `protobuf:"bytes,1,opt,name=admin,proto3" json:"admin,omitempty"`
+	Name              string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	Slasher           string                 `protobuf:"bytes,3,opt,name=slasher,proto3" json:"slasher,omitempty"`
+	Resolver          string                 `protobuf:"bytes,4,opt,name=resolver,proto3" json:"resolver,omitempty"`                       // empty: no veto
+	VetoWindow        string                 `protobuf:"bytes,5,opt,name=veto_window,json=vetoWindow,proto3" json:"veto_window,omitempty"` // duration; required with a resolver
+	Assets            []string               `protobuf:"bytes,6,rep,name=assets,proto3" json:"assets,omitempty"`
+	MaxSlashFraction  string                 `protobuf:"bytes,7,opt,name=max_slash_fraction,json=maxSlashFraction,proto3" json:"max_slash_fraction,omitempty"`     // default 1 (capped by the param)
+	Destination       string                 `protobuf:"bytes,8,opt,name=destination,proto3" json:"destination,omitempty"`                                         // "burn" (default) or a recipient address
+	Policy            string                 `protobuf:"bytes,9,opt,name=policy,proto3" json:"policy,omitempty"`                                                   // "open" (default) or "allowlist"
+	MinOperatorStake  string                 `protobuf:"bytes,10,opt,name=min_operator_stake,json=minOperatorStake,proto3" json:"min_operator_stake,omitempty"`    // native units; default 0
+	MaxOperatorDegree string                 `protobuf:"bytes,11,opt,name=max_operator_degree,json=maxOperatorDegree,proto3" json:"max_operator_degree,omitempty"` // integer; default 0 = no cap
+	Pfc               string                 `protobuf:"bytes,12,opt,name=pfc,proto3" json:"pfc,omitempty"`                                                        // declared profit from corruption, native units
+	Threshold         string                 `protobuf:"bytes,13,opt,name=threshold,proto3" json:"threshold,omitempty"`                                            // corruption threshold α in (0,1]
+	Metadata          string                 `protobuf:"bytes,14,opt,name=metadata,proto3" json:"metadata,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
+func (x *MsgRegisterService) Reset() {
+	*x = MsgRegisterService{}
+	mi := &file_restaked_tx_v1_tx_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MsgRegisterService) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MsgRegisterService) ProtoMessage() {}
+
+func (x *MsgRegisterService) ProtoReflect() protoreflect.Message {
+	mi := &file_restaked_tx_v1_tx_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MsgRegisterService.ProtoReflect.Descriptor instead.
+func (*MsgRegisterService) Descriptor() ([]byte, []int) {
+	return file_restaked_tx_v1_tx_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *MsgRegisterService) GetAdmin() string {
+	if x != nil {
+		return x.Admin
+	}
+	return ""
+}
+
+func (x *MsgRegisterService) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *MsgRegisterService) GetSlasher() string {
+	if x != nil {
+		return x.Slasher
+	}
+	return ""
+}
+
+func (x *MsgRegisterService) GetResolver() string {
+	if x != nil {
+		return x.Resolver
+	}
+	return ""
+}
+
+func (x *MsgRegisterService) GetVetoWindow() string {
+	if x != nil {
+		return x.VetoWindow
+	}
+	return ""
+}
+
+func (x *MsgRegisterService) GetAssets() []string {
+	if x != nil {
+		return x.Assets
+	}
+	return nil
+}
+
+func (x *MsgRegisterService) GetMaxSlashFraction() string {
+	if x != nil {
+		return x.MaxSlashFraction
+	}
+	return ""
+}
+
+func (x *MsgRegisterService) GetDestination() string {
+	if x != nil {
+		return x.Destination
+	}
+	return ""
+}
+
+func (x *MsgRegisterService) GetPolicy() string {
+	if x != nil {
+		return x.Policy
+	}
+	return ""
+}
+
+func (x *MsgRegisterService) GetMinOperatorStake() string {
+	if x != nil {
+		return x.MinOperatorStake
+	}
+	return ""
+}
+
+func (x *MsgRegisterService) GetMaxOperatorDegree() string {
+	if x != nil {
+		return x.MaxOperatorDegree
+	}
+	return ""
+}
+
+func (x *MsgRegisterService) GetPfc() string {
+	if x != nil {
+		return x.Pfc
+	}
+	return ""
+}
+
+func (x *MsgRegisterService) GetThreshold() string {
+	if x != nil {
+		return x.Threshold
+	}
+	return ""
+}
+
+func (x *MsgRegisterService) GetMetadata() string {
+	if x != nil {
+		return x.Metadata
+	}
+	return ""
+}
+
+// MsgUpdateService changes a service (admin only). Empty fields are
+// unchanged. slasher, resolver, veto_window, destination and a raised
+// max_slash_fraction take service_config_delay; the rest apply at once.
+type MsgUpdateService struct {
+	state             protoimpl.MessageState `protogen:"open.v1"`
+	Admin             string                 `protobuf:"bytes,1,opt,name=admin,proto3" json:"admin,omitempty"`
+	Name              string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	Slasher           string                 `protobuf:"bytes,3,opt,name=slasher,proto3" json:"slasher,omitempty"`
+	Resolver          string                 `protobuf:"bytes,4,opt,name=resolver,proto3" json:"resolver,omitempty"` // "none" removes the resolver
+	VetoWindow        string                 `protobuf:"bytes,5,opt,name=veto_window,json=vetoWindow,proto3" json:"veto_window,omitempty"`
+	AddAssets         []string               `protobuf:"bytes,6,rep,name=add_assets,json=addAssets,proto3" json:"add_assets,omitempty"`
+	MaxSlashFraction  string                 `protobuf:"bytes,7,opt,name=max_slash_fraction,json=maxSlashFraction,proto3" json:"max_slash_fraction,omitempty"`
+	Destination       string                 `protobuf:"bytes,8,opt,name=destination,proto3" json:"destination,omitempty"`
+	Policy            string                 `protobuf:"bytes,9,opt,name=policy,proto3" json:"policy,omitempty"`
+	MinOperatorStake  string                 `protobuf:"bytes,10,opt,name=min_operator_stake,json=minOperatorStake,proto3" json:"min_operator_stake,omitempty"`
+	MaxOperatorDegree string                 `protobuf:"bytes,11,opt,name=max_operator_degree,json=maxOperatorDegree,proto3" json:"max_operator_degree,omitempty"`
+	Pfc               string                 `protobuf:"bytes,12,opt,name=pfc,proto3" json:"pfc,omitempty"`
+	Threshold         string                 `protobuf:"bytes,13,opt,name=threshold,proto3" json:"threshold,omitempty"`
+	Metadata          string                 `protobuf:"bytes,14,opt,name=metadata,proto3" json:"metadata,omitempty"`
+	NewAdmin          string                 `protobuf:"bytes,15,opt,name=new_admin,json=newAdmin,proto3" json:"new_admin,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
+func (x *MsgUpdateService) Reset() {
+	*x = MsgUpdateService{}
+	mi := &file_restaked_tx_v1_tx_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MsgUpdateService) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MsgUpdateService) ProtoMessage() {}
+
+func (x *MsgUpdateService) ProtoReflect() protoreflect.Message {
+	mi := &file_restaked_tx_v1_tx_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MsgUpdateService.ProtoReflect.Descriptor instead.
+func (*MsgUpdateService) Descriptor() ([]byte, []int) {
+	return file_restaked_tx_v1_tx_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *MsgUpdateService) GetAdmin() string {
+	if x != nil {
+		return x.Admin
+	}
+	return ""
+}
+
+func (x *MsgUpdateService) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *MsgUpdateService) GetSlasher() string {
+	if x != nil {
+		return x.Slasher
+	}
+	return ""
+}
+
+func (x *MsgUpdateService) GetResolver() string {
+	if x != nil {
+		return x.Resolver
+	}
+	return ""
+}
+
+func (x *MsgUpdateService) GetVetoWindow() string {
+	if x != nil {
+		return x.VetoWindow
+	}
+	return ""
+}
+
+func (x *MsgUpdateService) GetAddAssets() []string {
+	if x != nil {
+		return x.AddAssets
+	}
+	return nil
+}
+
+func (x *MsgUpdateService) GetMaxSlashFraction() string {
+	if x != nil {
+		return x.MaxSlashFraction
+	}
+	return ""
+}
+
+func (x *MsgUpdateService) GetDestination() string {
+	if x != nil {
+		return x.Destination
+	}
+	return ""
+}
+
+func (x *MsgUpdateService) GetPolicy() string {
+	if x != nil {
+		return x.Policy
+	}
+	return ""
+}
+
+func (x *MsgUpdateService) GetMinOperatorStake() string {
+	if x != nil {
+		return x.MinOperatorStake
+	}
+	return ""
+}
+
+func (x *MsgUpdateService) GetMaxOperatorDegree() string {
+	if x != nil {
+		return x.MaxOperatorDegree
+	}
+	return ""
+}
+
+func (x *MsgUpdateService) GetPfc() string {
+	if x != nil {
+		return x.Pfc
+	}
+	return ""
+}
+
+func (x *MsgUpdateService) GetThreshold() string {
+	if x != nil {
+		return x.Threshold
+	}
+	return ""
+}
+
+func (x *MsgUpdateService) GetMetadata() string {
+	if x != nil {
+		return x.Metadata
+	}
+	return ""
+}
+
+func (x *MsgUpdateService) GetNewAdmin() string {
+	if x != nil {
+		return x.NewAdmin
+	}
+	return ""
+}
+
+type MsgAllowOperator struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Admin         string                 `protobuf:"bytes,1,opt,name=admin,proto3" json:"admin,omitempty"`
+	Service       string                 `protobuf:"bytes,2,opt,name=service,proto3" json:"service,omitempty"`
+	Operator      string                 `protobuf:"bytes,3,opt,name=operator,proto3" json:"operator,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MsgAllowOperator) Reset() {
+	*x = MsgAllowOperator{}
+	mi := &file_restaked_tx_v1_tx_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MsgAllowOperator) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MsgAllowOperator) ProtoMessage() {}
+
+func (x *MsgAllowOperator) ProtoReflect() protoreflect.Message {
+	mi := &file_restaked_tx_v1_tx_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MsgAllowOperator.ProtoReflect.Descriptor instead.
+func (*MsgAllowOperator) Descriptor() ([]byte, []int) {
+	return file_restaked_tx_v1_tx_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *MsgAllowOperator) GetAdmin() string {
+	if x != nil {
+		return x.Admin
+	}
+	return ""
+}
+
+func (x *MsgAllowOperator) GetService() string {
+	if x != nil {
+		return x.Service
+	}
+	return ""
+}
+
+func (x *MsgAllowOperator) GetOperator() string {
+	if x != nil {
+		return x.Operator
+	}
+	return ""
+}
+
+type MsgDisallowOperator struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Admin         string                 `protobuf:"bytes,1,opt,name=admin,proto3" json:"admin,omitempty"`
+	Service       string                 `protobuf:"bytes,2,opt,name=service,proto3" json:"service,omitempty"`
+	Operator      string                 `protobuf:"bytes,3,opt,name=operator,proto3" json:"operator,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MsgDisallowOperator) Reset() {
+	*x = MsgDisallowOperator{}
+	mi := &file_restaked_tx_v1_tx_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MsgDisallowOperator) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MsgDisallowOperator) ProtoMessage() {}
+
+func (x *MsgDisallowOperator) ProtoReflect() protoreflect.Message {
+	mi := &file_restaked_tx_v1_tx_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MsgDisallowOperator.ProtoReflect.Descriptor instead.
+func (*MsgDisallowOperator) Descriptor() ([]byte, []int) {
+	return file_restaked_tx_v1_tx_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *MsgDisallowOperator) GetAdmin() string {
+	if x != nil {
+		return x.Admin
+	}
+	return ""
+}
+
+func (x *MsgDisallowOperator) GetService() string {
+	if x != nil {
+		return x.Service
+	}
+	return ""
+}
+
+func (x *MsgDisallowOperator) GetOperator() string {
+	if x != nil {
+		return x.Operator
+	}
+	return ""
+}
+
+type MsgOptIn struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Operator      string                 `protobuf:"bytes,1,opt,name=operator,proto3" json:"operator,omitempty"`
+	Service       string                 `protobuf:"bytes,2,opt,name=service,proto3" json:"service,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MsgOptIn) Reset() {
+	*x = MsgOptIn{}
+	mi := &file_restaked_tx_v1_tx_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MsgOptIn) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MsgOptIn) ProtoMessage() {}
+
+func (x *MsgOptIn) ProtoReflect() protoreflect.Message {
+	mi := &file_restaked_tx_v1_tx_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MsgOptIn.ProtoReflect.Descriptor instead.
+func (*MsgOptIn) Descriptor() ([]byte, []int) {
+	return file_restaked_tx_v1_tx_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *MsgOptIn) GetOperator() string {
+	if x != nil {
+		return x.Operator
+	}
+	return ""
+}
+
+func (x *MsgOptIn) GetService() string {
+	if x != nil {
+		return x.Service
+	}
+	return ""
+}
+
+type MsgOptOut struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Operator      string                 `protobuf:"bytes,1,opt,name=operator,proto3" json:"operator,omitempty"`
+	Service       string                 `protobuf:"bytes,2,opt,name=service,proto3" json:"service,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MsgOptOut) Reset() {
+	*x = MsgOptOut{}
+	mi := &file_restaked_tx_v1_tx_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MsgOptOut) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MsgOptOut) ProtoMessage() {}
+
+func (x *MsgOptOut) ProtoReflect() protoreflect.Message {
+	mi := &file_restaked_tx_v1_tx_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MsgOptOut.ProtoReflect.Descriptor instead.
+func (*MsgOptOut) Descriptor() ([]byte, []int) {
+	return file_restaked_tx_v1_tx_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *MsgOptOut) GetOperator() string {
+	if x != nil {
+		return x.Operator
+	}
+	return ""
+}
+
+func (x *MsgOptOut) GetService() string {
+	if x != nil {
+		return x.Service
+	}
+	return ""
+}
+
+// MsgDeposit restakes amount with an operator.
+type MsgDeposit struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Staker        string                 `protobuf:"bytes,1,opt,name=staker,proto3" json:"staker,omitempty"`
+	Operator      string                 `protobuf:"bytes,2,opt,name=operator,proto3" json:"operator,omitempty"`
+	Amount        string                 `protobuf:"bytes,3,opt,name=amount,proto3" json:"amount,omitempty"` // e.g. "1000ststake"
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MsgDeposit) Reset() {
+	*x = MsgDeposit{}
+	mi := &file_restaked_tx_v1_tx_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MsgDeposit) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MsgDeposit) ProtoMessage() {}
+
+func (x *MsgDeposit) ProtoReflect() protoreflect.Message {
+	mi := &file_restaked_tx_v1_tx_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MsgDeposit.ProtoReflect.Descriptor instead.
+func (*MsgDeposit) Descriptor() ([]byte, []int) {
+	return file_restaked_tx_v1_tx_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *MsgDeposit) GetStaker() string {
+	if x != nil {
+		return x.Staker
+	}
+	return ""
+}
+
+func (x *MsgDeposit) GetOperator() string {
+	if x != nil {
+		return x.Operator
+	}
+	return ""
+}
+
+func (x *MsgDeposit) GetAmount() string {
+	if x != nil {
+		return x.Amount
+	}
+	return ""
+}
+
+// MsgQueueWithdrawal starts withdrawing amount (withdrawable terms).
+type MsgQueueWithdrawal struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Staker        string                 `protobuf:"bytes,1,opt,name=staker,proto3" json:"staker,omitempty"`
+	Operator      string                 `protobuf:"bytes,2,opt,name=operator,proto3" json:"operator,omitempty"`
+	Amount        string                 `protobuf:"bytes,3,opt,name=amount,proto3" json:"amount,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MsgQueueWithdrawal) Reset() {
+	*x = MsgQueueWithdrawal{}
+	mi := &file_restaked_tx_v1_tx_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MsgQueueWithdrawal) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MsgQueueWithdrawal) ProtoMessage() {}
+
+func (x *MsgQueueWithdrawal) ProtoReflect() protoreflect.Message {
+	mi := &file_restaked_tx_v1_tx_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MsgQueueWithdrawal.ProtoReflect.Descriptor instead.
+func (*MsgQueueWithdrawal) Descriptor() ([]byte, []int) {
+	return file_restaked_tx_v1_tx_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *MsgQueueWithdrawal) GetStaker() string {
+	if x != nil {
+		return x.Staker
+	}
+	return ""
+}
+
+func (x *MsgQueueWithdrawal) GetOperator() string {
+	if x != nil {
+		return x.Operator
+	}
+	return ""
+}
+
+func (x *MsgQueueWithdrawal) GetAmount() string {
+	if x != nil {
+		return x.Amount
+	}
+	return ""
+}
+
+type MsgCompleteWithdrawal struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Staker        string                 `protobuf:"bytes,1,opt,name=staker,proto3" json:"staker,omitempty"`
+	Id            uint64                 `protobuf:"varint,2,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MsgCompleteWithdrawal) Reset() {
+	*x = MsgCompleteWithdrawal{}
+	mi := &file_restaked_tx_v1_tx_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MsgCompleteWithdrawal) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MsgCompleteWithdrawal) ProtoMessage() {}
+
+func (x *MsgCompleteWithdrawal) ProtoReflect() protoreflect.Message {
+	mi := &file_restaked_tx_v1_tx_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MsgCompleteWithdrawal.ProtoReflect.Descriptor instead.
+func (*MsgCompleteWithdrawal) Descriptor() ([]byte, []int) {
+	return file_restaked_tx_v1_tx_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *MsgCompleteWithdrawal) GetStaker() string {
+	if x != nil {
+		return x.Staker
+	}
+	return ""
+}
+
+func (x *MsgCompleteWithdrawal) GetId() uint64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+// MsgAllocate sets the magnitude of an operator's stake in one asset slashable by a service.
+type MsgAllocate struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Operator      string                 `protobuf:"bytes,1,opt,name=operator,proto3" json:"operator,omitempty"`
+	Service       string                 `protobuf:"bytes,2,opt,name=service,proto3" json:"service,omitempty"`
+	Asset         string                 `protobuf:"bytes,3,opt,name=asset,proto3" json:"asset,omitempty"`
+	Magnitude     string                 `protobuf:"bytes,4,opt,name=magnitude,proto3" json:"magnitude,omitempty"` // fraction, e.g. "0.5"
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MsgAllocate) Reset() {
+	*x = MsgAllocate{}
+	mi := &file_restaked_tx_v1_tx_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MsgAllocate) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MsgAllocate) ProtoMessage() {}
+
+func (x *MsgAllocate) ProtoReflect() protoreflect.Message {
+	mi := &file_restaked_tx_v1_tx_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MsgAllocate.ProtoReflect.Descriptor instead.
+func (*MsgAllocate) Descriptor() ([]byte, []int) {
+	return file_restaked_tx_v1_tx_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *MsgAllocate) GetOperator() string {
+	if x != nil {
+		return x.Operator
+	}
+	return ""
+}
+
+func (x *MsgAllocate) GetService() string {
+	if x != nil {
+		return x.Service
+	}
+	return ""
+}
+
+func (x *MsgAllocate) GetAsset() string {
+	if x != nil {
+		return x.Asset
+	}
+	return ""
+}
+
+func (x *MsgAllocate) GetMagnitude() string {
+	if x != nil {
+		return x.Magnitude
+	}
+	return ""
+}
+
+// MsgSlash requests a slash of fraction of an operator's allocation to the service.
+type MsgSlash struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Slasher       string                 `protobuf:"bytes,1,opt,name=slasher,proto3" json:"slasher,omitempty"`
+	Service       string                 `protobuf:"bytes,2,opt,name=service,proto3" json:"service,omitempty"`
+	Operator      string                 `protobuf:"bytes,3,opt,name=operator,proto3" json:"operator,omitempty"`
+	Fraction      string                 `protobuf:"bytes,4,opt,name=fraction,proto3" json:"fraction,omitempty"`
+	Assets        []string               `protobuf:"bytes,5,rep,name=assets,proto3" json:"assets,omitempty"` // empty: every asset of the service
+	Reason        string                 `protobuf:"bytes,6,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MsgSlash) Reset() {
+	*x = MsgSlash{}
+	mi := &file_restaked_tx_v1_tx_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MsgSlash) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MsgSlash) ProtoMessage() {}
+
+func (x *MsgSlash) ProtoReflect() protoreflect.Message {
+	mi := &file_restaked_tx_v1_tx_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MsgSlash.ProtoReflect.Descriptor instead.
+func (*MsgSlash) Descriptor() ([]byte, []int) {
+	return file_restaked_tx_v1_tx_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *MsgSlash) GetSlasher() string {
+	if x != nil {
+		return x.Slasher
+	}
+	return ""
+}
+
+func (x *MsgSlash) GetService() string {
+	if x != nil {
+		return x.Service
+	}
+	return ""
+}
+
+func (x *MsgSlash) GetOperator() string {
+	if x != nil {
+		return x.Operator
+	}
+	return ""
+}
+
+func (x *MsgSlash) GetFraction() string {
+	if x != nil {
+		return x.Fraction
+	}
+	return ""
+}
+
+func (x *MsgSlash) GetAssets() []string {
+	if x != nil {
+		return x.Assets
+	}
+	return nil
+}
+
+func (x *MsgSlash) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+type MsgVetoSlash struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Resolver      string                 `protobuf:"bytes,1,opt,name=resolver,proto3" json:"resolver,omitempty"`
+	Id            uint64                 `protobuf:"varint,2,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MsgVetoSlash) Reset() {
+	*x = MsgVetoSlash{}
+	mi := &file_restaked_tx_v1_tx_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MsgVetoSlash) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MsgVetoSlash) ProtoMessage() {}
+
+func (x *MsgVetoSlash) ProtoReflect() protoreflect.Message {
+	mi := &file_restaked_tx_v1_tx_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MsgVetoSlash.ProtoReflect.Descriptor instead.
+func (*MsgVetoSlash) Descriptor() ([]byte, []int) {
+	return file_restaked_tx_v1_tx_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *MsgVetoSlash) GetResolver() string {
+	if x != nil {
+		return x.Resolver
+	}
+	return ""
+}
+
+func (x *MsgVetoSlash) GetId() uint64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+type MsgExecuteSlash struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Signer        string                 `protobuf:"bytes,1,opt,name=signer,proto3" json:"signer,omitempty"`
+	Id            uint64                 `protobuf:"varint,2,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MsgExecuteSlash) Reset() {
+	*x = MsgExecuteSlash{}
+	mi := &file_restaked_tx_v1_tx_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MsgExecuteSlash) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MsgExecuteSlash) ProtoMessage() {}
+
+func (x *MsgExecuteSlash) ProtoReflect() protoreflect.Message {
+	mi := &file_restaked_tx_v1_tx_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MsgExecuteSlash.ProtoReflect.Descriptor instead.
+func (*MsgExecuteSlash) Descriptor() ([]byte, []int) {
+	return file_restaked_tx_v1_tx_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *MsgExecuteSlash) GetSigner() string {
+	if x != nil {
+		return x.Signer
+	}
+	return ""
+}
+
+func (x *MsgExecuteSlash) GetId() uint64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+type MsgClaimRedistribution struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Recipient     string                 `protobuf:"bytes,1,opt,name=recipient,proto3" json:"recipient,omitempty"`
+	Id            uint64                 `protobuf:"varint,2,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MsgClaimRedistribution) Reset() {
+	*x = MsgClaimRedistribution{}
+	mi := &file_restaked_tx_v1_tx_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MsgClaimRedistribution) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MsgClaimRedistribution) ProtoMessage() {}
+
+func (x *MsgClaimRedistribution) ProtoReflect() protoreflect.Message {
+	mi := &file_restaked_tx_v1_tx_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MsgClaimRedistribution.ProtoReflect.Descriptor instead.
+func (*MsgClaimRedistribution) Descriptor() ([]byte, []int) {
+	return file_restaked_tx_v1_tx_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *MsgClaimRedistribution) GetRecipient() string {
+	if x != nil {
+		return x.Recipient
+	}
+	return ""
+}
+
+func (x *MsgClaimRedistribution) GetId() uint64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
 var File_restaked_tx_v1_tx_proto protoreflect.FileDescriptor
 
 const file_restaked_tx_v1_tx_proto_rawDesc = "" +
@@ -1001,7 +2583,7 @@ const file_restaked_tx_v1_tx_proto_rawDesc = "" +
 	"\bsequence\x18\x02 \x01(\x04R\bsequence\x12\x10\n" +
 	"\x03fee\x18\x03 \x01(\tR\x03fee\x12'\n" +
 	"\x04msgs\x18\x04 \x03(\v2\x13.restaked.tx.v1.MsgR\x04msgs\x12\x12\n" +
-	"\x04memo\x18\x05 \x01(\tR\x04memo\"\x9f\x05\n" +
+	"\x04memo\x18\x05 \x01(\tR\x04memo\"\xa0\x0f\n" +
 	"\x03Msg\x12-\n" +
 	"\x04send\x18\x01 \x01(\v2\x17.restaked.tx.v1.MsgSendH\x00R\x04send\x12O\n" +
 	"\x10create_validator\x18\x02 \x01(\v2\".restaked.tx.v1.MsgCreateValidatorH\x00R\x0fcreateValidator\x12I\n" +
@@ -1015,7 +2597,26 @@ const file_restaked_tx_v1_tx_proto_rawDesc = "" +
 	"\n" +
 	"set_params\x18\b \x01(\v2\x1c.restaked.tx.v1.MsgSetParamsH\x00R\tsetParams\x12C\n" +
 	"\fliquid_stake\x18\x14 \x01(\v2\x1e.restaked.tx.v1.MsgLiquidStakeH\x00R\vliquidStake\x12I\n" +
-	"\x0eliquid_unstake\x18\x15 \x01(\v2 .restaked.tx.v1.MsgLiquidUnstakeH\x00R\rliquidUnstakeB\x05\n" +
+	"\x0eliquid_unstake\x18\x15 \x01(\v2 .restaked.tx.v1.MsgLiquidUnstakeH\x00R\rliquidUnstake\x12I\n" +
+	"\x0eregister_asset\x18\x1e \x01(\v2 .restaked.tx.v1.MsgRegisterAssetH\x00R\rregisterAsset\x12:\n" +
+	"\tset_price\x18\x1f \x01(\v2\x1b.restaked.tx.v1.MsgSetPriceH\x00R\bsetPrice\x12R\n" +
+	"\x11register_operator\x18  \x01(\v2#.restaked.tx.v1.MsgRegisterOperatorH\x00R\x10registerOperator\x12L\n" +
+	"\x0fupdate_operator\x18! \x01(\v2!.restaked.tx.v1.MsgUpdateOperatorH\x00R\x0eupdateOperator\x12O\n" +
+	"\x10register_service\x18\" \x01(\v2\".restaked.tx.v1.MsgRegisterServiceH\x00R\x0fregisterService\x12I\n" +
+	"\x0eupdate_service\x18# \x01(\v2 .restaked.tx.v1.MsgUpdateServiceH\x00R\rupdateService\x12I\n" +
+	"\x0eallow_operator\x18$ \x01(\v2 .restaked.tx.v1.MsgAllowOperatorH\x00R\rallowOperator\x12R\n" +
+	"\x11disallow_operator\x18% \x01(\v2#.restaked.tx.v1.MsgDisallowOperatorH\x00R\x10disallowOperator\x121\n" +
+	"\x06opt_in\x18& \x01(\v2\x18.restaked.tx.v1.MsgOptInH\x00R\x05optIn\x124\n" +
+	"\aopt_out\x18' \x01(\v2\x19.restaked.tx.v1.MsgOptOutH\x00R\x06optOut\x126\n" +
+	"\adeposit\x18( \x01(\v2\x1a.restaked.tx.v1.MsgDepositH\x00R\adeposit\x12O\n" +
+	"\x10queue_withdrawal\x18) \x01(\v2\".restaked.tx.v1.MsgQueueWithdrawalH\x00R\x0fqueueWithdrawal\x12X\n" +
+	"\x13complete_withdrawal\x18* \x01(\v2%.restaked.tx.v1.MsgCompleteWithdrawalH\x00R\x12completeWithdrawal\x129\n" +
+	"\ballocate\x18+ \x01(\v2\x1b.restaked.tx.v1.MsgAllocateH\x00R\ballocate\x120\n" +
+	"\x05slash\x18, \x01(\v2\x18.restaked.tx.v1.MsgSlashH\x00R\x05slash\x12=\n" +
+	"\n" +
+	"veto_slash\x18- \x01(\v2\x1c.restaked.tx.v1.MsgVetoSlashH\x00R\tvetoSlash\x12F\n" +
+	"\rexecute_slash\x18. \x01(\v2\x1f.restaked.tx.v1.MsgExecuteSlashH\x00R\fexecuteSlash\x12[\n" +
+	"\x14claim_redistribution\x18/ \x01(\v2&.restaked.tx.v1.MsgClaimRedistributionH\x00R\x13claimRedistributionB\x05\n" +
 	"\x03sum\"E\n" +
 	"\aMsgSend\x12\x12\n" +
 	"\x04from\x18\x01 \x01(\tR\x04from\x12\x0e\n" +
@@ -1059,7 +2660,112 @@ const file_restaked_tx_v1_tx_proto_rawDesc = "" +
 	"\x06amount\x18\x02 \x01(\tR\x06amount\">\n" +
 	"\x10MsgLiquidUnstake\x12\x12\n" +
 	"\x04from\x18\x01 \x01(\tR\x04from\x12\x16\n" +
-	"\x06amount\x18\x02 \x01(\tR\x06amountB!Z\x1fgithub.com/restaked/restaked/txb\x06proto3"
+	"\x06amount\x18\x02 \x01(\tR\x06amount\"\\\n" +
+	"\x10MsgRegisterAsset\x12\x1c\n" +
+	"\tauthority\x18\x01 \x01(\tR\tauthority\x12\x14\n" +
+	"\x05denom\x18\x02 \x01(\tR\x05denom\x12\x14\n" +
+	"\x05price\x18\x03 \x01(\tR\x05price\"W\n" +
+	"\vMsgSetPrice\x12\x1c\n" +
+	"\tauthority\x18\x01 \x01(\tR\tauthority\x12\x14\n" +
+	"\x05denom\x18\x02 \x01(\tR\x05denom\x12\x14\n" +
+	"\x05price\x18\x03 \x01(\tR\x05price\"\xce\x01\n" +
+	"\x13MsgRegisterOperator\x12\x1a\n" +
+	"\boperator\x18\x01 \x01(\tR\boperator\x12\x1c\n" +
+	"\tvalidator\x18\x02 \x01(\tR\tvalidator\x12)\n" +
+	"\x10allocation_delay\x18\x03 \x01(\tR\x0fallocationDelay\x12\x16\n" +
+	"\x06degree\x18\x04 \x01(\tR\x06degree\x12\x1e\n" +
+	"\n" +
+	"commission\x18\x05 \x01(\tR\n" +
+	"commission\x12\x1a\n" +
+	"\bmetadata\x18\x06 \x01(\tR\bmetadata\"\x8e\x01\n" +
+	"\x11MsgUpdateOperator\x12\x1a\n" +
+	"\boperator\x18\x01 \x01(\tR\boperator\x12)\n" +
+	"\x10allocation_delay\x18\x02 \x01(\tR\x0fallocationDelay\x12\x16\n" +
+	"\x06degree\x18\x03 \x01(\tR\x06degree\x12\x1a\n" +
+	"\bmetadata\x18\x04 \x01(\tR\bmetadata\"\xbf\x03\n" +
+	"\x12MsgRegisterService\x12\x14\n" +
+	"\x05admin\x18\x01 \x01(\tR\x05admin\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12\x18\n" +
+	"\aslasher\x18\x03 \x01(\tR\aslasher\x12\x1a\n" +
+	"\bresolver\x18\x04 \x01(\tR\bresolver\x12\x1f\n" +
+	"\vveto_window\x18\x05 \x01(\tR\n" +
+	"vetoWindow\x12\x16\n" +
+	"\x06assets\x18\x06 \x03(\tR\x06assets\x12,\n" +
+	"\x12max_slash_fraction\x18\a \x01(\tR\x10maxSlashFraction\x12 \n" +
+	"\vdestination\x18\b \x01(\tR\vdestination\x12\x16\n" +
+	"\x06policy\x18\t \x01(\tR\x06policy\x12,\n" +
+	"\x12min_operator_stake\x18\n" +
+	" \x01(\tR\x10minOperatorStake\x12.\n" +
+	"\x13max_operator_degree\x18\v \x01(\tR\x11maxOperatorDegree\x12\x10\n" +
+	"\x03pfc\x18\f \x01(\tR\x03pfc\x12\x1c\n" +
+	"\tthreshold\x18\r \x01(\tR\tthreshold\x12\x1a\n" +
+	"\bmetadata\x18\x0e \x01(\tR\bmetadata\"\xe1\x03\n" +
+	"\x10MsgUpdateService\x12\x14\n" +
+	"\x05admin\x18\x01 \x01(\tR\x05admin\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12\x18\n" +
+	"\aslasher\x18\x03 \x01(\tR\aslasher\x12\x1a\n" +
+	"\bresolver\x18\x04 \x01(\tR\bresolver\x12\x1f\n" +
+	"\vveto_window\x18\x05 \x01(\tR\n" +
+	"vetoWindow\x12\x1d\n" +
+	"\n" +
+	"add_assets\x18\x06 \x03(\tR\taddAssets\x12,\n" +
+	"\x12max_slash_fraction\x18\a \x01(\tR\x10maxSlashFraction\x12 \n" +
+	"\vdestination\x18\b \x01(\tR\vdestination\x12\x16\n" +
+	"\x06policy\x18\t \x01(\tR\x06policy\x12,\n" +
+	"\x12min_operator_stake\x18\n" +
+	" \x01(\tR\x10minOperatorStake\x12.\n" +
+	"\x13max_operator_degree\x18\v \x01(\tR\x11maxOperatorDegree\x12\x10\n" +
+	"\x03pfc\x18\f \x01(\tR\x03pfc\x12\x1c\n" +
+	"\tthreshold\x18\r \x01(\tR\tthreshold\x12\x1a\n" +
+	"\bmetadata\x18\x0e \x01(\tR\bmetadata\x12\x1b\n" +
+	"\tnew_admin\x18\x0f \x01(\tR\bnewAdmin\"^\n" +
+	"\x10MsgAllowOperator\x12\x14\n" +
+	"\x05admin\x18\x01 \x01(\tR\x05admin\x12\x18\n" +
+	"\aservice\x18\x02 \x01(\tR\aservice\x12\x1a\n" +
+	"\boperator\x18\x03 \x01(\tR\boperator\"a\n" +
+	"\x13MsgDisallowOperator\x12\x14\n" +
+	"\x05admin\x18\x01 \x01(\tR\x05admin\x12\x18\n" +
+	"\aservice\x18\x02 \x01(\tR\aservice\x12\x1a\n" +
+	"\boperator\x18\x03 \x01(\tR\boperator\"@\n" +
+	"\bMsgOptIn\x12\x1a\n" +
+	"\boperator\x18\x01 \x01(\tR\boperator\x12\x18\n" +
+	"\aservice\x18\x02 \x01(\tR\aservice\"A\n" +
+	"\tMsgOptOut\x12\x1a\n" +
+	"\boperator\x18\x01 \x01(\tR\boperator\x12\x18\n" +
+	"\aservice\x18\x02 \x01(\tR\aservice\"X\n" +
+	"\n" +
+	"MsgDeposit\x12\x16\n" +
+	"\x06staker\x18\x01 \x01(\tR\x06staker\x12\x1a\n" +
+	"\boperator\x18\x02 \x01(\tR\boperator\x12\x16\n" +
+	"\x06amount\x18\x03 \x01(\tR\x06amount\"`\n" +
+	"\x12MsgQueueWithdrawal\x12\x16\n" +
+	"\x06staker\x18\x01 \x01(\tR\x06staker\x12\x1a\n" +
+	"\boperator\x18\x02 \x01(\tR\boperator\x12\x16\n" +
+	"\x06amount\x18\x03 \x01(\tR\x06amount\"?\n" +
+	"\x15MsgCompleteWithdrawal\x12\x16\n" +
+	"\x06staker\x18\x01 \x01(\tR\x06staker\x12\x0e\n" +
+	"\x02id\x18\x02 \x01(\x04R\x02id\"w\n" +
+	"\vMsgAllocate\x12\x1a\n" +
+	"\boperator\x18\x01 \x01(\tR\boperator\x12\x18\n" +
+	"\aservice\x18\x02 \x01(\tR\aservice\x12\x14\n" +
+	"\x05asset\x18\x03 \x01(\tR\x05asset\x12\x1c\n" +
+	"\tmagnitude\x18\x04 \x01(\tR\tmagnitude\"\xa6\x01\n" +
+	"\bMsgSlash\x12\x18\n" +
+	"\aslasher\x18\x01 \x01(\tR\aslasher\x12\x18\n" +
+	"\aservice\x18\x02 \x01(\tR\aservice\x12\x1a\n" +
+	"\boperator\x18\x03 \x01(\tR\boperator\x12\x1a\n" +
+	"\bfraction\x18\x04 \x01(\tR\bfraction\x12\x16\n" +
+	"\x06assets\x18\x05 \x03(\tR\x06assets\x12\x16\n" +
+	"\x06reason\x18\x06 \x01(\tR\x06reason\":\n" +
+	"\fMsgVetoSlash\x12\x1a\n" +
+	"\bresolver\x18\x01 \x01(\tR\bresolver\x12\x0e\n" +
+	"\x02id\x18\x02 \x01(\x04R\x02id\"9\n" +
+	"\x0fMsgExecuteSlash\x12\x16\n" +
+	"\x06signer\x18\x01 \x01(\tR\x06signer\x12\x0e\n" +
+	"\x02id\x18\x02 \x01(\x04R\x02id\"F\n" +
+	"\x16MsgClaimRedistribution\x12\x1c\n" +
+	"\trecipient\x18\x01 \x01(\tR\trecipient\x12\x0e\n" +
+	"\x02id\x18\x02 \x01(\x04R\x02idB!Z\x1fgithub.com/restaked/restaked/txb\x06proto3"
 
 var (
 	file_restaked_tx_v1_tx_proto_rawDescOnce sync.Once
@@ -1073,22 +2779,40 @@ func file_restaked_tx_v1_tx_proto_rawDescGZIP() []byte {
 	return file_restaked_tx_v1_tx_proto_rawDescData
 }
 
-var file_restaked_tx_v1_tx_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
+var file_restaked_tx_v1_tx_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
 var file_restaked_tx_v1_tx_proto_goTypes = []any{
-	(*Tx)(nil),                 // 0: restaked.tx.v1.Tx
-	(*Body)(nil),               // 1: restaked.tx.v1.Body
-	(*Msg)(nil),                // 2: restaked.tx.v1.Msg
-	(*MsgSend)(nil),            // 3: restaked.tx.v1.MsgSend
-	(*MsgCreateValidator)(nil), // 4: restaked.tx.v1.MsgCreateValidator
-	(*MsgEditValidator)(nil),   // 5: restaked.tx.v1.MsgEditValidator
-	(*MsgDelegate)(nil),        // 6: restaked.tx.v1.MsgDelegate
-	(*MsgUndelegate)(nil),      // 7: restaked.tx.v1.MsgUndelegate
-	(*MsgUnjail)(nil),          // 8: restaked.tx.v1.MsgUnjail
-	(*MsgClaimRewards)(nil),    // 9: restaked.tx.v1.MsgClaimRewards
-	(*MsgSetParams)(nil),       // 10: restaked.tx.v1.MsgSetParams
-	(*Param)(nil),              // 11: restaked.tx.v1.Param
-	(*MsgLiquidStake)(nil),     // 12: restaked.tx.v1.MsgLiquidStake
-	(*MsgLiquidUnstake)(nil),   // 13: restaked.tx.v1.MsgLiquidUnstake
+	(*Tx)(nil),                     // 0: restaked.tx.v1.Tx
+	(*Body)(nil),                   // 1: restaked.tx.v1.Body
+	(*Msg)(nil),                    // 2: restaked.tx.v1.Msg
+	(*MsgSend)(nil),                // 3: restaked.tx.v1.MsgSend
+	(*MsgCreateValidator)(nil),     // 4: restaked.tx.v1.MsgCreateValidator
+	(*MsgEditValidator)(nil),       // 5: restaked.tx.v1.MsgEditValidator
+	(*MsgDelegate)(nil),            // 6: restaked.tx.v1.MsgDelegate
+	(*MsgUndelegate)(nil),          // 7: restaked.tx.v1.MsgUndelegate
+	(*MsgUnjail)(nil),              // 8: restaked.tx.v1.MsgUnjail
+	(*MsgClaimRewards)(nil),        // 9: restaked.tx.v1.MsgClaimRewards
+	(*MsgSetParams)(nil),           // 10: restaked.tx.v1.MsgSetParams
+	(*Param)(nil),                  // 11: restaked.tx.v1.Param
+	(*MsgLiquidStake)(nil),         // 12: restaked.tx.v1.MsgLiquidStake
+	(*MsgLiquidUnstake)(nil),       // 13: restaked.tx.v1.MsgLiquidUnstake
+	(*MsgRegisterAsset)(nil),       // 14: restaked.tx.v1.MsgRegisterAsset
+	(*MsgSetPrice)(nil),            // 15: restaked.tx.v1.MsgSetPrice
+	(*MsgRegisterOperator)(nil),    // 16: restaked.tx.v1.MsgRegisterOperator
+	(*MsgUpdateOperator)(nil),      // 17: restaked.tx.v1.MsgUpdateOperator
+	(*MsgRegisterService)(nil),     // 18: restaked.tx.v1.MsgRegisterService
+	(*MsgUpdateService)(nil),       // 19: restaked.tx.v1.MsgUpdateService
+	(*MsgAllowOperator)(nil),       // 20: restaked.tx.v1.MsgAllowOperator
+	(*MsgDisallowOperator)(nil),    // 21: restaked.tx.v1.MsgDisallowOperator
+	(*MsgOptIn)(nil),               // 22: restaked.tx.v1.MsgOptIn
+	(*MsgOptOut)(nil),              // 23: restaked.tx.v1.MsgOptOut
+	(*MsgDeposit)(nil),             // 24: restaked.tx.v1.MsgDeposit
+	(*MsgQueueWithdrawal)(nil),     // 25: restaked.tx.v1.MsgQueueWithdrawal
+	(*MsgCompleteWithdrawal)(nil),  // 26: restaked.tx.v1.MsgCompleteWithdrawal
+	(*MsgAllocate)(nil),            // 27: restaked.tx.v1.MsgAllocate
+	(*MsgSlash)(nil),               // 28: restaked.tx.v1.MsgSlash
+	(*MsgVetoSlash)(nil),           // 29: restaked.tx.v1.MsgVetoSlash
+	(*MsgExecuteSlash)(nil),        // 30: restaked.tx.v1.MsgExecuteSlash
+	(*MsgClaimRedistribution)(nil), // 31: restaked.tx.v1.MsgClaimRedistribution
 }
 var file_restaked_tx_v1_tx_proto_depIdxs = []int32{
 	2,  // 0: restaked.tx.v1.Body.msgs:type_name -> restaked.tx.v1.Msg
@@ -1102,12 +2826,30 @@ var file_restaked_tx_v1_tx_proto_depIdxs = []int32{
 	10, // 8: restaked.tx.v1.Msg.set_params:type_name -> restaked.tx.v1.MsgSetParams
 	12, // 9: restaked.tx.v1.Msg.liquid_stake:type_name -> restaked.tx.v1.MsgLiquidStake
 	13, // 10: restaked.tx.v1.Msg.liquid_unstake:type_name -> restaked.tx.v1.MsgLiquidUnstake
-	11, // 11: restaked.tx.v1.MsgSetParams.params:type_name -> restaked.tx.v1.Param
-	12, // [12:12] is the sub-list for method output_type
-	12, // [12:12] is the sub-list for method input_type
-	12, // [12:12] is the sub-list for extension type_name
-	12, // [12:12] is the sub-list for extension extendee
-	0,  // [0:12] is the sub-list for field type_name
+	14, // 11: restaked.tx.v1.Msg.register_asset:type_name -> restaked.tx.v1.MsgRegisterAsset
+	15, // 12: restaked.tx.v1.Msg.set_price:type_name -> restaked.tx.v1.MsgSetPrice
+	16, // 13: restaked.tx.v1.Msg.register_operator:type_name -> restaked.tx.v1.MsgRegisterOperator
+	17, // 14: restaked.tx.v1.Msg.update_operator:type_name -> restaked.tx.v1.MsgUpdateOperator
+	18, // 15: restaked.tx.v1.Msg.register_service:type_name -> restaked.tx.v1.MsgRegisterService
+	19, // 16: restaked.tx.v1.Msg.update_service:type_name -> restaked.tx.v1.MsgUpdateService
+	20, // 17: restaked.tx.v1.Msg.allow_operator:type_name -> restaked.tx.v1.MsgAllowOperator
+	21, // 18: restaked.tx.v1.Msg.disallow_operator:type_name -> restaked.tx.v1.MsgDisallowOperator
+	22, // 19: restaked.tx.v1.Msg.opt_in:type_name -> restaked.tx.v1.MsgOptIn
+	23, // 20: restaked.tx.v1.Msg.opt_out:type_name -> restaked.tx.v1.MsgOptOut
+	24, // 21: restaked.tx.v1.Msg.deposit:type_name -> restaked.tx.v1.MsgDeposit
+	25, // 22: restaked.tx.v1.Msg.queue_withdrawal:type_name -> restaked.tx.v1.MsgQueueWithdrawal
+	26, // 23: restaked.tx.v1.Msg.complete_withdrawal:type_name -> restaked.tx.v1.MsgCompleteWithdrawal
+	27, // 24: restaked.tx.v1.Msg.allocate:type_name -> restaked.tx.v1.MsgAllocate
+	28, // 25: restaked.tx.v1.Msg.slash:type_name -> restaked.tx.v1.MsgSlash
+	29, // 26: restaked.tx.v1.Msg.veto_slash:type_name -> restaked.tx.v1.MsgVetoSlash
+	30, // 27: restaked.tx.v1.Msg.execute_slash:type_name -> restaked.tx.v1.MsgExecuteSlash
+	31, // 28: restaked.tx.v1.Msg.claim_redistribution:type_name -> restaked.tx.v1.MsgClaimRedistribution
+	11, // 29: restaked.tx.v1.MsgSetParams.params:type_name -> restaked.tx.v1.Param
+	30, // [30:30] is the sub-list for method output_type
+	30, // [30:30] is the sub-list for method input_type
+	30, // [30:30] is the sub-list for extension type_name
+	30, // [30:30] is the sub-list for extension extendee
+	0,  // [0:30] is the sub-list for field type_name
 }
 
 func init() { file_restaked_tx_v1_tx_proto_init() }
@@ -1126,6 +2868,24 @@ func file_restaked_tx_v1_tx_proto_init() {
 		(*Msg_SetParams)(nil),
 		(*Msg_LiquidStake)(nil),
 		(*Msg_LiquidUnstake)(nil),
+		(*Msg_RegisterAsset)(nil),
+		(*Msg_SetPrice)(nil),
+		(*Msg_RegisterOperator)(nil),
+		(*Msg_UpdateOperator)(nil),
+		(*Msg_RegisterService)(nil),
+		(*Msg_UpdateService)(nil),
+		(*Msg_AllowOperator)(nil),
+		(*Msg_DisallowOperator)(nil),
+		(*Msg_OptIn)(nil),
+		(*Msg_OptOut)(nil),
+		(*Msg_Deposit)(nil),
+		(*Msg_QueueWithdrawal)(nil),
+		(*Msg_CompleteWithdrawal)(nil),
+		(*Msg_Allocate)(nil),
+		(*Msg_Slash)(nil),
+		(*Msg_VetoSlash)(nil),
+		(*Msg_ExecuteSlash)(nil),
+		(*Msg_ClaimRedistribution)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -1133,7 +2893,7 @@ func file_restaked_tx_v1_tx_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_restaked_tx_v1_tx_proto_rawDesc), len(file_restaked_tx_v1_tx_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   14,
+			NumMessages:   32,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
