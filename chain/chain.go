@@ -17,6 +17,7 @@ import (
 	"github.com/restaked/restaked/coin"
 	"github.com/restaked/restaked/liquid"
 	"github.com/restaked/restaked/params"
+	"github.com/restaked/restaked/restaking"
 	"github.com/restaked/restaked/staking"
 	"github.com/restaked/restaked/state"
 	"github.com/restaked/restaked/store"
@@ -94,6 +95,9 @@ func New(chainID string, base store.Base) (*Chain, error) {
 	for _, inv := range staking.Invariants() {
 		c.Invariants.Register(inv)
 	}
+	for _, inv := range restaking.Invariants() {
+		c.Invariants.Register(inv)
+	}
 	for _, inv := range liquid.Invariants() {
 		c.Invariants.Register(inv)
 	}
@@ -160,10 +164,14 @@ func (c *Chain) BeginBlock(h Header) error {
 	c.block.Set(lastTimeKey, state.U64(uint64(h.Time_s)))
 	info := staking.BlockInfo{PrevTime_s: prev, ProposerConsAddr: h.ProposerConsAddr, Votes: h.Votes, Evidence: h.Evidence}
 	ctx := c.ctx(c.block, &c.events)
-	if err := staking.BeginBlock(ctx, p, info); err != nil {
+	slashed, err := staking.BeginBlock(ctx, p, info)
+	if err != nil {
 		return err
 	}
-	return liquid.BeginBlock(ctx, p) // compounds the rewards staking just distributed
+	if err := liquid.BeginBlock(ctx, p); err != nil { // compounds the rewards staking just distributed
+		return err
+	}
+	return restaking.BeginBlock(ctx, p, slashed)
 }
 
 // loadParams decodes the params record only when its bytes changed, which
@@ -261,8 +269,6 @@ func (c *Chain) runMsgs(ctx state.Ctx, d *tx.Decoded) (err error) {
 func (c *Chain) route(ctx state.Ctx, signer account.Address, m *tx.Msg) error {
 	p := c.params
 	switch v := m.GetSum().(type) {
-	case *tx.Msg_Send:
-		return bank.HandleSend(ctx, signer, v.Send, isModuleAccount)
 	case *tx.Msg_CreateValidator:
 		return staking.HandleCreateValidator(ctx, p, signer, v.CreateValidator)
 	case *tx.Msg_EditValidator:
@@ -277,10 +283,15 @@ func (c *Chain) route(ctx state.Ctx, signer account.Address, m *tx.Msg) error {
 		return staking.HandleClaimRewards(ctx, p, signer, v.ClaimRewards)
 	case *tx.Msg_SetParams:
 		return handleSetParams(ctx, p, signer, v.SetParams)
+	case *tx.Msg_Send:
+		return bank.HandleSend(ctx, signer, v.Send, func(a account.Address) bool { return isModuleAccount(ctx.KV, a) })
 	case *tx.Msg_LiquidStake:
 		return liquid.HandleLiquidStake(ctx, p, signer, v.LiquidStake)
 	case *tx.Msg_LiquidUnstake:
 		return liquid.HandleLiquidUnstake(ctx, p, signer, v.LiquidUnstake)
+	}
+	if handled, err := restaking.Route(ctx, p, signer, m); handled {
+		return err
 	}
 	return state.Reject("unknown-message", "message type %T is not handled", m.GetSum())
 }
@@ -289,13 +300,13 @@ func (c *Chain) route(ctx state.Ctx, signer account.Address, m *tx.Msg) error {
 // exactly; no key controls them and sends to them are refused.
 var moduleAccounts = []account.Address{auth.FeeCollector, staking.BondedPool, staking.UnbondingPool, staking.RewardsPool}
 
-func isModuleAccount(a account.Address) bool {
+func isModuleAccount(r store.Reader, a account.Address) bool {
 	for _, m := range moduleAccounts {
 		if a == m {
 			return true
 		}
 	}
-	return false
+	return restaking.IsModuleAccount(r, a)
 }
 
 // MaxParamsPerMsg bounds one set_params message.
@@ -369,6 +380,9 @@ func (c *Chain) EndBlock() (BlockResult, error) {
 	// A claim maturing with its own unbonding is paid at the next block,
 	// once staking has returned the stake.
 	if err := liquid.EndBlock(ctx, c.params); err != nil {
+		return BlockResult{}, err
+	}
+	if err := restaking.EndBlock(ctx, c.params); err != nil {
 		return BlockResult{}, err
 	}
 	updates, err := staking.EndBlock(ctx, c.params)

@@ -10,6 +10,7 @@ import (
 	"github.com/restaked/restaked/liquid"
 	"github.com/restaked/restaked/num"
 	"github.com/restaked/restaked/params"
+	"github.com/restaked/restaked/restaking"
 	"github.com/restaked/restaked/staking"
 	"github.com/restaked/restaked/state"
 )
@@ -89,5 +90,8 @@ func (g Genesis) apply(ctx state.Ctx) error {
 		vals[i] = staking.GenesisValidator{Operator: v.Operator, ConsPubKey: v.ConsPubKey,
 			SelfDelegation: v.SelfDelegation, Commission: v.Commission, Moniker: v.Moniker}
 	}
-	return staking.InitGenesis(ctx, g.Params, vals)
+	if err := staking.InitGenesis(ctx, g.Params, vals); err != nil {
+		return err
+	}
+	return restaking.InitGenesis(ctx, g.Params)
 }

@@ -184,7 +184,7 @@ func BenchmarkEmptyBlock(b *testing.B) {
 		}
 		e.height++
 		e.time_s += 5
-		if err := BeginBlock(e.ctx(), e.p, BlockInfo{PrevTime_s: e.time_s - 5}); err != nil {
+		if _, err := BeginBlock(e.ctx(), e.p, BlockInfo{PrevTime_s: e.time_s - 5}); err != nil {
 			b.Fatal(err)
 		}
 	}

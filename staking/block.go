@@ -1,6 +1,7 @@
 package staking
 
 import (
+	"github.com/restaked/restaked/account"
 	"github.com/restaked/restaked/params"
 	"github.com/restaked/restaked/state"
 )
@@ -44,20 +45,24 @@ func InitGenesis(ctx state.Ctx, p params.Params, vals []GenesisValidator) error 
 }
 
 // BeginBlock distributes the block's rewards to the set that was active,
-// then applies misbehaviour evidence and downtime from the last commit.
-// No proposer bonus: the proposer earns by power like everyone else.
-func BeginBlock(ctx state.Ctx, p params.Params, b BlockInfo) error {
+// then applies misbehaviour evidence and downtime from the last commit. It
+// returns the validators it slashed (restaking revalues their operators'
+// native stake). No proposer bonus: the proposer earns by power like
+// everyone else.
+func BeginBlock(ctx state.Ctx, p params.Params, b BlockInfo) ([]account.Address, error) {
 	set, err := loadSet(ctx.KV)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := distributeRewards(ctx, p, b.PrevTime_s, set); err != nil {
-		return err
+		return nil, err
 	}
-	if err := handleEvidence(ctx, p, b.Evidence); err != nil {
-		return err
+	var slashed []account.Address
+	if err := handleEvidence(ctx, p, b.Evidence, &slashed); err != nil {
+		return nil, err
 	}
-	return trackVotes(ctx, p, set, b.Votes)
+	err = trackVotes(ctx, p, set, b.Votes, &slashed)
+	return slashed, err
 }
 
 // EndBlock pays matured unbonding entries, recomputes the active set and

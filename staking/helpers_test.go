@@ -101,7 +101,7 @@ func (e *env) fund(a account.Address, amount string) {
 
 func (e *env) begin(b BlockInfo) {
 	e.t.Helper()
-	if err := BeginBlock(e.ctx(), e.p, b); err != nil {
+	if _, err := BeginBlock(e.ctx(), e.p, b); err != nil {
 		e.t.Fatalf("BeginBlock at %d: %v", e.height, err)
 	}
 }

@@ -67,7 +67,7 @@ func resetSigning(kv store.KV, op account.Address, since int64, window uint64) {
 // trackVotes records the last commit's votes of the active set and slashes
 // validators that missed too many blocks. Votes == nil (no commit info, as
 // in the simulator) skips tracking.
-func trackVotes(ctx state.Ctx, p params.Params, set activeSet, votes []Vote) error {
+func trackVotes(ctx state.Ctx, p params.Params, set activeSet, votes []Vote, slashed *[]account.Address) error {
 	if votes == nil || len(set.Members) == 0 || p.DowntimeWindow == 0 {
 		return nil
 	}
@@ -80,8 +80,12 @@ func trackVotes(ctx state.Ctx, p params.Params, set activeSet, votes []Vote) err
 		if !ok {
 			continue
 		}
-		if err := recordVote(ctx, p, m.Operator, !vote.Signed); err != nil {
+		hit, err := recordVote(ctx, p, m.Operator, !vote.Signed)
+		if err != nil {
 			return err
+		}
+		if hit {
+			*slashed = append(*slashed, m.Operator)
 		}
 	}
 	return nil
@@ -103,22 +107,23 @@ func findMember(sorted []setMember, consAddr []byte) (setMember, bool) {
 
 // recordVote sets this height's bit and slashes when the window is full
 // and the missed count is above (1 − min_signed)·window.
-func recordVote(ctx state.Ctx, p params.Params, op account.Address, missed bool) error {
+// recordVote reports whether the vote got op slashed for downtime.
+func recordVote(ctx state.Ctx, p params.Params, op account.Address, missed bool) (bool, error) {
 	si, found, err := loadSignInfo(ctx.KV, op)
 	if err != nil {
-		return err
+		return false, err
 	}
 	if !found || si.Window != p.DowntimeWindow {
 		resetSigning(ctx.KV, op, ctx.Height, p.DowntimeWindow)
 		si = signInfo{ActiveSince: ctx.Height, Window: p.DowntimeWindow}
 	}
 	if ctx.Height < si.ActiveSince {
-		return nil
+		return false, nil
 	}
 	age := uint64(ctx.Height - si.ActiveSince)
 	flipped, err := setMissedBit(ctx.KV, op, age%si.Window, missed)
 	if err != nil {
-		return err
+		return false, err
 	}
 	if flipped {
 		if missed {
@@ -129,9 +134,9 @@ func recordVote(ctx state.Ctx, p params.Params, op account.Address, missed bool)
 		saveSignInfo(ctx.KV, op, si)
 	}
 	if age+1 >= si.Window && tooManyMissed(si.Missed, si.Window, p.DowntimeMinSigned) {
-		return SlashDowntime(ctx, p, op)
+		return true, SlashDowntime(ctx, p, op)
 	}
-	return nil
+	return false, nil
 }
 
 // setMissedBit sets bit pos to missed and reports whether it changed.

@@ -152,7 +152,7 @@ func slash(ctx state.Ctx, p params.Params, v *Validator, f num.Dec, h int64, rea
 // slashes. Unknown or tombstoned validators, evidence older than the
 // unbonding period (its stake may have left) and impossible heights are
 // ignored.
-func handleEvidence(ctx state.Ctx, p params.Params, evs []Evidence) error {
+func handleEvidence(ctx state.Ctx, p params.Params, evs []Evidence, slashed *[]account.Address) error {
 	for i, ev := range evs {
 		if i >= maxEvidencePerBlock {
 			break
@@ -167,6 +167,7 @@ func handleEvidence(ctx state.Ctx, p params.Params, evs []Evidence) error {
 		if err := SlashDoubleSign(ctx, p, op, ev.Height); err != nil {
 			return err
 		}
+		*slashed = append(*slashed, op)
 	}
 	return nil
 }

@@ -1,0 +1,126 @@
+package restaking
+
+import (
+	"github.com/restaked/restaked/account"
+	"github.com/restaked/restaked/liquid"
+	"github.com/restaked/restaked/params"
+	"github.com/restaked/restaked/state"
+	"github.com/restaked/restaked/tx"
+)
+
+// sampleInterval_s: ststake's value in the stake history is sampled once
+// per this much block time (it moves with the pool's daily compounding)
+// and in every block with a primary slash.
+const sampleInterval_s = 86_400
+
+var keySample = []byte("rs/sample_s")
+
+// BeginBlock revalues what primary slashes of this block changed (slashed:
+// the validators staking just slashed) and samples ststake's value. A
+// block with neither costs one read.
+func BeginBlock(ctx state.Ctx, p params.Params, slashed []account.Address) error {
+	for _, op := range slashed {
+		if err := AfterPrimarySlash(ctx, op); err != nil {
+			return err
+		}
+	}
+	bz, _ := ctx.KV.Get(keySample)
+	last, _ := state.ReadU64(bz)
+	if len(slashed) == 0 && bz != nil && timePos(ctx.Time_s)/sampleInterval_s == last/sampleInterval_s {
+		return nil
+	}
+	return sampleLiquid(ctx)
+}
+
+func sampleLiquid(ctx state.Ctx) error {
+	r, err := liquid.Rate(ctx.KV)
+	if err != nil {
+		return err
+	}
+	recordValue(ctx, liquid.Denom, r)
+	ctx.KV.Set(keySample, state.U64(timePos(ctx.Time_s)))
+	return nil
+}
+
+// AfterPrimarySlash records, after validator op was slashed by the primary
+// layer, the lower native factor of operator op in the stake history (the
+// factor itself is read live from the delegation: nothing to update) and
+// ststake's lower value.
+func AfterPrimarySlash(ctx state.Ctx, op account.Address) error {
+	o, found, err := loadJSON[Operator](ctx.KV, operatorKey(op))
+	if err != nil || !found || !o.Validator {
+		return err
+	}
+	p, err := params.Load(ctx.KV)
+	if err != nil {
+		return err
+	}
+	a, err := loadAsset(ctx.KV, p.NativeDenom)
+	if err != nil {
+		return err
+	}
+	vv, err := loadVault(ctx.KV, op, a)
+	if err != nil {
+		return err
+	}
+	if err := writeVaultCheckpoint(ctx, vv); err != nil {
+		return err
+	}
+	return sampleLiquid(ctx)
+}
+
+// EndBlock applies the allocation changes that are due.
+func EndBlock(ctx state.Ctx, _ params.Params) error { return applyDueAllocations(ctx) }
+
+// Route executes a restaking message; handled is false for other modules' messages.
+func Route(ctx state.Ctx, p params.Params, signer account.Address, m *tx.Msg) (handled bool, err error) {
+	switch v := m.GetSum().(type) {
+	case *tx.Msg_RegisterAsset:
+		return true, HandleRegisterAsset(ctx, signer, v.RegisterAsset)
+	case *tx.Msg_SetPrice:
+		return true, HandleSetPrice(ctx, signer, v.SetPrice)
+	case *tx.Msg_RegisterOperator:
+		return true, HandleRegisterOperator(ctx, p, signer, v.RegisterOperator)
+	case *tx.Msg_UpdateOperator:
+		return true, HandleUpdateOperator(ctx, p, signer, v.UpdateOperator)
+	case *tx.Msg_RegisterService:
+		return true, HandleRegisterService(ctx, p, signer, v.RegisterService)
+	case *tx.Msg_UpdateService:
+		return true, HandleUpdateService(ctx, p, signer, v.UpdateService)
+	case *tx.Msg_AllowOperator:
+		return true, HandleAllowOperator(ctx, signer, v.AllowOperator)
+	case *tx.Msg_DisallowOperator:
+		return true, HandleDisallowOperator(ctx, p, signer, v.DisallowOperator)
+	case *tx.Msg_OptIn:
+		return true, HandleOptIn(ctx, p, signer, v.OptIn)
+	case *tx.Msg_OptOut:
+		return true, HandleOptOut(ctx, p, signer, v.OptOut)
+	case *tx.Msg_Deposit:
+		return true, HandleDeposit(ctx, p, signer, v.Deposit)
+	case *tx.Msg_QueueWithdrawal:
+		return true, HandleQueueWithdrawal(ctx, p, signer, v.QueueWithdrawal)
+	case *tx.Msg_CompleteWithdrawal:
+		return true, HandleCompleteWithdrawal(ctx, p, signer, v.CompleteWithdrawal)
+	case *tx.Msg_Allocate:
+		return true, HandleAllocate(ctx, p, signer, v.Allocate)
+	case *tx.Msg_Slash:
+		return true, HandleSlash(ctx, p, signer, v.Slash)
+	case *tx.Msg_VetoSlash:
+		return true, HandleVetoSlash(ctx, signer, v.VetoSlash)
+	case *tx.Msg_ExecuteSlash:
+		return true, HandleExecuteSlash(ctx, p, signer, v.ExecuteSlash)
+	case *tx.Msg_ClaimRedistribution:
+		return true, HandleClaimRedistribution(ctx, signer, v.ClaimRedistribution)
+	}
+	return false, nil
+}
+
+// IsModuleAccount reports whether a is an account this module controls
+// (sends to them are refused: their balances are tracked exactly).
+func IsModuleAccount(r interface{ Get([]byte) ([]byte, bool) }, a account.Address) bool {
+	if a == VaultAccount || a == Escrow {
+		return true
+	}
+	_, ok := r.Get(state.Key(prefixNativeAcct, a[:]))
+	return ok
+}

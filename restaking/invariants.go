@@ -1,0 +1,272 @@
+package restaking
+
+import (
+	"fmt"
+
+	"github.com/restaked/restaked/account"
+	"github.com/restaked/restaked/bank"
+	"github.com/restaked/restaked/num"
+	"github.com/restaked/restaked/state"
+	"github.com/restaked/restaked/store"
+)
+
+// Invariants are restaking's SPEC §11 checks (tests and simulation).
+func Invariants() []state.Invariant {
+	return []state.Invariant{
+		{Name: "restaking-vaults", Check: checkVaults},
+		{Name: "restaking-backing", Check: checkBacking},
+		{Name: "restaking-magnitudes", Check: checkMagnitudes},
+		{Name: "restaking-withdrawals", Check: checkWithdrawals},
+		{Name: "restaking-escrow", Check: checkEscrow},
+	}
+}
+
+type vaultID struct {
+	op    account.Address
+	asset string
+}
+
+// checkVaults: each vault's Σσ is exactly its positions' σ, so the
+// operator's delegated units floor(Σσ·m) ≥ Σ positions' floor(σ·m); its
+// allocation sum and count match its allocation records; units cover the
+// active stake; maxMagnitude ≤ 1.
+func checkVaults(r store.Reader) error {
+	sums := map[vaultID]num.Int{} // checked per key below, never iterated for state
+	var err error
+	store.IteratePrefix(r, prefixPosition, false, func(k, v []byte) bool {
+		rest := k[len(prefixPosition):]
+		var id vaultID
+		copy(id.op[:], rest[20:40])
+		id.asset = string(rest[40:])
+		var p Position
+		if err = state.Decode(k, v, &p); err != nil {
+			return false
+		}
+		if p.Scaled.IsZero() {
+			err = fmt.Errorf("empty position stored at %q", k)
+			return false
+		}
+		sums[id], err = sums[id].Add(p.Scaled)
+		return err == nil
+	})
+	if err != nil {
+		return err
+	}
+	seen := 0
+	store.IteratePrefix(r, prefixVault, false, func(k, v []byte) bool {
+		rest := k[len(prefixVault):]
+		id := vaultID{asset: string(rest[20:])}
+		copy(id.op[:], rest[:20])
+		var vt Vault
+		if err = state.Decode(k, v, &vt); err != nil {
+			return false
+		}
+		if _, ok := sums[id]; ok {
+			seen++
+		}
+		err = checkVault(r, id, vt, sums[id])
+		return err == nil
+	})
+	if err == nil && seen != len(sums) {
+		err = fmt.Errorf("%d (operator, asset) pairs have positions but only %d have vaults", len(sums), seen)
+	}
+	return err
+}
+
+func checkVault(r store.Reader, id vaultID, vt Vault, positions num.Int) error {
+	if !vt.Scaled.Eq(positions) {
+		return fmt.Errorf("vault %s/%s holds %s scaled shares, its positions %s", id.op, id.asset, vt.Scaled, positions)
+	}
+	vv := vaultView{op: id.op, asset: Asset{Denom: id.asset}, v: vt, tokens: vt.Units}
+	if err := vv.check(); err != nil {
+		return err
+	}
+	var sum num.Dec
+	var n uint32
+	var err error
+	store.IteratePrefix(r, allocPrefix(id.op, id.asset), false, func(k, v []byte) bool {
+		var al Allocation
+		if err = state.Decode(k, v, &al); err != nil {
+			return false
+		}
+		n++
+		sum, err = sum.Add(al.ceiling())
+		return err == nil
+	})
+	if err != nil {
+		return err
+	}
+	if !sum.Eq(vt.AllocSum) || n != vt.Allocs {
+		return fmt.Errorf("vault %s/%s counts %d allocations summing to %s; records: %d summing to %s", id.op, id.asset, vt.Allocs, vt.AllocSum, n, sum)
+	}
+	return nil
+}
+
+// checkBacking: the vault account holds, per non-native denom, exactly the
+// units of that denom's vaults.
+func checkBacking(r store.Reader) error {
+	assets, err := Assets(r)
+	if err != nil {
+		return err
+	}
+	for _, a := range assets {
+		if a.Kind == KindNative {
+			continue
+		}
+		var units num.Int
+		store.IteratePrefix(r, prefixVault, false, func(k, v []byte) bool {
+			if string(k[len(prefixVault)+20:]) != a.Denom {
+				return true
+			}
+			var vt Vault
+			if err = state.Decode(k, v, &vt); err == nil {
+				units, err = units.Add(vt.Units)
+			}
+			return err == nil
+		})
+		if err != nil {
+			return err
+		}
+		bal, err := bank.Balance(r, VaultAccount, a.Denom)
+		if err != nil {
+			return err
+		}
+		if !bal.Eq(units) {
+			return fmt.Errorf("vault account holds %s%s, vaults count %s", bal, a.Denom, units)
+		}
+	}
+	return nil
+}
+
+// checkMagnitudes: every maxMagnitude series only decreases and ends at
+// the vault's maxMagnitude.
+func checkMagnitudes(r store.Reader) error {
+	var err error
+	store.IteratePrefix(r, prefixVault, false, func(k, v []byte) bool {
+		rest := k[len(prefixVault):]
+		var op account.Address
+		copy(op[:], rest[:20])
+		var vt Vault
+		if err = state.Decode(k, v, &vt); err != nil {
+			return false
+		}
+		err = checkMagSeries(r, op, string(rest[20:]), vt.MaxMag)
+		return err == nil
+	})
+	return err
+}
+
+func checkMagSeries(r store.Reader, op account.Address, asset string, final num.Dec) error {
+	prev := num.OneDec()
+	var err error
+	store.IteratePrefix(r, vaultSeries(prefixMagHist, op, asset), false, func(k, v []byte) bool {
+		var x num.Int
+		if x, err = readInt(v, "magnitude history"); err != nil {
+			return false
+		}
+		m := num.DecFromRaw(x)
+		if m.GT(prev) {
+			err = fmt.Errorf("maxMagnitude of %s/%s rose from %s to %s", op, asset, prev, m)
+			return false
+		}
+		prev = m
+		return true
+	})
+	if err == nil && !prev.Eq(final) {
+		err = fmt.Errorf("maxMagnitude of %s/%s is %s, its history ends at %s", op, asset, final, prev)
+	}
+	return err
+}
+
+// checkWithdrawals: ids run 1..next; a completed withdrawal was paid at
+// most σ × maxMagnitude before its due time (once: completion is a flag
+// that never clears); uncompleted ones fit in their vault's queued units.
+func checkWithdrawals(r store.Reader) error {
+	bz, _ := r.Get(keyNextWd)
+	next, _ := state.ReadU64(bz)
+	var n uint64
+	var err error
+	store.IteratePrefix(r, prefixWithdrawal, false, func(k, v []byte) bool {
+		var w Withdrawal
+		if err = state.Decode(k, v, &w); err != nil {
+			return false
+		}
+		n++
+		if w.ID != n {
+			err = fmt.Errorf("withdrawal #%d stored as the %d-th", w.ID, n)
+			return false
+		}
+		err = checkWithdrawal(r, w)
+		return err == nil
+	})
+	if err == nil && n != next {
+		err = fmt.Errorf("%d withdrawals stored, %d issued", n, next)
+	}
+	return err
+}
+
+func checkWithdrawal(r store.Reader, w Withdrawal) error {
+	if !w.Completed {
+		if !w.Paid.IsZero() {
+			return fmt.Errorf("withdrawal #%d paid %s before completion", w.ID, w.Paid)
+		}
+		return nil
+	}
+	a, err := loadAsset(r, w.Asset)
+	if err != nil || a.Kind == KindNative {
+		return err // native payouts depend on the delegation's factor at completion
+	}
+	mag, err := magBefore(r, w.Operator, w.Asset, w.Due_s)
+	if err != nil {
+		return err
+	}
+	most, err := mag.MulIntDown(w.Scaled)
+	if err == nil && w.Paid.GT(most) {
+		err = fmt.Errorf("withdrawal #%d paid %s, more than σ·m = %s", w.ID, w.Paid, most)
+	}
+	return err
+}
+
+// checkEscrow: the escrow account holds exactly the unclaimed redistributions.
+func checkEscrow(r store.Reader) error {
+	want := map[string]num.Int{}
+	var denoms []string // first-seen order, for a deterministic report
+	var err error
+	store.IteratePrefix(r, prefixSlash, false, func(k, v []byte) bool {
+		var s Slash
+		if err = state.Decode(k, v, &s); err != nil {
+			return false
+		}
+		if s.Status != SlashExecuted || s.Destination.IsZero() || s.Claimed {
+			return true
+		}
+		for _, t := range s.Taken {
+			if _, ok := want[t.Asset]; !ok {
+				denoms = append(denoms, t.Asset)
+			}
+			if want[t.Asset], err = want[t.Asset].Add(t.Amount); err != nil {
+				return false
+			}
+		}
+		return true
+	})
+	if err != nil {
+		return err
+	}
+	bals, err := bank.Balances(r, Escrow)
+	if err != nil {
+		return err
+	}
+	for _, c := range bals {
+		if !c.Amount.Eq(want[c.Denom]) {
+			return fmt.Errorf("escrow holds %s, unclaimed redistributions %s%s", c, want[c.Denom], c.Denom)
+		}
+		delete(want, c.Denom)
+	}
+	for _, d := range denoms {
+		if x, ok := want[d]; ok && !x.IsZero() {
+			return fmt.Errorf("escrow holds no %s, unclaimed redistributions %s%s", d, x, d)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,108 @@
+package restaking
+
+import (
+	"github.com/restaked/restaked/account"
+	"github.com/restaked/restaked/state"
+)
+
+// Module accounts. VaultAccount holds every deposited non-native asset (each
+// (operator, asset) vault's Units are its share of it); Escrow holds
+// redistributed slashes until their recipient claims them. Natively
+// restaked stake is delegated by one account per operator, NativeAccount.
+var (
+	VaultAccount = account.Module("restaking_vault")
+	Escrow       = account.Module("restaking_escrow")
+)
+
+// NativeAccount is the delegator of operator op's natively restaked stake.
+func NativeAccount(op account.Address) account.Address {
+	return account.Module("restaking_native/" + op.String())
+}
+
+// Bounds that keep every loop and record small.
+const (
+	MaxNameLen              = 64
+	MaxMetadataLen          = 512
+	MaxReasonLen            = 256
+	MaxAssetsPerService     = 8
+	MaxAssets               = 64   // registered assets
+	MaxServicesPerOperator  = 64   // services an operator is opted in to (or still slashable by)
+	MaxOperatorsPerService  = 1024 // membership records of a service, past and present
+	MaxAllocationsPerVault  = 64   // services one (operator, asset) allocates to
+	MaxPositionsListed      = 1000
+	MaxWithdrawalsListed    = 1000
+	MaxAllocationsPerBlock  = 256 // pending allocation changes applied per EndBlock
+	MaxRestakingDegreeLimit = 1000
+)
+
+var (
+	prefixAsset      = []byte("rs/asset/")   // denom → Asset
+	prefixOperator   = []byte("rs/op/")      // op → Operator
+	prefixService    = []byte("rs/svc/")     // name → Service
+	prefixMember     = []byte("rs/mem/")     // svc ‖ op → Membership
+	prefixOpService  = []byte("rs/opsvc/")   // op ‖ svc → (index: services of an operator)
+	prefixVault      = []byte("rs/vault/")   // op ‖ asset → Vault
+	prefixAlloc      = []byte("rs/alloc/")   // op ‖ asset ‖ svc → Allocation
+	prefixAllocQueue = []byte("rs/allocq/")  // effective_s ‖ op ‖ asset ‖ svc → (pending change due)
+	prefixPosition   = []byte("rs/pos/")     // staker ‖ op ‖ asset → Position
+	prefixWithdrawal = []byte("rs/wd/")      // id → Withdrawal
+	prefixWdByStaker = []byte("rs/wdby/")    // staker ‖ id → (index)
+	prefixCumQueued  = []byte("rs/cumq/")    // op ‖ asset ‖ time_s → Σ scaled shares ever queued
+	prefixMagHist    = []byte("rs/magh/")    // op ‖ asset ‖ time_s → maxMagnitude after changes at that time
+	prefixVaultHist  = []byte("rs/vh/")      // op ‖ asset ‖ height → vault checkpoint
+	prefixAllocHist  = []byte("rs/ah/")      // svc ‖ op ‖ asset ‖ height → magnitude
+	prefixMemberHist = []byte("rs/mh/")      // svc ‖ op ‖ height → member flag
+	prefixValueHist  = []byte("rs/valh/")    // denom ‖ height → value in native units
+	prefixNativeAcct = []byte("rs/native/")  // native account → operator (reverse index)
+	prefixSlash      = []byte("rs/slash/")   // id → Slash
+	prefixSlashByOp  = []byte("rs/slashop/") // op ‖ id → (index: per-position slashed status)
+	keyNextWd        = []byte("rs/seq/withdrawal")
+	keyNextSlash     = []byte("rs/seq/slash")
+)
+
+// Variable-length parts (denoms, service names) are length-prefixed so
+// keys of different owners never collide and prefixes iterate exactly.
+func lp(s string) []byte { return state.LenPrefix(s) }
+
+func assetKey(denom string) []byte          { return state.Key(prefixAsset, []byte(denom)) }
+func operatorKey(op account.Address) []byte { return state.Key(prefixOperator, op[:]) }
+func serviceKey(name string) []byte         { return state.Key(prefixService, []byte(name)) }
+func memberKey(svc string, op account.Address) []byte {
+	return state.Key(prefixMember, lp(svc), op[:])
+}
+func opServiceKey(op account.Address, svc string) []byte {
+	return state.Key(prefixOpService, op[:], []byte(svc))
+}
+func vaultKey(op account.Address, asset string) []byte {
+	return state.Key(prefixVault, op[:], []byte(asset))
+}
+func allocPrefix(op account.Address, asset string) []byte {
+	return state.Key(prefixAlloc, op[:], lp(asset))
+}
+func allocKey(op account.Address, asset, svc string) []byte {
+	return state.Key(allocPrefix(op, asset), []byte(svc))
+}
+func allocQueueKey(t int64, op account.Address, asset, svc string) []byte {
+	return state.Key(prefixAllocQueue, state.U64(uint64(t)), op[:], lp(asset), []byte(svc))
+}
+func positionPrefix(staker account.Address) []byte { return state.Key(prefixPosition, staker[:]) }
+func positionKey(staker, op account.Address, asset string) []byte {
+	return state.Key(prefixPosition, staker[:], op[:], []byte(asset))
+}
+func withdrawalKey(id uint64) []byte { return state.Key(prefixWithdrawal, state.U64(id)) }
+func wdByStakerKey(staker account.Address, id uint64) []byte {
+	return state.Key(prefixWdByStaker, staker[:], state.U64(id))
+}
+func vaultSeries(prefix []byte, op account.Address, asset string) []byte {
+	return state.Key(prefix, op[:], lp(asset))
+}
+func allocSeries(svc string, op account.Address, asset string) []byte {
+	return state.Key(prefixAllocHist, lp(svc), op[:], lp(asset))
+}
+func memberSeries(svc string, op account.Address) []byte {
+	return state.Key(prefixMemberHist, lp(svc), op[:])
+}
+func slashKey(id uint64) []byte { return state.Key(prefixSlash, state.U64(id)) }
+func slashByOpKey(op account.Address, id uint64) []byte {
+	return state.Key(prefixSlashByOp, op[:], state.U64(id))
+}

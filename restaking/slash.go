@@ -1,0 +1,399 @@
+package restaking
+
+import (
+	"github.com/restaked/restaked/account"
+	"github.com/restaked/restaked/bank"
+	"github.com/restaked/restaked/coin"
+	"github.com/restaked/restaked/num"
+	"github.com/restaked/restaked/params"
+	"github.com/restaked/restaked/staking"
+	"github.com/restaked/restaked/state"
+	"github.com/restaked/restaked/store"
+	"github.com/restaked/restaked/tx"
+)
+
+// HandleSlash records a slash request by the service's slasher and, for a
+// service without a resolver, executes it at once.
+func HandleSlash(ctx state.Ctx, p params.Params, signer account.Address, m *tx.MsgSlash) error {
+	slasher, err := state.Owner("slasher", m.GetSlasher(), signer, "sign its slash requests")
+	if err != nil {
+		return err
+	}
+	s, err := loadService(ctx.KV, m.GetService(), ctx.Time_s)
+	if err != nil {
+		return err
+	}
+	if s.Slasher != slasher {
+		return state.Reject("not-slasher", "only service %s's slasher %s may slash for it (signed by %s)", s.Name, s.Slasher, signer)
+	}
+	req, err := buildRequest(ctx, p, s, m)
+	if err != nil {
+		return err
+	}
+	_, err = Request(ctx, p, s, req)
+	return err
+}
+
+// buildRequest checks a slash request against the service's terms.
+func buildRequest(ctx state.Ctx, p params.Params, s Service, m *tx.MsgSlash) (Slash, error) {
+	req := Slash{Service: s.Name, Reason: m.GetReason()}
+	var err error
+	if req.Operator, err = state.ParseAddr("operator", m.GetOperator()); err != nil {
+		return req, err
+	}
+	if err := checkText("reason", m.GetReason(), MaxReasonLen); err != nil {
+		return req, err
+	}
+	if req.Fraction, err = parseFraction("fraction", m.GetFraction(), num.Dec{}, false); err != nil {
+		return req, err
+	}
+	if req.Fraction.GT(s.MaxSlash) || req.Fraction.GT(p.MaxSlashFraction) {
+		return req, state.Reject("slash-above-cap", "fraction %s is above the cap (service %s: %s, max_slash_fraction: %s)",
+			req.Fraction, s.Name, s.MaxSlash, p.MaxSlashFraction)
+	}
+	if req.Assets, err = slashAssets(s, m.GetAssets()); err != nil {
+		return req, err
+	}
+	mem, _, err := loadMember(ctx.KV, s.Name, req.Operator)
+	if err != nil {
+		return req, err
+	}
+	if !mem.slashable(ctx.Time_s) {
+		return req, state.Reject("not-slashable", "operator %s is not opted in to %s and not within its opt-out window", req.Operator, s.Name)
+	}
+	return req, checkAllocated(ctx.KV, s, req)
+}
+
+func slashAssets(s Service, list []string) ([]string, error) {
+	if len(list) == 0 {
+		return append([]string(nil), s.Assets...), nil
+	}
+	if len(list) > MaxAssetsPerService {
+		return nil, state.Reject("bad-assets", "at most %d assets per slash", MaxAssetsPerService)
+	}
+	for i, d := range list {
+		if !s.accepts(d) {
+			return nil, state.Reject("asset-not-accepted", "service %s does not accept %s", s.Name, d)
+		}
+		for _, e := range list[:i] {
+			if e == d {
+				return nil, state.Reject("duplicate-asset", "asset %s listed twice", d)
+			}
+		}
+	}
+	return list, nil
+}
+
+// checkAllocated: the operator has a slashable allocation to s in one of the assets.
+func checkAllocated(r store.Reader, s Service, req Slash) error {
+	for _, d := range req.Assets {
+		al, _, err := loadAlloc(r, req.Operator, d, s.Name)
+		if err != nil {
+			return err
+		}
+		if !al.Mag.IsZero() {
+			a, err := loadAsset(r, d)
+			if err != nil {
+				return err
+			}
+			vv, err := loadVault(r, req.Operator, a)
+			if err != nil || !vv.v.MaxMag.IsZero() {
+				return err
+			}
+		}
+	}
+	return state.Reject("not-allocated", "operator %s has no slashable allocation to %s in %v", req.Operator, s.Name, req.Assets)
+}
+
+// Request stores a slash request (numbered from 1) and executes it at once
+// when the service has no resolver.
+func Request(ctx state.Ctx, p params.Params, s Service, req Slash) (Slash, error) {
+	var err error
+	if req.ID, err = nextID(ctx.KV, keyNextSlash); err != nil {
+		return req, err
+	}
+	req.Requested_s, req.RequestHeight, req.Status = ctx.Time_s, ctx.Height, SlashPending
+	req.ExecuteAfter_s = ctx.Time_s
+	if !s.Resolver.IsZero() {
+		req.ExecuteAfter_s = addTime(ctx.Time_s, s.VetoWindow_s)
+	}
+	ctx.KV.Set(slashByOpKey(req.Operator, req.ID), []byte{})
+	ctx.Emit("slash_requested", "id", u64s(req.ID), "service", s.Name, "operator", req.Operator.String(),
+		"fraction", req.Fraction.String(), "execute_after_s", i64s(req.ExecuteAfter_s))
+	if !s.Resolver.IsZero() {
+		state.Put(ctx.KV, slashKey(req.ID), &req)
+		return req, nil
+	}
+	return req, execute(ctx, p, s, &req)
+}
+
+// execute applies a slash request now (doc.go: slashing is O(assets)).
+func execute(ctx state.Ctx, p params.Params, s Service, req *Slash) error {
+	req.Status, req.Executed_s, req.Destination = SlashExecuted, ctx.Time_s, s.Destination
+	to := account.Address{}
+	if !s.Destination.IsZero() {
+		to = Escrow
+		req.Release_s = addTime(ctx.Time_s, p.SlashResolutionDelay_s)
+	}
+	for _, d := range req.Assets {
+		take, err := slashAsset(ctx, p, s, req, d, to)
+		if err != nil {
+			return err
+		}
+		if !take.Magnitude.IsZero() {
+			req.Taken = append(req.Taken, take)
+		}
+	}
+	state.Put(ctx.KV, slashKey(req.ID), req)
+	ctx.Emit("slash_executed", "id", u64s(req.ID), "service", s.Name, "operator", req.Operator.String(),
+		"taken", takenString(req.Taken), "destination", destString(req.Destination))
+	return nil
+}
+
+func takenString(ts []SlashTake) string {
+	cs := make([]coin.Coin, 0, len(ts))
+	for _, t := range ts {
+		cs = append(cs, coin.New(t.Asset, t.Amount))
+	}
+	n, err := coin.Normalize(cs)
+	if err != nil {
+		return ""
+	}
+	return n.String()
+}
+
+func destString(a account.Address) string {
+	if a.IsZero() {
+		return "burn"
+	}
+	return a.String()
+}
+
+// slashAsset takes f of the allocation in one asset:
+//
+//	slashedMag = ceil(f · min(m, maxMag))         (rounding: up — slashed)
+//	m, maxMag  −= slashedMag
+//	active units drop from floor(Σσ·maxMag) to floor(Σσ·maxMag')
+//	queued units drop by ceil(σ_window · slashedMag)   (rounding: up)
+//
+// where σ_window is the scaled shares queued within the last
+// withdrawal_delay (two reads of the cumulative series). Positions and
+// withdrawals are never touched: their value is σ times the magnitude.
+func slashAsset(ctx state.Ctx, p params.Params, s Service, req *Slash, denom string, to account.Address) (SlashTake, error) {
+	take := SlashTake{Asset: denom}
+	a, err := loadAsset(ctx.KV, denom)
+	if err != nil {
+		return take, err
+	}
+	al, found, err := loadAlloc(ctx.KV, req.Operator, denom, s.Name)
+	if err != nil || !found {
+		return take, err
+	}
+	vv, err := loadVault(ctx.KV, req.Operator, a)
+	if err != nil {
+		return take, err
+	}
+	eff := al.Mag
+	if eff.GT(vv.v.MaxMag) {
+		eff = vv.v.MaxMag
+	}
+	if take.Magnitude, err = req.Fraction.MulUp(eff); err != nil || take.Magnitude.IsZero() {
+		return take, err
+	}
+	take.Magnitude = minDec(take.Magnitude, eff)
+	units, fromQueued, err := slashUnits(ctx.KV, p, ctx.Time_s, &vv, take.Magnitude)
+	if err != nil {
+		return take, err
+	}
+	take.Units, take.FromQueued = units, fromQueued
+	if take.Amount, err = vv.toTokensUp(units); err != nil {
+		return take, err
+	}
+	if err := lowerMagnitudes(ctx, &vv, s.Name, al, take.Magnitude); err != nil {
+		return take, err
+	}
+	take.MaxMagnitude = vv.v.MaxMag
+	vv.v.Units, _ = vv.v.Units.Sub(units) // units ≤ Units (slashUnits)
+	if take.Amount, err = seize(ctx, p, vv, take.Amount, to); err != nil {
+		return take, err
+	}
+	return take, vv.save(ctx)
+}
+
+func minDec(a, b num.Dec) num.Dec {
+	if a.LT(b) {
+		return a
+	}
+	return b
+}
+
+// slashUnits is the units a magnitude drop of sm removes: from the active
+// stake (exact difference of floors) and from the queue window (rounding:
+// up), never more than the vault holds.
+func slashUnits(r store.Reader, p params.Params, now_s int64, vv *vaultView, sm num.Dec) (total, queued num.Int, err error) {
+	before := vv.active()
+	newMag, _ := vv.v.MaxMag.Sub(sm) // sm ≤ eff ≤ maxMag
+	after, err := newMag.MulIntDown(vv.v.Scaled)
+	if err != nil {
+		return
+	}
+	active, _ := before.Sub(after)
+	win, err := windowShares(r, vv.op, vv.asset.Denom, now_s, p.WithdrawalDelay_s)
+	if err != nil {
+		return
+	}
+	if queued, err = sm.MulIntUp(win); err != nil {
+		return
+	}
+	queued = queued.Min(vv.v.Units.SubSat(before))
+	total, err = active.Add(queued)
+	return
+}
+
+// windowShares is σ queued from (op, asset) after now − delay: those
+// withdrawals are not due yet and stay slashable.
+func windowShares(r store.Reader, op account.Address, asset string, now_s int64, delay_s uint64) (num.Int, error) {
+	all, err := cumQueued(r, op, asset, now_s)
+	if err != nil || delay_s > uint64(max(now_s, 0)) {
+		return all, err // every withdrawal so far is within the window
+	}
+	old, err := cumQueued(r, op, asset, now_s-int64(delay_s))
+	if err != nil {
+		return all, err
+	}
+	return all.Sub(old)
+}
+
+// lowerMagnitudes drops the service's magnitude (and a pending target) and
+// maxMagnitude by sm, keeping the vault's allocation sum.
+func lowerMagnitudes(ctx state.Ctx, vv *vaultView, svc string, al Allocation, sm num.Dec) error {
+	next := al
+	next.Mag, _ = al.Mag.Sub(sm) // sm ≤ min(m, maxMag) ≤ m
+	if al.pending() {
+		next.Target = decSubSat(al.Target, sm)
+	}
+	if err := moveAllocSum(vv, al, next); err != nil {
+		return err
+	}
+	vv.v.MaxMag, _ = vv.v.MaxMag.Sub(sm)
+	state.Put(ctx.KV, allocKey(vv.op, vv.asset.Denom, svc), &next)
+	recordAllocMag(ctx, svc, vv.op, vv.asset.Denom, next.Mag)
+	recordMag(ctx, vv.op, vv.asset.Denom, vv.v.MaxMag)
+	return nil
+}
+
+func decSubSat(a, b num.Dec) num.Dec {
+	if b.GTE(a) {
+		return num.Dec{}
+	}
+	d, _ := a.Sub(b)
+	return d
+}
+
+// seize burns amount of the asset, or moves it to the escrow: native stake
+// leaves the operator's validator at once (staking.Seize).
+func seize(ctx state.Ctx, p params.Params, vv vaultView, amount num.Int, to account.Address) (num.Int, error) {
+	if amount.IsZero() {
+		return amount, nil
+	}
+	if vv.asset.Kind == KindNative {
+		return staking.Seize(ctx, p, NativeAccount(vv.op), vv.op, amount, to)
+	}
+	if to.IsZero() {
+		return amount, bank.Burn(ctx.KV, VaultAccount, vv.asset.Denom, amount)
+	}
+	return amount, bank.SendOne(ctx.KV, VaultAccount, to, vv.asset.Denom, amount)
+}
+
+func loadSlash(r store.Reader, id uint64) (Slash, error) {
+	s, found, err := loadJSON[Slash](r, slashKey(id))
+	if err == nil && !found {
+		err = state.Reject("unknown-slash", "no slash #%d", id)
+	}
+	return s, err
+}
+
+// HandleVetoSlash cancels a pending slash: the service's resolver, within the window.
+func HandleVetoSlash(ctx state.Ctx, signer account.Address, m *tx.MsgVetoSlash) error {
+	res, err := state.Owner("resolver", m.GetResolver(), signer, "sign its vetoes")
+	if err != nil {
+		return err
+	}
+	req, err := loadSlash(ctx.KV, m.GetId())
+	if err != nil {
+		return err
+	}
+	s, err := loadService(ctx.KV, req.Service, ctx.Time_s)
+	if err != nil {
+		return err
+	}
+	if s.Resolver.IsZero() || s.Resolver != res {
+		return state.Reject("not-resolver", "only service %s's resolver %s may veto its slashes (signed by %s)", s.Name, s.Resolver, signer)
+	}
+	if req.Status != SlashPending {
+		return state.Reject("not-pending", "slash #%d is %s", req.ID, req.Status)
+	}
+	if ctx.Time_s >= req.ExecuteAfter_s {
+		return state.Reject("veto-window-over", "slash #%d's veto window ended at %d (now %d)", req.ID, req.ExecuteAfter_s, ctx.Time_s)
+	}
+	req.Status = SlashVetoed
+	state.Put(ctx.KV, slashKey(req.ID), &req)
+	ctx.Emit("slash_vetoed", "id", u64s(req.ID), "service", s.Name)
+	return nil
+}
+
+// HandleExecuteSlash executes a pending slash after its veto window (anyone).
+func HandleExecuteSlash(ctx state.Ctx, p params.Params, signer account.Address, m *tx.MsgExecuteSlash) error {
+	if _, err := state.Owner("signer", m.GetSigner(), signer, "sign for itself"); err != nil {
+		return err
+	}
+	req, err := loadSlash(ctx.KV, m.GetId())
+	if err != nil {
+		return err
+	}
+	if req.Status != SlashPending {
+		return state.Reject("not-pending", "slash #%d is %s", req.ID, req.Status)
+	}
+	if ctx.Time_s < req.ExecuteAfter_s {
+		return state.Reject("veto-window-open", "slash #%d can be executed from %d (now %d)", req.ID, req.ExecuteAfter_s, ctx.Time_s)
+	}
+	s, err := loadService(ctx.KV, req.Service, ctx.Time_s)
+	if err != nil {
+		return err
+	}
+	return execute(ctx, p, s, &req)
+}
+
+// HandleClaimRedistribution pays an escrowed slash to its recipient after
+// slash_resolution_delay.
+func HandleClaimRedistribution(ctx state.Ctx, signer account.Address, m *tx.MsgClaimRedistribution) error {
+	rcpt, err := state.Owner("recipient", m.GetRecipient(), signer, "claim its redistributions")
+	if err != nil {
+		return err
+	}
+	req, err := loadSlash(ctx.KV, m.GetId())
+	if err != nil {
+		return err
+	}
+	if req.Status != SlashExecuted || req.Destination.IsZero() {
+		return state.Reject("nothing-escrowed", "slash #%d holds nothing in escrow (status %s, destination %s)", req.ID, req.Status, destString(req.Destination))
+	}
+	if req.Destination != rcpt {
+		return state.Reject("not-recipient", "slash #%d is redistributed to %s, not %s", req.ID, req.Destination, rcpt)
+	}
+	if req.Claimed {
+		return state.Reject("already-claimed", "slash #%d was already claimed", req.ID)
+	}
+	if ctx.Time_s < req.Release_s {
+		return state.Reject("too-early", "slash #%d's escrow is released at %d (now %d)", req.ID, req.Release_s, ctx.Time_s)
+	}
+	for _, t := range req.Taken {
+		if err := bank.SendOne(ctx.KV, Escrow, rcpt, t.Asset, t.Amount); err != nil {
+			return err
+		}
+	}
+	req.Claimed = true
+	state.Put(ctx.KV, slashKey(req.ID), &req)
+	ctx.Emit("claim_redistribution", "id", u64s(req.ID), "recipient", rcpt.String(), "amount", takenString(req.Taken))
+	return nil
+}
