@@ -220,7 +220,7 @@ func checkWithdrawal(r store.Reader, w Withdrawal) error {
 	if err != nil {
 		return err
 	}
-	most, err := mag.MulIntDown(w.Scaled)
+	most, err := unitsOf(w.Scaled, mag, false)
 	if err == nil && w.Paid.GT(most) {
 		err = fmt.Errorf("withdrawal #%d paid %s, more than σ·m = %s", w.ID, w.Paid, most)
 	}

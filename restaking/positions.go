@@ -341,7 +341,7 @@ func withdrawalValue(r store.Reader, vv vaultView, w Withdrawal) (units, tokens 
 	if err != nil {
 		return
 	}
-	if units, err = mag.MulIntDown(w.Scaled); err != nil {
+	if units, err = unitsOf(w.Scaled, mag, false); err != nil {
 		return
 	}
 	units = units.Min(vv.v.Units.SubSat(vv.active()))

@@ -233,7 +233,7 @@ func minDec(a, b num.Dec) num.Dec {
 func slashUnits(r store.Reader, p params.Params, now_s int64, vv *vaultView, sm num.Dec) (total, queued num.Int, err error) {
 	before := vv.active()
 	newMag, _ := vv.v.MaxMag.Sub(sm) // sm ≤ eff ≤ maxMag
-	after, err := newMag.MulIntDown(vv.v.Scaled)
+	after, err := unitsOf(vv.v.Scaled, newMag, false)
 	if err != nil {
 		return
 	}
@@ -242,7 +242,7 @@ func slashUnits(r store.Reader, p params.Params, now_s int64, vv *vaultView, sm 
 	if err != nil {
 		return
 	}
-	if queued, err = sm.MulIntUp(win); err != nil {
+	if queued, err = unitsOf(win, sm, true); err != nil {
 		return
 	}
 	queued = queued.Min(vv.v.Units.SubSat(before))

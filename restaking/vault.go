@@ -66,7 +66,7 @@ func (vv *vaultView) save(ctx state.Ctx) error {
 // active is the operator's delegated units, floor(Σσ · maxMagnitude)
 // (rounding: down — it is what positions can withdraw).
 func (vv vaultView) active() num.Int {
-	u, _ := vv.v.MaxMag.MulIntDown(vv.v.Scaled) // ≤ Scaled: no overflow
+	u, _ := unitsOf(vv.v.Scaled, vv.v.MaxMag, false) // ≤ Scaled / 1e18: no overflow
 	return u
 }
 
@@ -107,21 +107,42 @@ func (vv vaultView) unitsOut(amount num.Int) (num.Int, error) {
 	return amount.MulDivUp(vv.v.Units, vv.tokens)
 }
 
-// scaledOf is σ for units at the current maxMagnitude, units / maxMag
+// Scaled shares carry 18 extra decimals (one unit at maxMagnitude 1 is
+// 1e18 shares), so dividing by a magnitude loses at most 1e-18 unit.
+var shareScale = mustMul(num.WAD(), num.WAD())
+
+func mustMul(a, b num.Int) num.Int {
+	x, err := a.Mul(b)
+	if err != nil {
+		panic(err) // constants
+	}
+	return x
+}
+
+// scaledOf is σ for units at the current maxMagnitude, units·1e36 / maxMag
 // (rounding: down for deposits, up for withdrawals).
 func scaledOf(units num.Int, mag num.Dec, up bool) (num.Int, error) {
 	if mag.IsZero() {
 		return num.Int{}, state.Reject("fully-slashed", "the operator was fully slashed in this asset")
 	}
 	if up {
-		return units.MulDivUp(num.WAD(), mag.Raw())
+		return units.MulDivUp(shareScale, mag.Raw())
 	}
-	return units.MulDivDown(num.WAD(), mag.Raw())
+	return units.MulDivDown(shareScale, mag.Raw())
+}
+
+// unitsOf is what σ is worth in units at magnitude mag, σ·mag / 1e36
+// (rounding: down when paid or counted as stake, up when slashed).
+func unitsOf(scaled num.Int, mag num.Dec, up bool) (num.Int, error) {
+	if up {
+		return scaled.MulDivUp(mag.Raw(), shareScale)
+	}
+	return scaled.MulDivDown(mag.Raw(), shareScale)
 }
 
 // withdrawable is what σ scaled shares are worth now in the asset: s·k·m·l.
 func (vv vaultView) withdrawable(scaled num.Int) (num.Int, error) {
-	u, err := vv.v.MaxMag.MulIntDown(scaled) // rounding: down
+	u, err := unitsOf(scaled, vv.v.MaxMag, false) // rounding: down
 	if err != nil {
 		return u, err
 	}
