@@ -40,10 +40,17 @@ func consPub(label string) []byte {
 	return append([]byte(nil), key("cons/"+label).Public().(ed25519.PublicKey)...)
 }
 
+// tb is what h needs from *testing.T, *testing.B and *rapid.T.
+type tb interface {
+	Helper()
+	Fatal(args ...any)
+	Fatalf(format string, args ...any)
+}
+
 // h drives a real chain (every module, invariants after every block) with
 // signed transactions; time jumps between blocks so long delays are cheap.
 type h struct {
-	t    testing.TB
+	t    tb
 	c    *chain.Chain
 	time int64
 	ev   []staking.Evidence
@@ -247,4 +254,13 @@ func twoServices(t testing.TB, mut func(p *params.Params), degree, ma, mb string
 	}
 	x.advance(block_s)
 	return x
+}
+
+func (x *h) maxMag(op, asset string) num.Dec {
+	x.t.Helper()
+	m, err := restaking.VaultMagnitude(x.c.BlockState(), addr(op), asset)
+	if err != nil {
+		x.t.Fatal(err)
+	}
+	return m
 }

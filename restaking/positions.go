@@ -254,7 +254,14 @@ func takeShares(pos *Position, v *Vault, w *Withdrawal) error {
 	if pos.Scaled.IsZero() {
 		pos.Deposited = num.Int{}
 	}
-	return nil
+	// The queue's backing takes what the withdrawal is worth now
+	// (rounding: down); the rest stays with the positions.
+	q, err := unitsOf(w.Scaled, v.MaxMag, false)
+	if err != nil {
+		return err
+	}
+	v.Queued, err = v.Queued.Add(q)
+	return err
 }
 
 func nextID(kv store.KV, key []byte) (uint64, error) {
@@ -299,7 +306,8 @@ func CompleteWithdrawal(ctx state.Ctx, p params.Params, staker account.Address, 
 	if err != nil {
 		return w, err
 	}
-	vv.v.Units, _ = vv.v.Units.Sub(units) // units ≤ Units − active
+	vv.v.Units, _ = vv.v.Units.Sub(units) // units ≤ Queued ≤ Units
+	vv.v.Queued, _ = vv.v.Queued.Sub(units)
 	if err := payOut(ctx, p, vv, staker, tokens); err != nil {
 		return w, err
 	}
@@ -334,7 +342,9 @@ func loadOwnWithdrawal(ctx state.Ctx, staker account.Address, id uint64) (Withdr
 }
 
 // withdrawalValue is what w pays now: units = σ × maxMag before Due_s
-// (rounding: down), at most the vault's queued units; tokens at the native
+// (rounding: down), at most the queue's backing (the queue's backing is
+// slashed as one sum, so the last withdrawals of a vault can get a base
+// unit less per slash they lived through); tokens at the native
 // factor (rounding: down).
 func withdrawalValue(r store.Reader, vv vaultView, w Withdrawal) (units, tokens num.Int, err error) {
 	mag, err := magBefore(r, w.Operator, w.Asset, w.Due_s)
@@ -344,7 +354,7 @@ func withdrawalValue(r store.Reader, vv vaultView, w Withdrawal) (units, tokens 
 	if units, err = unitsOf(w.Scaled, mag, false); err != nil {
 		return
 	}
-	units = units.Min(vv.v.Units.SubSat(vv.active()))
+	units = units.Min(vv.v.Queued)
 	tokens, err = vv.toTokens(units)
 	return
 }

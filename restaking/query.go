@@ -403,3 +403,13 @@ func StakeAt(r store.Reader, svc string, op account.Address, asset string, h int
 	e.Value, err = val.MulIntDown(e.Amount) // rounding: down
 	return e, true, err
 }
+
+// VaultMagnitude is (op, asset)'s maxMagnitude now (1 before any slash).
+func VaultMagnitude(r store.Reader, op account.Address, asset string) (num.Dec, error) {
+	a, err := loadAsset(r, asset)
+	if err != nil {
+		return num.Dec{}, err
+	}
+	vv, err := loadVault(r, op, a)
+	return vv.v.MaxMag, err
+}

@@ -107,6 +107,7 @@ type Vault struct {
 	MaxMag   num.Dec // only decreases, through slashes
 	Scaled   num.Int // Σ scaled shares σ of the positions
 	Units    num.Int // backing units: active stake plus queued withdrawals not yet completed
+	Queued   num.Int // of Units, those backing queued withdrawals
 	AllocSum num.Dec // Σ over services of max(magnitude, pending target)
 	Allocs   uint32  // allocation records
 }
@@ -120,6 +121,7 @@ func (v *Vault) MarshalRecord() []byte {
 	w.Dec(v.MaxMag)
 	w.Int(v.Scaled)
 	w.Int(v.Units)
+	w.Int(v.Queued)
 	w.Dec(v.AllocSum)
 	w.Uvarint(uint64(v.Allocs))
 	return w.Out()
@@ -127,7 +129,7 @@ func (v *Vault) MarshalRecord() []byte {
 
 func (v *Vault) UnmarshalRecord(b []byte) error {
 	r := state.NewReader(b, vaultVersion)
-	v.MaxMag, v.Scaled, v.Units, v.AllocSum, v.Allocs = r.Dec(), r.Int(), r.Int(), r.Dec(), uint32(r.Uvarint())
+	v.MaxMag, v.Scaled, v.Units, v.Queued, v.AllocSum, v.Allocs = r.Dec(), r.Int(), r.Int(), r.Int(), r.Dec(), uint32(r.Uvarint())
 	return r.Done()
 }
 

@@ -173,8 +173,7 @@ func destString(a account.Address) string {
 //
 //	slashedMag = ceil(f · min(m, maxMag))         (rounding: up — slashed)
 //	m, maxMag  −= slashedMag
-//	active units drop from floor(Σσ·maxMag) to floor(Σσ·maxMag')
-//	queued units drop by ceil(σ_window · slashedMag)   (rounding: up)
+//	the units backing positions and queue drop as slashUnits says
 //
 // where σ_window is the scaled shares queued within the last
 // withdrawal_delay (two reads of the cumulative series). Positions and
@@ -213,7 +212,8 @@ func slashAsset(ctx state.Ctx, p params.Params, s Service, req *Slash, denom str
 		return take, err
 	}
 	take.MaxMagnitude = vv.v.MaxMag
-	vv.v.Units, _ = vv.v.Units.Sub(units) // units ≤ Units (slashUnits)
+	vv.v.Units, _ = vv.v.Units.Sub(units)        // units ≤ Units (slashUnits)
+	vv.v.Queued, _ = vv.v.Queued.Sub(fromQueued) // fromQueued ≤ Queued
 	if take.Amount, err = seize(ctx, p, vv, take.Amount, to); err != nil {
 		return take, err
 	}
@@ -227,25 +227,33 @@ func minDec(a, b num.Dec) num.Dec {
 	return b
 }
 
-// slashUnits is the units a magnitude drop of sm removes: from the active
-// stake (exact difference of floors) and from the queue window (rounding:
-// up), never more than the vault holds.
+// slashUnits is the units a magnitude drop of sm removes:
+//
+//	from the positions' backing A: ceil(A · sm / maxMag)     (rounding: up)
+//	  but never below what the positions then claim, floor(Σσ · maxMag')
+//	from the queue:  floor(σ_window · sm), at most its backing (rounding:
+//	  down: the slash as a whole already rounds up once on the positions'
+//	  side, and a unit per slash would otherwise erode small queues)
 func slashUnits(r store.Reader, p params.Params, now_s int64, vv *vaultView, sm num.Dec) (total, queued num.Int, err error) {
-	before := vv.active()
-	newMag, _ := vv.v.MaxMag.Sub(sm) // sm ≤ eff ≤ maxMag
-	after, err := unitsOf(vv.v.Scaled, newMag, false)
+	backing := vv.activeBacking()
+	active, err := backing.MulDivUp(sm.Raw(), vv.v.MaxMag.Raw())
 	if err != nil {
 		return
 	}
-	active, _ := before.Sub(after)
+	newMag, _ := vv.v.MaxMag.Sub(sm) // sm ≤ eff ≤ maxMag
+	claims, err := unitsOf(vv.v.Scaled, newMag, false)
+	if err != nil {
+		return
+	}
+	active = active.Min(backing.SubSat(claims))
 	win, err := windowShares(r, vv.op, vv.asset.Denom, now_s, p.WithdrawalDelay_s)
 	if err != nil {
 		return
 	}
-	if queued, err = unitsOf(win, sm, true); err != nil {
+	if queued, err = unitsOf(win, sm, false); err != nil {
 		return
 	}
-	queued = queued.Min(vv.v.Units.SubSat(before))
+	queued = queued.Min(vv.v.Queued)
 	total, err = active.Add(queued)
 	return
 }

@@ -45,8 +45,8 @@ func (vv vaultView) check() error {
 	if vv.v.MaxMag.GT(num.OneDec()) {
 		return fmt.Errorf("%w: vault %s/%s maxMagnitude %s above 1", state.ErrCorrupt, vv.op, vv.asset.Denom, vv.v.MaxMag)
 	}
-	if vv.active().GT(vv.v.Units) {
-		return fmt.Errorf("%w: vault %s/%s active units %s above its units %s", state.ErrCorrupt, vv.op, vv.asset.Denom, vv.active(), vv.v.Units)
+	if vv.v.Queued.GT(vv.v.Units) || vv.active().GT(vv.activeBacking()) {
+		return fmt.Errorf("%w: vault %s/%s: active %s and queued %s units exceed its units %s", state.ErrCorrupt, vv.op, vv.asset.Denom, vv.active(), vv.v.Queued, vv.v.Units)
 	}
 	return nil
 }
@@ -69,6 +69,9 @@ func (vv vaultView) active() num.Int {
 	u, _ := unitsOf(vv.v.Scaled, vv.v.MaxMag, false) // ≤ Scaled / 1e18: no overflow
 	return u
 }
+
+// activeBacking is the units backing the positions (the rest backs the queue).
+func (vv vaultView) activeBacking() num.Int { return vv.v.Units.SubSat(vv.v.Queued) }
 
 // toTokens converts units to the asset: units · tokens / Units
 // (rounding: down — paid out). The native factor l is tokens / Units.
