@@ -193,3 +193,12 @@ func (quietLogger) Errorf(format string, args ...interface{}) {
 func (quietLogger) Fatalf(format string, args ...interface{}) {
 	panic(fmt.Sprintf("pebble: "+format, args...))
 }
+
+// Compact flushes the memtable and compacts the whole state, leaving the
+// store as a long-running node's would be (benchmarks, maintenance).
+func (p *Pebble) Compact() error {
+	if err := p.db.Flush(); err != nil {
+		return err
+	}
+	return p.db.Compact([]byte{'s'}, []byte{'s' + 1}, true)
+}
