@@ -4,6 +4,7 @@ import (
 	"github.com/restaked/restaked/account"
 	"github.com/restaked/restaked/bank"
 	"github.com/restaked/restaked/coin"
+	"github.com/restaked/restaked/liquid"
 	"github.com/restaked/restaked/num"
 	"github.com/restaked/restaked/params"
 	"github.com/restaked/restaked/staking"
@@ -299,13 +300,19 @@ func decSubSat(a, b num.Dec) num.Dec {
 }
 
 // seize burns amount of the asset, or moves it to the escrow: native stake
-// leaves the operator's validator at once (staking.Seize).
+// leaves the operator's validator at once (staking.Seize); burned ststake
+// goes through the liquid pool, which counts its supply and burns the
+// stake backing it.
 func seize(ctx state.Ctx, p params.Params, vv vaultView, amount num.Int, to account.Address) (num.Int, error) {
 	if amount.IsZero() {
 		return amount, nil
 	}
 	if vv.asset.Kind == KindNative {
 		return staking.Seize(ctx, p, NativeAccount(vv.op), vv.op, amount, to)
+	}
+	if to.IsZero() && vv.asset.Kind == KindLiquid {
+		_, err := liquid.Burn(ctx, p, VaultAccount, amount)
+		return amount, err
 	}
 	if to.IsZero() {
 		return amount, bank.Burn(ctx.KV, VaultAccount, vv.asset.Denom, amount)

@@ -3,6 +3,7 @@ package sim
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/restaked/restaked/coin"
@@ -189,6 +190,91 @@ func (f *fields) height(name string) int64 {
 		return 0
 	}
 	return int64(u)
+}
+
+// maxListLen bounds list fields (a service accepts at most a few assets;
+// the chain judges the exact bound).
+const maxListLen = 64
+
+// values reads a list of plain values ("[ststake, stake]"); a single value
+// is a list of one.
+func (f *fields) values(name string, required bool) []string {
+	n := resolve(f.node(name))
+	if n == nil || isNull(n) {
+		if required {
+			f.fail("missing field %q", name)
+		}
+		return nil
+	}
+	if v, ok := scalar(n); ok {
+		return []string{v}
+	}
+	if n.Kind != yaml.SequenceNode || len(n.Content) > maxListLen {
+		f.fail("field %q: want a list of at most %d values like [ststake, stake]", name, maxListLen)
+		return nil
+	}
+	out := make([]string, 0, len(n.Content))
+	for _, item := range n.Content {
+		v, ok := scalar(item)
+		if !ok {
+			f.fail("field %q: each item needs a single value", name)
+			return nil
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// optAddress reads an optional account name as its address ("" if absent).
+func (f *fields) optAddress(name string) string {
+	if !f.has(name) {
+		return ""
+	}
+	if a := f.account(name); a != nil {
+		return a.addr.String()
+	}
+	return ""
+}
+
+// address reads a required account name as its address.
+func (f *fields) address(name string) string {
+	if a := f.account(name); a != nil {
+		return a.addr.String()
+	}
+	return ""
+}
+
+// keyword reads an optional field that is either the keyword kw (passed
+// through, for the chain to interpret) or an account name (its address).
+func (f *fields) keyword(name, kw string) string {
+	if v := f.str(name, false); v == kw {
+		return v
+	}
+	return f.optAddress(name)
+}
+
+// amount reads a non-negative integer amount ("5000"), without a denom.
+func (f *fields) amount(name string, required bool) string {
+	v := f.str(name, required)
+	if f.err == nil && v != "" {
+		if _, err := num.ParseInt(v); err != nil {
+			f.fail("field %q: %v", name, err)
+		}
+	}
+	return v
+}
+
+// id reads a record id (withdrawals and slashes are numbered from 1).
+func (f *fields) id(name string) uint64 {
+	v := f.str(name, true)
+	if f.err != nil {
+		return 0
+	}
+	n, err := strconv.ParseUint(v, 10, 64)
+	if err != nil || n == 0 {
+		f.fail("field %q: want an id 1, 2, ..., got %q", name, v)
+	}
+	return n
 }
 
 // mapping reads a nested mapping of plain values, in file order.

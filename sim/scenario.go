@@ -16,6 +16,7 @@ import (
 	"github.com/restaked/restaked/liquid"
 	"github.com/restaked/restaked/num"
 	"github.com/restaked/restaked/params"
+	"github.com/restaked/restaked/restaking"
 	"gopkg.in/yaml.v3"
 )
 
@@ -328,8 +329,10 @@ func validName(s string) error {
 // moduleAccts are module accounts a scenario may name without listing them
 // (as a send's recipient or in a balance query); nobody can sign for them.
 var moduleAccts = map[string]account.Address{
-	"lst_pool": liquid.Pool,
-	"lst_fee":  liquid.FeeAccount,
+	"lst_pool":         liquid.Pool,
+	"lst_fee":          liquid.FeeAccount,
+	"restaking_vault":  restaking.VaultAccount,
+	"restaking_escrow": restaking.Escrow,
 }
 
 func moduleAcct(name string) *acct {

@@ -10,6 +10,7 @@ import (
 	"github.com/restaked/restaked/chain"
 	"github.com/restaked/restaked/num"
 	"github.com/restaked/restaked/params"
+	"github.com/restaked/restaked/restaking"
 	"github.com/restaked/restaked/staking"
 	"github.com/restaked/restaked/state"
 	"github.com/restaked/restaked/store"
@@ -216,11 +217,20 @@ func (s *Sim) minFee() string {
 	return p.MinFee.String() + p.NativeDenom
 }
 
-// slashEvent injects fn as consensus would and reports the validator's
-// tokens before and after.
+// slashEvent injects the primary slash fn as consensus would and reports
+// the validator's tokens before and after. As the chain does for the
+// validators staking.BeginBlock reports slashed, restaking then records the
+// lower native factor of the operator running the validator (its stake
+// history) and ststake's lower value.
 func (s *Sim) slashEvent(val *acct, fn func(state.Ctx, params.Params) error) (string, error) {
 	before := s.tokens(val)
-	if err := s.c.Inject(fn); err != nil {
+	err := s.c.Inject(func(ctx state.Ctx, p params.Params) error {
+		if err := fn(ctx, p); err != nil {
+			return err
+		}
+		return restaking.AfterPrimarySlash(ctx, val.addr)
+	})
+	if err != nil {
 		if state.RuleOf(err) != "" {
 			return "", &rejection{log: err.Error()}
 		}
