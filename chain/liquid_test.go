@@ -74,7 +74,7 @@ func TestLiquidStakeMintsOneToOneWhenEmpty(t *testing.T) {
 		t.Fatalf("minted %s, want 1000", got)
 	}
 	in := h.info()
-	if !in.Books.Delegated.Eq(num.NewInt(1000)) || !in.Rate.IsOne() {
+	if !in.Books.Delegated.Eq(num.NewInt(1000)) || !in.Rate.Eq(num.OneDec()) {
 		t.Fatalf("books %+v rate %s", in.Books, in.Rate)
 	}
 	h.next()
