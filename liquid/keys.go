@@ -30,8 +30,10 @@ const (
 	MaxClaimsPerBlock = 200
 	// MaxUndelegationsPerUnstake bounds the validators one unstake undelegates from.
 	MaxUndelegationsPerUnstake = 16
-	// MaxClaimsListed bounds one address's claims in a query.
-	MaxClaimsListed = 1000
+	// MaxClaimsListed bounds one page of an address's claims in a query;
+	// DefaultClaimsListed is the page size when none is asked for.
+	MaxClaimsListed     = 1000
+	DefaultClaimsListed = 100
 )
 
 var (
