@@ -17,7 +17,8 @@ type LiquidPool struct {
 	Denom      string `json:"denom"`
 	Rate       string `json:"rate"`
 	Supply     string `json:"supply"`
-	Equity     string `json:"equity"`
+	Burned     string `json:"burned"`
+	Assets     string `json:"assets"`
 	Delegated  string `json:"delegated"`
 	Unbonding  string `json:"unbonding"`
 	Idle       string `json:"idle"`
@@ -57,7 +58,7 @@ func (s *Server) liquidPool(*http.Request) (any, error) {
 		}
 		b := in.Books
 		return LiquidPool{Height: h, Pool: in.Pool.String(), FeeAccount: in.FeeAccount.String(), Denom: in.Denom,
-			Rate: in.Rate.String(), Supply: b.Supply.String(), Equity: in.Equity.String(), Delegated: b.Delegated.String(),
+			Rate: in.Rate.String(), Supply: b.Supply.String(), Burned: b.Burned.String(), Assets: in.Assets.String(), Delegated: b.Delegated.String(),
 			Unbonding: b.Unbonding.String(), Idle: b.Idle.String(), Pending: b.Pending.String(), Owed: b.Owed.String(),
 			FeesPaid: in.FeesPaid.String(), Claims: in.Claims}, nil
 	})

@@ -23,7 +23,8 @@ func TestLiquidRoutes(t *testing.T) {
 	runCases(t, h, []routeCase{
 		{name: "pool", path: "/v1/liquid", status: 200, check: func(t *testing.T, b []byte) {
 			p := decode[LiquidPool](t, b)
-			if p.Pool != liquid.Pool.String() || p.Supply != "2500" || p.Owed != "2500" || p.Rate != "1" || p.Claims != 2 {
+			if p.Pool != liquid.Pool.String() || p.Supply != "2500" || p.Burned != "2500" || p.Assets != "5000" ||
+				p.Owed != "2500" || p.Rate != "1" || p.Claims != 2 {
 				t.Errorf("pool %+v", p)
 			}
 		}},

@@ -17,8 +17,9 @@ const Denom = "ststake"
 
 // Bounds.
 const (
-	// VirtualOffset is added to both equity and supply in every conversion
-	// (virtual shares against the first-depositor inflation attack; see doc.go).
+	// VirtualOffset is added to both the assets and the shares of the
+	// deposit rate (virtual shares against the first-depositor inflation
+	// attack; see doc.go).
 	VirtualOffset = 1_000_000
 	// CompoundInterval_s: the pool compounds once per this much block time
 	// (a day). Pending rewards already count in the rate (net of lst_fee),

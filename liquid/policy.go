@@ -62,10 +62,14 @@ func capFor(total, amount num.Int, n int) (num.Int, error) {
 }
 
 // delegateIdle delegates amount of the pool's stake by the policy in
-// doc.go and returns what it placed; the rest stays idle.
-func delegateIdle(ctx state.Ctx, p params.Params, amount num.Int) (num.Int, error) {
+// doc.go and returns what it placed; the rest stays idle. b supplies the
+// pool's current delegations (unused until the policy reads them from it).
+func delegateIdle(ctx state.Ctx, p params.Params, b Books, amount num.Int) (num.Int, error) {
 	if amount.IsZero() {
 		return num.Int{}, nil
+	}
+	if _, err := harvest(ctx, p); err != nil { // a delegation settles rewards
+		return num.Int{}, err
 	}
 	ts, total, err := candidates(ctx)
 	if err != nil || len(ts) == 0 {
@@ -99,14 +103,16 @@ func delegateIdle(ctx state.Ctx, p params.Params, amount num.Int) (num.Int, erro
 // the most pool stake, at most MaxUndelegationsPerUnstake of them, and
 // returns what is still missing (0 when fully covered). An undelegation
 // that closes a delegation may take more than asked; the surplus returns
-// to the pool at completion.
-func undelegateFor(ctx state.Ctx, p params.Params, need num.Int) (num.Int, error) {
-	dels, err := staking.DelegationsOf(ctx.KV, Pool)
-	if err != nil {
+// to the pool at completion. b supplies the pool's current delegations.
+func undelegateFor(ctx state.Ctx, p params.Params, b Books, need num.Int) (num.Int, error) {
+	if need.IsZero() {
+		return need, nil
+	}
+	if _, err := harvest(ctx, p); err != nil { // an undelegation settles rewards
 		return need, err
 	}
-	ts := make([]target, 0, len(dels))
-	for _, d := range dels {
+	ts := make([]target, 0, len(b.dels))
+	for _, d := range b.dels {
 		ts = append(ts, target{op: d.Validator, stake: d.Tokens})
 	}
 	sortTargets(ts, false)

@@ -17,8 +17,8 @@ type Info struct {
 	FeeAccount account.Address `json:"fee_account"`
 	Denom      string          `json:"denom"`
 	Books      Books           `json:"books"`
-	Equity     num.Int         `json:"equity"`
-	Rate       num.Dec         `json:"rate"` // stake per ststake, (equity + V) / (supply + V), rounding: down
+	Assets     num.Int         `json:"assets"` // A: delegated + unbonding + idle + pending
+	Rate       num.Dec         `json:"rate"`   // stake per ststake, r of doc.go (rounding: down)
 	FeesPaid   num.Int         `json:"fees_paid"`
 	Claims     uint64          `json:"claims"` // claims opened so far
 }
@@ -38,10 +38,10 @@ func GetInfo(r store.Reader) (Info, error) {
 		return Info{}, err
 	}
 	in := Info{Pool: Pool, FeeAccount: FeeAccount, Denom: Denom, Books: b, FeesPaid: ps.FeesPaid, Claims: ps.NextClaim}
-	if in.Equity, err = b.Equity(); err != nil {
+	if in.Assets, err = b.Assets(); err != nil {
 		return in, err
 	}
-	in.Rate, err = rateOf(in.Equity, b.Supply)
+	in.Rate, err = rateOf(b)
 	return in, err
 }
 

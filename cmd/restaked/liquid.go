@@ -75,7 +75,8 @@ func claimsPath(addr string, before, limit uint64) string {
 
 func printLiquidPool(w io.Writer, p api.LiquidPool) error {
 	return fields(w, "height", p.Height, "pool", p.Pool, "rate", p.Rate+" stake per "+p.Denom,
-		"supply", p.Supply+p.Denom, "equity", p.Equity, "delegated", p.Delegated, "unbonding", p.Unbonding,
+		"supply", p.Supply+p.Denom, "burned by unpaid claims", p.Burned+p.Denom, "assets", p.Assets,
+		"delegated", p.Delegated, "unbonding", p.Unbonding,
 		"idle", p.Idle, "pending (net of fee)", p.Pending, "owed to claims", p.Owed,
 		"fees paid", p.FeesPaid, "fee account", p.FeeAccount, "claims opened", p.Claims)
 }
