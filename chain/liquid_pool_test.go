@@ -1,6 +1,8 @@
 package chain
 
 import (
+	"bytes"
+	"fmt"
 	"testing"
 
 	"github.com/restaked/restaked/account"
@@ -12,6 +14,98 @@ import (
 	"github.com/restaked/restaked/state"
 	"github.com/restaked/restaked/store"
 )
+
+// valReads counts what a liquid message reads of staking's validator records.
+type valReads struct {
+	store.KV
+	ops   map[account.Address]bool // validator records read by key (lookup only)
+	scans int                      // iterations over the validator records
+}
+
+var valPrefix = []byte("staking/val/")
+
+func (v *valReads) Get(k []byte) ([]byte, bool) {
+	if bytes.HasPrefix(k, valPrefix) && len(k) == len(valPrefix)+20 {
+		var op account.Address
+		copy(op[:], k[len(valPrefix):])
+		v.ops[op] = true
+	}
+	return v.KV.Get(k)
+}
+
+func (v *valReads) Iterate(start, end []byte, reverse bool, fn func(k, val []byte) bool) {
+	if bytes.HasPrefix(start, valPrefix) || (bytes.Compare(start, valPrefix) < 0 && (end == nil || bytes.Compare(end, valPrefix) > 0)) {
+		v.scans++
+	}
+	v.KV.Iterate(start, end, reverse, fn)
+}
+
+// Liquid messages read the stored active set, never every validator
+// record: 60 validators outside the set (cheap to create) are not touched.
+func TestLiquidReadsOnlyTheActiveSet(t *testing.T) {
+	g := testGenesis(func(p *params.Params) { p.MaxValidators = 3; p.UnbondingPeriod_s = 86400 })
+	active := map[account.Address]bool{addrOf(validatorLabel): true}
+	for i := 0; i < 62; i++ {
+		l := fmt.Sprintf("v%02d", i)
+		self := uint64(1000)
+		if i < 2 {
+			self, active[addrOf(l)] = 500_000, true
+		}
+		g.Accounts = append(g.Accounts, GenesisAccount{Address: addrOf(l), Coins: "1000000stake"})
+		g.Validators = append(g.Validators, GenesisValidator{Operator: addrOf(l), ConsPubKey: consPub(l),
+			SelfDelegation: num.NewInt(self), Commission: num.MustDec("0.1"), Moniker: l})
+	}
+	h := newHarness(t, store.NewMemBase(), g)
+	h.next()
+	for _, op := range []func(ctx state.Ctx, p params.Params) error{
+		func(ctx state.Ctx, p params.Params) error {
+			_, err := liquid.Stake(ctx, p, addrOf("alice"), num.NewInt(300_000))
+			return err
+		},
+		func(ctx state.Ctx, p params.Params) error {
+			_, err := liquid.Unstake(ctx, p, addrOf("alice"), num.NewInt(100_000))
+			return err
+		},
+	} {
+		reads := &valReads{KV: h.c.block, ops: map[account.Address]bool{}}
+		var evs []state.Event
+		if err := op(state.NewCtx(reads, h.c.Height()+1, h.time, testChainID, &evs), h.c.params); err != nil {
+			t.Fatal(err)
+		}
+		if reads.scans != 0 {
+			t.Fatalf("%d scans of the validator records", reads.scans)
+		}
+		for a := range reads.ops {
+			if !active[a] {
+				t.Fatalf("read validator %s, which is not in the active set", a)
+			}
+		}
+	}
+	if got := h.poolOn("v02"); !got.IsZero() {
+		t.Fatalf("pool delegated %s to a validator outside the set", got)
+	}
+	h.next()
+}
+
+// A member of the stored set jailed earlier in the block (the set is only
+// recomputed at EndBlock) receives no new pool stake.
+func TestLiquidSkipsValidatorJailedThisBlock(t *testing.T) {
+	h := threeValidators(t)
+	h.next()
+	if err := h.c.Inject(func(ctx state.Ctx, p params.Params) error {
+		return staking.SlashDowntime(ctx, p, addrOf("carol"))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	mustOK(t, h.lstake("alice", "3000stake"))
+	if got := h.poolOn("carol"); !got.IsZero() {
+		t.Fatalf("pool delegated %s to a jailed validator", got)
+	}
+	if got := add(t, h.poolOn(validatorLabel), h.poolOn("dave")); !got.Eq(num.NewInt(3000)) {
+		t.Fatalf("pool delegated %s of 3000 to the others", got)
+	}
+	h.next()
+}
 
 // poolUndelegated reports whether the block's events hold an undelegation by the pool.
 func poolUndelegated(res BlockResult) bool {

@@ -76,10 +76,11 @@
 //
 // # Delegation policy
 //
-// The candidates are the validators in the active set (bonded, not
-// jailed, not tombstoned). The per-validator cap is 2 × (pool stake
-// delegated to candidates + amount) / n (rounding: down), i.e. twice an
-// equal share. The amount goes to the
+// The candidates are the validators of staking's stored active set
+// (staking.ActiveOperators: one record, at most max_validators entries,
+// however many validators exist) that are not jailed or tombstoned. The
+// per-validator cap is 2 × (pool stake delegated to candidates + amount) / n
+// (rounding: down), i.e. twice an equal share. The amount goes to the
 // candidate with the least pool stake (ties: lowest operator address), up to
 // the cap, the rest to the next least, and so on. What cannot be placed
 // (no candidates, or a delegation that is rejected) stays idle in the pool,
