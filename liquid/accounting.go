@@ -14,20 +14,37 @@ type Books struct {
 	Unbonding num.Int `json:"unbonding"` // value of the pool's live unbonding entries
 	Idle      num.Int `json:"idle"`      // the pool's stake balance
 	Pending   num.Int `json:"pending"`   // pending rewards net of lst_fee
-	Owed      num.Int `json:"owed"`      // Σ unpaid claims' Amount
+	Owed      num.Int `json:"owed"`      // Σ unpaid claims' Amount: the most they can be paid
 	Supply    num.Int `json:"supply"`    // ststake in circulation
+	Burned    num.Int `json:"burned"`    // ststake burned by unpaid claims, still priced by the rate
+
+	dels []staking.DelegationView // the pool's delegations, by validator address (for the policy)
 }
 
-// Assets is everything the pool holds or will receive.
+// Assets is everything the pool holds or will receive (A in doc.go).
 func (b Books) Assets() (num.Int, error) {
 	return sum(b.Delegated, b.Unbonding, b.Idle, b.Pending)
 }
 
-// Equity is assets − owed, the stake backing ststake (0 if owed exceeds
-// assets, which the invariants forbid).
-func (b Books) Equity() (num.Int, error) {
-	a, err := b.Assets()
-	return a.SubSat(b.Owed), err
+// Shares is the ststake the assets back: in circulation plus burned by
+// unpaid claims (D in doc.go).
+func (b Books) Shares() (num.Int, error) {
+	return b.Supply.Add(b.Burned)
+}
+
+// paid records that a claim of burned ststake and amount was paid pay out
+// of the pool's idle stake, so that the next claim of the same batch is
+// valued on the books as they are now.
+func (b *Books) paid(burned, amount, pay num.Int) error {
+	var err error
+	if b.Idle, err = b.Idle.Sub(pay); err != nil {
+		return err
+	}
+	if b.Burned, err = b.Burned.Sub(burned); err != nil {
+		return err
+	}
+	b.Owed, err = b.Owed.Sub(amount)
+	return err
 }
 
 func sum(xs ...num.Int) (num.Int, error) {
@@ -41,14 +58,18 @@ func sum(xs ...num.Int) (num.Int, error) {
 	return t, nil
 }
 
-// loadBooks reads the balance sheet. Cost O(validators the pool uses).
+// loadBooks reads the balance sheet. Cost O(delegations and unbonding
+// entries of the pool).
 func loadBooks(r store.Reader, p params.Params) (Books, error) {
 	ps, err := loadPool(r)
 	if err != nil {
 		return Books{}, err
 	}
-	b := Books{Owed: ps.Owed, Supply: ps.Supply}
-	if b.Delegated, err = delegatedValue(r); err != nil {
+	b := Books{Owed: ps.Owed, Supply: ps.Supply, Burned: ps.Burned}
+	if b.dels, err = staking.DelegationsOf(r, Pool); err != nil {
+		return b, err
+	}
+	if b.Delegated, err = delegatedValue(b.dels); err != nil {
 		return b, err
 	}
 	if b.Unbonding, err = unbondingValue(r); err != nil {
@@ -61,12 +82,9 @@ func loadBooks(r store.Reader, p params.Params) (Books, error) {
 	return b, err
 }
 
-func delegatedValue(r store.Reader) (num.Int, error) {
-	dels, err := staking.DelegationsOf(r, Pool)
-	if err != nil {
-		return num.Int{}, err
-	}
+func delegatedValue(dels []staking.DelegationView) (num.Int, error) {
 	var t num.Int
+	var err error
 	for _, d := range dels {
 		if t, err = t.Add(d.Tokens); err != nil {
 			return t, err
@@ -75,6 +93,8 @@ func delegatedValue(r store.Reader) (num.Int, error) {
 	return t, nil
 }
 
+// unbondingValue is the value of the pool's live unbonding entries (after
+// the slashes so far).
 func unbondingValue(r store.Reader) (num.Int, error) {
 	ubs, err := staking.UnbondingsOf(r, Pool)
 	if err != nil {
@@ -89,7 +109,7 @@ func unbondingValue(r store.Reader) (num.Int, error) {
 	return t, nil
 }
 
-// pendingNet is the pool's unclaimed rewards minus the fee compounding will take.
+// pendingNet is the pool's unclaimed rewards minus the fee harvesting will take.
 func pendingNet(r store.Reader, p params.Params) (num.Int, error) {
 	c, err := staking.PendingRewards(r, Pool)
 	if err != nil {
@@ -108,41 +128,68 @@ func feeOf(reward num.Int, rate num.Dec) (num.Int, error) {
 	return rate.MulIntDown(reward)
 }
 
+// mintRatio is the deposit rate (A + V) / (D + V) as numerator and
+// denominator: the virtual offset V on both sides (doc.go).
+func mintRatio(b Books) (numer, denom num.Int, err error) {
+	a, err := b.Assets()
+	if err != nil {
+		return
+	}
+	d, err := b.Shares()
+	if err != nil {
+		return
+	}
+	if numer, err = a.Add(virtual()); err != nil {
+		return
+	}
+	denom, err = d.Add(virtual())
+	return
+}
+
+// valueRatio is the redemption rate r = min((A + V) / (D + V), A / D) as
+// numerator and denominator. The first term is the smaller exactly when
+// A ≥ D, so no multiplication is needed to choose. With no shares (D = 0)
+// nothing can be redeemed and the deposit rate is returned for display.
+func valueRatio(b Books) (numer, denom num.Int, err error) {
+	a, err := b.Assets()
+	if err != nil {
+		return
+	}
+	d, err := b.Shares()
+	if err != nil {
+		return
+	}
+	if a.GTE(d) || d.IsZero() {
+		return mintRatio(b)
+	}
+	return a, d, nil
+}
+
 // mintFor is the ststake a deposit of amount buys:
-// amount × (supply + V) / (equity + V) (rounding: down, against the depositor).
-func mintFor(amount, equity, supply num.Int) (num.Int, error) {
-	s, e, err := withVirtual(equity, supply)
+// amount × (D + V) / (A + V) (rounding: down, against the depositor).
+func mintFor(amount num.Int, b Books) (num.Int, error) {
+	numer, denom, err := mintRatio(b)
 	if err != nil {
 		return num.Int{}, err
 	}
-	return amount.MulDivDown(s, e)
+	return amount.MulDivDown(denom, numer)
 }
 
-// valueOf is the stake st ststake is worth:
-// st × (equity + V) / (supply + V) (rounding: down, against the holder),
-// and never more than equity.
-func valueOf(st, equity, supply num.Int) (num.Int, error) {
-	s, e, err := withVirtual(equity, supply)
+// valueOf is the stake st ststake (st ≤ D) is worth: st × r (rounding:
+// down, against the holder). It never exceeds A, since r ≤ A / D.
+func valueOf(st num.Int, b Books) (num.Int, error) {
+	numer, denom, err := valueRatio(b)
 	if err != nil {
 		return num.Int{}, err
 	}
-	v, err := st.MulDivDown(e, s)
-	return v.Min(equity), err
+	return st.MulDivDown(numer, denom)
 }
 
-// rateOf is r = (equity + V) / (supply + V) as a WAD decimal (rounding: down; display).
-func rateOf(equity, supply num.Int) (num.Dec, error) {
-	s, e, err := withVirtual(equity, supply)
+// rateOf is r as a WAD decimal (rounding: down; display only).
+func rateOf(b Books) (num.Dec, error) {
+	numer, denom, err := valueRatio(b)
 	if err != nil {
 		return num.Dec{}, err
 	}
-	return num.RatioDown(e, s)
-}
-
-func withVirtual(equity, supply num.Int) (s, e num.Int, err error) {
-	if s, err = supply.Add(virtual()); err != nil {
-		return
-	}
-	e, err = equity.Add(virtual())
-	return
+	return num.RatioDown(numer, denom)
 }

@@ -20,7 +20,7 @@ func BeginBlock(ctx state.Ctx, p params.Params) error {
 	if err != nil {
 		return err
 	}
-	if ps.Supply.IsZero() && ps.Owed.IsZero() {
+	if ps.Supply.IsZero() && ps.Unpaid == 0 {
 		return nil // nothing pooled
 	}
 	if ctx.Time_s/CompoundInterval_s == ps.LastCompound_s/CompoundInterval_s {
@@ -29,56 +29,70 @@ func BeginBlock(ctx state.Ctx, p params.Params) error {
 	return compound(ctx, p)
 }
 
-// compound claims the pool's rewards, pays lst_fee of them to FeeAccount
-// and delegates the stake not reserved for claims. O(validators the pool uses).
+// compound harvests the pool's rewards and delegates the stake not
+// reserved for claims. O(validators the pool uses).
 func compound(ctx state.Ctx, p params.Params) error {
+	if _, err := harvest(ctx, p); err != nil {
+		return err
+	}
 	ps, err := loadPool(ctx.KV)
 	if err != nil {
 		return err
 	}
-	if ps.Supply.IsZero() && ps.Owed.IsZero() {
-		return nil
-	}
-	got, err := claimRewards(ctx, p)
-	if err != nil {
-		return err
-	}
-	fee, err := feeOf(got, p.LSTFee)
-	if err != nil {
-		return err
-	}
-	if err := bank.SendOne(ctx.KV, Pool, FeeAccount, p.NativeDenom, fee); err != nil {
-		return err
-	}
-	if ps.FeesPaid, err = ps.FeesPaid.Add(fee); err != nil {
-		return err
-	}
 	ps.LastCompound_s = ctx.Time_s
 	savePool(ctx.KV, ps)
-	if !got.IsZero() {
-		ctx.Emit("liquid_compound", "rewards", coin.New(p.NativeDenom, got).String(), "fee", coin.New(p.NativeDenom, fee).String())
-	}
 	return delegateFree(ctx, p)
 }
 
-func claimRewards(ctx state.Ctx, p params.Params) (num.Int, error) {
+// harvest claims the pool's staking rewards and pays lst_fee of them to
+// FeeAccount. It runs before anything that delegates or undelegates for
+// the pool, because staking settles a delegator's pending rewards into its
+// balance on both, and rewards arriving that way would skip the fee.
+// Staking credits rewards only in its BeginBlock, so once per block is
+// enough: later calls in the same block cost one read.
+// It reports whether it ran (and so may have moved rewards to idle).
+func harvest(ctx state.Ctx, p params.Params) (bool, error) {
+	ps, err := loadPool(ctx.KV)
+	if err != nil || ps.Harvested_h == ctx.Height {
+		return false, err
+	}
 	got, err := staking.ClaimRewards(ctx, p, Pool)
 	if err != nil {
-		return num.Int{}, err
+		return false, err
 	}
-	return got.AmountOf(p.NativeDenom), nil
+	reward := got.AmountOf(p.NativeDenom)
+	fee, err := feeOf(reward, p.LSTFee)
+	if err != nil {
+		return false, err
+	}
+	if err := bank.SendOne(ctx.KV, Pool, FeeAccount, p.NativeDenom, fee); err != nil {
+		return false, err
+	}
+	if ps.FeesPaid, err = ps.FeesPaid.Add(fee); err != nil {
+		return false, err
+	}
+	ps.Harvested_h = ctx.Height
+	savePool(ctx.KV, ps)
+	if !reward.IsZero() {
+		ctx.Emit("liquid_compound", "rewards", coin.New(p.NativeDenom, reward).String(), "fee", coin.New(p.NativeDenom, fee).String())
+	}
+	return true, nil
 }
 
-// delegateFree delegates the idle stake not reserved for claims (reserved:
-// owed minus what is already unbonding toward the pool).
+// delegateFree delegates the idle stake not reserved for claims.
 func delegateFree(ctx state.Ctx, p params.Params) error {
 	b, err := loadBooks(ctx.KV, p)
 	if err != nil {
 		return err
 	}
-	reserve := b.Owed.SubSat(b.Unbonding)
-	_, err = delegateIdle(ctx, p, b.Idle.SubSat(reserve))
+	_, err = delegateIdle(ctx, p, b, free(b))
 	return err
+}
+
+// free is the idle stake not reserved for claims: reserved is owed minus
+// what is already unbonding toward the pool.
+func free(b Books) num.Int {
+	return b.Idle.SubSat(b.Owed.SubSat(b.Unbonding))
 }
 
 // EndBlock pays due claims, oldest first, at most MaxClaimsPerBlock. A
@@ -101,7 +115,7 @@ func EndBlock(ctx state.Ctx, p params.Params) (err error) {
 	if err != nil {
 		return err
 	}
-	for _, id := range ids { // one rate for the whole batch (the rate at completion)
+	for _, id := range ids { // b follows every payment: each claim is valued on the books as they are
 		paid, perr := payClaim(ctx, p, &b, id)
 		if perr != nil || !paid {
 			return perr
@@ -146,9 +160,9 @@ func dueClaims(ctx state.Ctx) ([]uint64, error) {
 	return ids, bad
 }
 
-// payClaim pays one due claim what payable says. If the pool's balance cannot cover it yet it starts unbonding the
-// shortfall (beyond what is already unbonding) and reports false: the claim
-// waits, and so do the claims behind it.
+// payClaim pays one due claim what payable says and updates b. If the
+// pool's idle stake cannot cover it yet it makes sure enough is unbonding
+// and reports false: the claim waits, and so do the claims behind it.
 func payClaim(ctx state.Ctx, p params.Params, b *Books, id uint64) (bool, error) {
 	c, found, err := loadClaim(ctx.KV, id)
 	if err != nil {
@@ -162,12 +176,18 @@ func payClaim(ctx state.Ctx, p params.Params, b *Books, id uint64) (bool, error)
 		return false, err
 	}
 	if b.Idle.LT(pay) {
-		return false, coverShortfall(ctx, p, *b, pay)
+		need, err := claimsPayable(*b)
+		if err == nil {
+			_, err = ensureLiquidity(ctx, p, *b, need)
+		}
+		return false, err
 	}
 	if err := bank.SendOne(ctx.KV, Pool, c.Owner, p.NativeDenom, pay); err != nil {
 		return false, err
 	}
-	b.Idle, _ = b.Idle.Sub(pay) // checked above
+	if err := b.paid(c.Burned, c.Amount, pay); err != nil {
+		return false, fmt.Errorf("%w: liquid books below claim %d: %v", state.ErrCorrupt, c.ID, err)
+	}
 	if err := settle(ctx, &c, pay); err != nil {
 		return false, err
 	}
@@ -176,16 +196,7 @@ func payClaim(ctx state.Ctx, p params.Params, b *Books, id uint64) (bool, error)
 	return true, nil
 }
 
-func coverShortfall(ctx state.Ctx, p params.Params, b Books, pay num.Int) error {
-	missing := pay.SubSat(b.Idle).SubSat(b.Unbonding)
-	if missing.IsZero() {
-		return nil // already on its way
-	}
-	_, err := undelegateFor(ctx, p, missing)
-	return err
-}
-
-// settle marks c paid and releases its reservation.
+// settle marks c paid and removes it from the pool's unpaid totals.
 func settle(ctx state.Ctx, c *Claim, pay num.Int) error {
 	ps, err := loadPool(ctx.KV)
 	if err != nil {
@@ -193,6 +204,9 @@ func settle(ctx state.Ctx, c *Claim, pay num.Int) error {
 	}
 	if ps.Owed, err = ps.Owed.Sub(c.Amount); err != nil {
 		return fmt.Errorf("%w: liquid owed below claim %d", state.ErrCorrupt, c.ID)
+	}
+	if ps.Burned, err = ps.Burned.Sub(c.Burned); err != nil {
+		return fmt.Errorf("%w: liquid burned below claim %d", state.ErrCorrupt, c.ID)
 	}
 	ps.Unpaid--
 	savePool(ctx.KV, ps)
@@ -202,35 +216,53 @@ func settle(ctx state.Ctx, c *Claim, pay num.Int) error {
 	return nil
 }
 
-// payable is what claim c gets at completion, given the books at the start
-// of the block's batch:
+// payable is what claim c gets on books b (which still count c):
 //
-//	min(Amount,                            the value at request
-//	    value of Burned at the rate now,    valueOf, the same rate as requests
-//	    Amount × assets / owed)             a pro-rata share if assets < owed
+//	min(Amount, Burned × r now)    (rounding: down)
 //
-// (rounding: down, each term). With no holders left (supply 0) the rate now
-// is the virtual 1:1 and says nothing, so that term is skipped; the third
-// term only binds after slashes large enough to wipe out the holders, and
-// keeps the claims' total within the assets.
+// with r the redemption rate of doc.go, the same for claims and holders,
+// so a slash while c unbonds is charged to it once, through r. It never
+// exceeds the assets (r ≤ A / D and Burned ≤ D).
 func payable(c Claim, b Books) (num.Int, error) {
-	pay := c.Amount
-	equity, err := b.Equity()
+	now, err := valueOf(c.Burned, b)
 	if err != nil {
-		return pay, err
+		return num.Int{}, err
 	}
-	if !b.Supply.IsZero() {
-		now, err := valueOf(c.Burned, equity, b.Supply) // rounding: down
-		if err != nil {
-			return pay, err
+	return c.Amount.Min(now), nil
+}
+
+// claimsPayable bounds what all unpaid claims could be paid on books b:
+// min(Owed, Burned × r) (rounding: down, like each payout; Σ ⌊bᵢ·r⌋ ≤ ⌊B·r⌋).
+// Owed alone would over-count after a slash, and a claim whose unbonding
+// matures in this very block would then undelegate for nothing.
+func claimsPayable(b Books) (num.Int, error) {
+	v, err := valueOf(b.Burned, b)
+	return b.Owed.Min(v), err
+}
+
+// ensureLiquidity makes sure need (what the unpaid claims may be paid) is
+// covered by idle stake and stake already unbonding toward the pool,
+// undelegating the rest (harvesting first: an undelegation settles
+// rewards). It returns what it could not start unbonding now (0 when
+// covered). A surplus returns to the pool and is delegated again at the
+// next compounding.
+func ensureLiquidity(ctx state.Ctx, p params.Params, b Books, need num.Int) (num.Int, error) {
+	if missingLiquidity(b, need).IsZero() {
+		return num.Int{}, nil
+	}
+	ran, err := harvest(ctx, p)
+	if err != nil {
+		return num.Int{}, err
+	}
+	if ran { // rewards moved to idle: b is stale
+		if b, err = loadBooks(ctx.KV, p); err != nil {
+			return num.Int{}, err
 		}
-		pay = pay.Min(now)
 	}
-	assets, err := b.Assets()
-	if err != nil || assets.GTE(b.Owed) {
-		return pay, err
-	}
-	// rounding: down — a pro-rata share paid out; owed > assets ≥ 0.
-	share, err := c.Amount.MulDivDown(assets, b.Owed)
-	return pay.Min(share), err
+	return undelegateFor(ctx, p, b, missingLiquidity(b, need))
+}
+
+// missingLiquidity is need − idle − unbonding, floored at 0.
+func missingLiquidity(b Books, need num.Int) num.Int {
+	return need.SubSat(b.Idle).SubSat(b.Unbonding)
 }

@@ -17,8 +17,8 @@ import (
 // every conversion), and the backing must go too, or the remaining holders
 // would gain what the slashed ones lost; so r is unchanged.
 //
-// The backing is st × (equity + V) / (supply + V) (rounding: down, as for
-// an unstake: the dust stays with the holders). It is taken from idle stake
+// The backing is st × r at the redemption rate (rounding: down, as for an
+// unstake: the dust stays with the holders). It is taken from idle stake
 // not reserved for claims, then from the pool's largest delegations at
 // once (staking.Seize: no unbonding). Backing held in unbonding entries or
 // pending rewards cannot be destroyed at once and stays in the pool.
@@ -26,18 +26,14 @@ func Burn(ctx state.Ctx, p params.Params, from account.Address, st num.Int) (num
 	if err := checkFunds(ctx, from, Denom, st); err != nil {
 		return num.Int{}, err
 	}
-	if err := compound(ctx, p); err != nil {
+	if _, err := harvest(ctx, p); err != nil { // seizing settles rewards: take lst_fee first
 		return num.Int{}, err
 	}
 	b, err := loadBooks(ctx.KV, p)
 	if err != nil {
 		return num.Int{}, err
 	}
-	equity, err := b.Equity()
-	if err != nil {
-		return num.Int{}, err
-	}
-	backing, err := valueOf(st, equity, b.Supply)
+	backing, err := valueOf(st, b)
 	if err != nil {
 		return num.Int{}, err
 	}
@@ -73,18 +69,13 @@ func burnTokens(ctx state.Ctx, from account.Address, st num.Int) error {
 // bounded by the validators the pool uses). It returns what it could not
 // reach at once.
 func destroyBacking(ctx state.Ctx, p params.Params, b Books, amount num.Int) (num.Int, error) {
-	free := b.Idle.SubSat(b.Owed.SubSat(b.Unbonding)) // idle not reserved for claims
-	idle := amount.Min(free)
+	idle := amount.Min(free(b))
 	if err := bank.Burn(ctx.KV, Pool, p.NativeDenom, idle); err != nil {
 		return amount, err
 	}
 	rest := amount.SubSat(idle)
-	dels, err := staking.DelegationsOf(ctx.KV, Pool)
-	if err != nil {
-		return rest, err
-	}
-	ts := make([]target, 0, len(dels))
-	for _, d := range dels {
+	ts := make([]target, 0, len(b.dels))
+	for _, d := range b.dels {
 		ts = append(ts, target{op: d.Validator, stake: d.Tokens})
 	}
 	sortTargets(ts, false)

@@ -19,7 +19,8 @@ func Invariants() []state.Invariant {
 	}
 }
 
-// checkSupply: the pool's ststake count is the bank's supply of ststake.
+// checkSupply: the pool's ststake count is the bank's supply of ststake,
+// and the fee account (which no key can spend) holds every fee paid.
 func checkSupply(r store.Reader) error {
 	ps, err := loadPool(r)
 	if err != nil {
@@ -32,51 +33,53 @@ func checkSupply(r store.Reader) error {
 	if !s.Eq(ps.Supply) {
 		return fmt.Errorf("pool counts %s%s, bank supply is %s", ps.Supply, Denom, s)
 	}
-	return nil
-}
-
-// checkClaims: claims are numbered 1..NextClaim; a claim is queued exactly
-// when unpaid (so it is paid at most once); owed is Σ unpaid amounts and
-// a paid claim never got more than its amount.
-func checkClaims(r store.Reader) error {
-	ps, err := loadPool(r)
-	if err != nil || ps.NextClaim == 0 {
+	p, err := params.Load(r)
+	if err != nil {
 		return err
 	}
-	var owed num.Int
-	var n, unpaid uint64
+	fees, err := bank.Balance(r, FeeAccount, p.NativeDenom)
+	if err == nil && fees.LT(ps.FeesPaid) {
+		err = fmt.Errorf("fee account holds %s, the pool paid it %s", fees, ps.FeesPaid)
+	}
+	return err
+}
+
+// claimTotals are sums over the unpaid claims.
+type claimTotals struct {
+	n, unpaid     uint64
+	owed, burned  num.Int
+	minCompletion int64
+}
+
+// checkClaims: claims are numbered 1..NextClaim and indexed under their
+// owner; a claim is queued exactly when unpaid (so it is paid at most
+// once) and never paid more than its amount; Owed and Burned are the sums
+// of the unpaid claims' Amount and Burned, Unpaid their number, and
+// NextDue_s is not after the first of their completions.
+func checkClaims(r store.Reader) error {
+	ps, err := loadPool(r)
+	if err != nil {
+		return err
+	}
+	var t claimTotals
 	store.IteratePrefix(r, prefixClaim, false, func(k, v []byte) bool {
 		var c Claim
-		if err = state.Decode(k, v, &c); err != nil {
-			return false
+		if err = state.Decode(k, v, &c); err == nil {
+			err = checkClaim(r, c, &t)
 		}
-		n++
-		if !c.Paid {
-			unpaid++
-			if c.Completion_s < ps.NextDue_s {
-				err = fmt.Errorf("claim %d completes at %d, before the next due time %d", c.ID, c.Completion_s, ps.NextDue_s)
-				return false
-			}
-		}
-		err = checkClaim(r, c, &owed)
 		return err == nil
 	})
 	if err != nil {
 		return err
 	}
-	if unpaid != ps.Unpaid {
-		return fmt.Errorf("%d unpaid claims, pool counts %d", unpaid, ps.Unpaid)
-	}
-	if n != ps.NextClaim {
-		return fmt.Errorf("%d claim records, %d issued", n, ps.NextClaim)
-	}
-	if !owed.Eq(ps.Owed) {
-		return fmt.Errorf("owed %s, unpaid claims sum to %s", ps.Owed, owed)
-	}
-	return nil
+	return checkTotals(ps, t)
 }
 
-func checkClaim(r store.Reader, c Claim, owed *num.Int) error {
+func checkClaim(r store.Reader, c Claim, t *claimTotals) error {
+	t.n++
+	if _, ok := r.Get(ownerKey(c.Owner, c.ID)); !ok {
+		return fmt.Errorf("claim %d is not indexed under its owner", c.ID)
+	}
 	_, queued := r.Get(queueKey(c.Completion_s, c.ID))
 	if queued == c.Paid {
 		return fmt.Errorf("claim %d: paid=%v but queued=%v", c.ID, c.Paid, queued)
@@ -87,17 +90,41 @@ func checkClaim(r store.Reader, c Claim, owed *num.Int) error {
 		}
 		return nil
 	}
+	if t.unpaid == 0 || c.Completion_s < t.minCompletion {
+		t.minCompletion = c.Completion_s
+	}
+	t.unpaid++
 	var err error
-	*owed, err = owed.Add(c.Amount)
+	if t.owed, err = t.owed.Add(c.Amount); err != nil {
+		return err
+	}
+	t.burned, err = t.burned.Add(c.Burned)
 	return err
 }
 
-// checkCovered: what the unpaid claims would be paid now fits in the
-// pool's assets, and none would get more than its amount.
+func checkTotals(ps poolState, t claimTotals) error {
+	switch {
+	case t.n != ps.NextClaim:
+		return fmt.Errorf("%d claim records, %d issued", t.n, ps.NextClaim)
+	case t.unpaid != ps.Unpaid:
+		return fmt.Errorf("%d unpaid claims, pool counts %d", t.unpaid, ps.Unpaid)
+	case !t.owed.Eq(ps.Owed):
+		return fmt.Errorf("owed %s, unpaid claims sum to %s", ps.Owed, t.owed)
+	case !t.burned.Eq(ps.Burned):
+		return fmt.Errorf("burned %s, unpaid claims burned %s", ps.Burned, t.burned)
+	case t.unpaid > 0 && ps.NextDue_s > t.minCompletion:
+		return fmt.Errorf("next due time %d is after claim completion %d", ps.NextDue_s, t.minCompletion)
+	}
+	return nil
+}
+
+// checkCovered: valued at the current rate, all ststake in circulation
+// and all unpaid claims together are worth no more than the pool's
+// assets, so every holder and every claim could be paid from them at once.
 func checkCovered(r store.Reader) error {
 	ps, err := loadPool(r)
-	if err != nil || ps.Unpaid == 0 {
-		return err // nothing owed
+	if err != nil || (ps.Supply.IsZero() && ps.Unpaid == 0) {
+		return err
 	}
 	p, err := params.Load(r)
 	if err != nil {
@@ -107,14 +134,39 @@ func checkCovered(r store.Reader) error {
 	if err != nil {
 		return err
 	}
-	if a, err := b.Assets(); err != nil || a.GTE(b.Owed) {
-		return err // each claim is paid at most its amount: Σ ≤ owed ≤ assets
+	due, err := unpaidPayable(r, b)
+	if err != nil {
+		return err
 	}
+	held, err := valueOf(b.Supply, b)
+	if err != nil {
+		return err
+	}
+	total, err := due.Add(held)
+	if err != nil {
+		return err
+	}
+	a, err := b.Assets()
+	if err == nil && total.GT(a) {
+		err = fmt.Errorf("holders' %s and claims' %s exceed the pool's assets %s", held, due, a)
+	}
+	return err
+}
+
+// unpaidPayable is Σ payable over the unpaid claims (found through the queue).
+func unpaidPayable(r store.Reader, b Books) (num.Int, error) {
 	var total num.Int
-	store.IteratePrefix(r, prefixClaim, false, func(k, v []byte) bool {
-		var c Claim
-		if err = state.Decode(k, v, &c); err != nil || c.Paid {
-			return err == nil
+	var err error
+	store.IteratePrefix(r, prefixQueue, false, func(k, _ []byte) bool {
+		if len(k) != len(prefixQueue)+16 {
+			err = fmt.Errorf("%w: liquid queue key %q", state.ErrCorrupt, k)
+			return false
+		}
+		id, _ := state.ReadU64(k[len(k)-8:])
+		c, found, lerr := loadClaim(r, id)
+		if lerr != nil || !found {
+			err = fmt.Errorf("queued claim %d: found=%v %v", id, found, lerr)
+			return false
 		}
 		var pay num.Int
 		if pay, err = payable(c, b); err == nil {
@@ -122,12 +174,5 @@ func checkCovered(r store.Reader) error {
 		}
 		return err == nil
 	})
-	if err != nil {
-		return err
-	}
-	a, err := b.Assets()
-	if err == nil && a.LT(total) {
-		err = fmt.Errorf("pool assets %s below what unpaid claims are due %s", a, total)
-	}
-	return err
+	return total, err
 }

@@ -17,8 +17,9 @@ const Denom = "ststake"
 
 // Bounds.
 const (
-	// VirtualOffset is added to both equity and supply in every conversion
-	// (virtual shares against the first-depositor inflation attack; see doc.go).
+	// VirtualOffset is added to both the assets and the shares of the
+	// deposit rate (virtual shares against the first-depositor inflation
+	// attack; see doc.go).
 	VirtualOffset = 1_000_000
 	// CompoundInterval_s: the pool compounds once per this much block time
 	// (a day). Pending rewards already count in the rate (net of lst_fee),
@@ -30,8 +31,10 @@ const (
 	MaxClaimsPerBlock = 200
 	// MaxUndelegationsPerUnstake bounds the validators one unstake undelegates from.
 	MaxUndelegationsPerUnstake = 16
-	// MaxClaimsListed bounds one address's claims in a query.
-	MaxClaimsListed = 1000
+	// MaxClaimsListed bounds one page of an address's claims in a query;
+	// DefaultClaimsListed is the page size when none is asked for.
+	MaxClaimsListed     = 1000
+	DefaultClaimsListed = 100
 )
 
 var (

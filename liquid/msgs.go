@@ -1,6 +1,7 @@
 package liquid
 
 import (
+	"fmt"
 	"strconv"
 
 	"github.com/restaked/restaked/account"
@@ -72,30 +73,32 @@ func checkFunds(ctx state.Ctx, a account.Address, denom string, amount num.Int) 
 }
 
 // Stake deposits amount of the native denom from `from` and mints ststake
-// at the current rate; it returns the ststake minted.
+// at the deposit rate; it returns the ststake minted.
 func Stake(ctx state.Ctx, p params.Params, from account.Address, amount num.Int) (num.Int, error) {
 	if err := checkFunds(ctx, from, p.NativeDenom, amount); err != nil {
 		return num.Int{}, err
 	}
-	if err := compound(ctx, p); err != nil {
+	if _, err := harvest(ctx, p); err != nil { // the delegation below settles rewards
 		return num.Int{}, err
 	}
 	b, err := loadBooks(ctx.KV, p)
 	if err != nil {
 		return num.Int{}, err
 	}
-	equity, err := b.Equity()
-	if err != nil {
-		return num.Int{}, err
-	}
-	minted, err := mintFor(amount, equity, b.Supply)
+	minted, err := mintFor(amount, b)
 	if err != nil {
 		return num.Int{}, state.Reject("amount-overflow", "liquid_stake %s overflows", amount)
 	}
 	if minted.IsZero() {
-		return minted, state.Reject("amount-too-small", "%s%s buys no ststake at rate %s", amount, p.NativeDenom, mustRate(equity, b.Supply))
+		return minted, state.Reject("amount-too-small", "%s%s buys no ststake at rate %s", amount, p.NativeDenom, mustRate(b))
 	}
 	if err := deposit(ctx, p, from, amount, minted); err != nil {
+		return num.Int{}, err
+	}
+	// The deposit and any idle stake not reserved for claims (b is from
+	// before the deposit; the sum is at most the pool's balance).
+	idle, _ := free(b).Add(amount)
+	if _, err := delegateIdle(ctx, p, b, idle); err != nil {
 		return num.Int{}, err
 	}
 	ctx.Emit("liquid_stake", "from", from.String(), "amount", coin.New(p.NativeDenom, amount).String(),
@@ -108,7 +111,13 @@ func deposit(ctx state.Ctx, p params.Params, from account.Address, amount, minte
 	if err != nil {
 		return err
 	}
+	if ps.Supply.IsZero() && ps.Unpaid == 0 {
+		ps.LastCompound_s = ctx.Time_s // an empty pool's compounding clock starts with its first deposit
+	}
 	if ps.Supply, err = ps.Supply.Add(minted); err != nil {
+		return state.Reject("amount-overflow", "ststake supply would overflow")
+	}
+	if _, err := ps.Supply.Add(ps.Burned); err != nil {
 		return state.Reject("amount-overflow", "ststake supply would overflow")
 	}
 	if err := bank.SendOne(ctx.KV, from, Pool, p.NativeDenom, amount); err != nil {
@@ -118,12 +127,11 @@ func deposit(ctx state.Ctx, p params.Params, from account.Address, amount, minte
 		return err
 	}
 	savePool(ctx.KV, ps)
-	_, err = delegateIdle(ctx, p, amount)
-	return err
+	return nil
 }
 
-func mustRate(equity, supply num.Int) string {
-	r, err := rateOf(equity, supply)
+func mustRate(b Books) string {
+	r, err := rateOf(b)
 	if err != nil {
 		return "?"
 	}
@@ -135,7 +143,7 @@ func Unstake(ctx state.Ctx, p params.Params, from account.Address, st num.Int) (
 	if err := checkFunds(ctx, from, Denom, st); err != nil {
 		return Claim{}, err
 	}
-	if err := compound(ctx, p); err != nil {
+	if _, err := harvest(ctx, p); err != nil { // an undelegation below settles rewards
 		return Claim{}, err
 	}
 	b, err := loadBooks(ctx.KV, p)
@@ -146,7 +154,7 @@ func Unstake(ctx state.Ctx, p params.Params, from account.Address, st num.Int) (
 	if err != nil {
 		return Claim{}, err
 	}
-	if err := freeLiquidity(ctx, p, b, c.Amount); err != nil {
+	if err := freeLiquidity(ctx, p, b, c); err != nil {
 		return Claim{}, err
 	}
 	ctx.Emit("liquid_unstake", "from", from.String(), "burned", coin.New(Denom, st).String(),
@@ -155,20 +163,18 @@ func Unstake(ctx state.Ctx, p params.Params, from account.Address, st num.Int) (
 	return c, nil
 }
 
-// newClaim burns st and records the claim for its value at the current rate.
+// newClaim burns st and records the claim for its value at the current
+// rate. The burned ststake moves from Supply to Burned, so the rate's
+// shares D, and with them the rate, do not change.
 func newClaim(ctx state.Ctx, p params.Params, b Books, from account.Address, st num.Int) (Claim, error) {
-	equity, err := b.Equity()
-	if err != nil {
-		return Claim{}, err
-	}
-	amount, err := valueOf(st, equity, b.Supply)
+	amount, err := valueOf(st, b)
 	if err != nil {
 		return Claim{}, state.Reject("amount-overflow", "liquid_unstake %s overflows", st)
 	}
 	if amount.IsZero() {
 		return Claim{}, state.Reject("amount-too-small", "%s%s is worth no %s", st, Denom, p.NativeDenom)
 	}
-	rate, err := rateOf(equity, b.Supply)
+	rate, err := rateOf(b)
 	if err != nil {
 		return Claim{}, err
 	}
@@ -179,8 +185,7 @@ func newClaim(ctx state.Ctx, p params.Params, b Books, from account.Address, st 
 	if err := bank.Burn(ctx.KV, from, Denom, st); err != nil {
 		return Claim{}, err
 	}
-	ps.Supply = ps.Supply.SubSat(st) // st ≤ the holder's balance ≤ supply
-	if ps.Owed, err = ps.Owed.Add(amount); err != nil {
+	if err := moveToBurned(&ps, st, amount); err != nil {
 		return Claim{}, err
 	}
 	ps.NextClaim++
@@ -197,20 +202,30 @@ func newClaim(ctx state.Ctx, p params.Params, b Books, from account.Address, st 
 	return c, nil
 }
 
-// freeLiquidity makes sure amount (a new claim) will be liquid by its
+// moveToBurned moves st from Supply to Burned and adds amount to Owed.
+func moveToBurned(ps *poolState, st, amount num.Int) error {
+	var err error
+	if ps.Supply, err = ps.Supply.Sub(st); err != nil {
+		return fmt.Errorf("%w: liquid supply below a holder's balance", state.ErrCorrupt)
+	}
+	if ps.Burned, err = ps.Burned.Add(st); err != nil {
+		return err // Supply + Burned did not overflow before
+	}
+	ps.Owed, err = ps.Owed.Add(amount) // amount ≤ assets: no overflow
+	return err
+}
+
+// freeLiquidity makes sure the new claim c will be liquid by its
 // completion: stake that is idle or already unbonding and not reserved for
-// earlier claims counts first, the rest is undelegated now.
-func freeLiquidity(ctx state.Ctx, p params.Params, b Books, amount num.Int) error {
-	liquid, err := b.Idle.Add(b.Unbonding)
-	if err != nil {
+// earlier claims counts first, the rest is undelegated now. It reserves
+// Owed, the most the claims can be paid, so a rate that rises before they
+// complete never leaves one waiting.
+func freeLiquidity(ctx state.Ctx, p params.Params, b Books, c Claim) error {
+	var err error
+	if b.Owed, err = b.Owed.Add(c.Amount); err != nil { // b is from before the claim
 		return err
 	}
-	free := liquid.SubSat(b.Owed) // b is from before the claim
-	need := amount.SubSat(free)
-	if need.IsZero() {
-		return nil
-	}
-	missing, err := undelegateFor(ctx, p, need)
+	missing, err := ensureLiquidity(ctx, p, b, b.Owed)
 	if err != nil {
 		return err
 	}

@@ -17,30 +17,45 @@ type target struct {
 	stake num.Int
 }
 
-// candidates are the active validators (bonded, not jailed, not
-// tombstoned) with the pool's stake on each, by stake asc then address.
-func candidates(ctx state.Ctx) ([]target, num.Int, error) {
-	vals, err := staking.Validators(ctx.KV)
+// candidates are the validators of the stored active set that are not
+// jailed or tombstoned (a slash earlier in this block may have jailed a
+// member), with the pool's stake on each (from dels, the pool's
+// delegations by validator address), by stake asc then address. Cost
+// O(max_validators): the set is one record, whatever the number of
+// validators ever created.
+func candidates(ctx state.Ctx, dels []staking.DelegationView) ([]target, num.Int, error) {
+	ops, err := staking.ActiveOperators(ctx.KV)
 	if err != nil {
 		return nil, num.Int{}, err
 	}
 	var out []target
 	var total num.Int
-	for _, v := range vals {
-		if v.Status != staking.StatusBonded || v.Jailed || v.Tombstoned {
-			continue
-		}
-		s, err := staking.DelegatorTokens(ctx.KV, Pool, v.Operator)
+	for _, op := range ops {
+		v, found, err := staking.GetValidator(ctx.KV, op)
 		if err != nil {
 			return nil, total, err
 		}
+		if !found || v.Jailed || v.Tombstoned {
+			continue
+		}
+		s := stakeOn(dels, op)
 		if total, err = total.Add(s); err != nil {
 			return nil, total, err
 		}
-		out = append(out, target{op: v.Operator, stake: s})
+		out = append(out, target{op: op, stake: s})
 	}
 	sortTargets(out, true)
 	return out, total, nil
+}
+
+// stakeOn is the token value of the pool's delegation to op (0 if none);
+// dels is sorted by validator address.
+func stakeOn(dels []staking.DelegationView, op account.Address) num.Int {
+	i := sort.Search(len(dels), func(i int) bool { return bytes.Compare(dels[i].Validator[:], op[:]) >= 0 })
+	if i < len(dels) && dels[i].Validator == op {
+		return dels[i].Tokens
+	}
+	return num.Int{}
 }
 
 func sortTargets(ts []target, asc bool) {
@@ -62,12 +77,16 @@ func capFor(total, amount num.Int, n int) (num.Int, error) {
 }
 
 // delegateIdle delegates amount of the pool's stake by the policy in
-// doc.go and returns what it placed; the rest stays idle.
-func delegateIdle(ctx state.Ctx, p params.Params, amount num.Int) (num.Int, error) {
+// doc.go and returns what it placed; the rest stays idle. b supplies the
+// pool's current delegations.
+func delegateIdle(ctx state.Ctx, p params.Params, b Books, amount num.Int) (num.Int, error) {
 	if amount.IsZero() {
 		return num.Int{}, nil
 	}
-	ts, total, err := candidates(ctx)
+	if _, err := harvest(ctx, p); err != nil { // a delegation settles rewards
+		return num.Int{}, err
+	}
+	ts, total, err := candidates(ctx, b.dels)
 	if err != nil || len(ts) == 0 {
 		return num.Int{}, err
 	}
@@ -99,14 +118,16 @@ func delegateIdle(ctx state.Ctx, p params.Params, amount num.Int) (num.Int, erro
 // the most pool stake, at most MaxUndelegationsPerUnstake of them, and
 // returns what is still missing (0 when fully covered). An undelegation
 // that closes a delegation may take more than asked; the surplus returns
-// to the pool at completion.
-func undelegateFor(ctx state.Ctx, p params.Params, need num.Int) (num.Int, error) {
-	dels, err := staking.DelegationsOf(ctx.KV, Pool)
-	if err != nil {
+// to the pool at completion. b supplies the pool's current delegations.
+func undelegateFor(ctx state.Ctx, p params.Params, b Books, need num.Int) (num.Int, error) {
+	if need.IsZero() {
+		return need, nil
+	}
+	if _, err := harvest(ctx, p); err != nil { // an undelegation settles rewards
 		return need, err
 	}
-	ts := make([]target, 0, len(dels))
-	for _, d := range dels {
+	ts := make([]target, 0, len(b.dels))
+	for _, d := range b.dels {
 		ts = append(ts, target{op: d.Validator, stake: d.Tokens})
 	}
 	sortTargets(ts, false)

@@ -11,22 +11,28 @@ import (
 // bank and staking).
 type poolState struct {
 	Supply         num.Int // ststake minted and not burned
+	Burned         num.Int // Σ Burned of unpaid claims (still counted in the rate's shares)
 	Owed           num.Int // Σ Amount of unpaid claims
 	NextClaim      uint64  // last claim id issued (ids start at 1)
 	LastCompound_s int64
+	Harvested_h    int64   // last height whose rewards were harvested (block.go)
 	FeesPaid       num.Int // Σ lst_fee paid to FeeAccount
 	Unpaid         uint64  // claims not paid yet
 	NextDue_s      int64   // earliest completion among them (valid when Unpaid > 0)
 }
 
-const poolVersion, claimVersion = 1, 1
+// Version 2 added Burned and Harvested_h; a version 1 record is refused as
+// corrupt rather than read with the old meaning of the rate.
+const poolVersion, claimVersion = 2, 1
 
 func (p *poolState) MarshalRecord() []byte {
-	w := state.NewWriter(poolVersion, 64)
+	w := state.NewWriter(poolVersion, 96)
 	w.Int(p.Supply)
+	w.Int(p.Burned)
 	w.Int(p.Owed)
 	w.Uvarint(p.NextClaim)
 	w.Varint(p.LastCompound_s)
+	w.Varint(p.Harvested_h)
 	w.Int(p.FeesPaid)
 	w.Uvarint(p.Unpaid)
 	w.Varint(p.NextDue_s)
@@ -35,7 +41,8 @@ func (p *poolState) MarshalRecord() []byte {
 
 func (p *poolState) UnmarshalRecord(b []byte) error {
 	r := state.NewReader(b, poolVersion)
-	p.Supply, p.Owed, p.NextClaim, p.LastCompound_s, p.FeesPaid = r.Int(), r.Int(), r.Uvarint(), r.Varint(), r.Int()
+	p.Supply, p.Burned, p.Owed, p.NextClaim = r.Int(), r.Int(), r.Int(), r.Uvarint()
+	p.LastCompound_s, p.Harvested_h, p.FeesPaid = r.Varint(), r.Varint(), r.Int()
 	p.Unpaid, p.NextDue_s = r.Uvarint(), r.Varint()
 	return r.Done()
 }
@@ -52,8 +59,8 @@ func savePool(kv store.KV, p poolState) { state.Put(kv, keyPool, &p) }
 type Claim struct {
 	ID            uint64          `json:"id"`
 	Owner         account.Address `json:"owner"`
-	Burned        num.Int         `json:"burned"`          // ststake burned at request
-	Amount        num.Int         `json:"amount"`          // stake value at request: the most it pays
+	Burned        num.Int         `json:"burned"`          // ststake burned at request (b)
+	Amount        num.Int         `json:"amount"`          // b × r at request: the most it pays
 	RateAtRequest num.Dec         `json:"rate_at_request"` // display only (rounding: down)
 	Created_s     int64           `json:"created_s"`
 	Completion_s  int64           `json:"completion_s"`

@@ -468,3 +468,31 @@ func TestQueries(t *testing.T) {
 		t.Fatalf("pending = %v %v", r, err)
 	}
 }
+
+// ActiveOperators is the stored set's operators in rank order: validators
+// outside the set (too small, or beyond max_validators) are not listed.
+func TestActiveOperators(t *testing.T) {
+	p := testParams()
+	p.MaxValidators = 2
+	p.PowerReduction = n(10)
+	e := newEnv(t, p)
+	if ops, err := ActiveOperators(e.kv); err != nil || len(ops) != 0 {
+		t.Fatalf("empty chain: %v %v", ops, err)
+	}
+	e.createValidator("a", 100, "0")
+	b := e.createValidator("b", 300, "0")
+	c := e.createValidator("c", 200, "0")
+	e.createValidator("d", 9, "0") // power 0
+	if ops, err := ActiveOperators(e.kv); err != nil || len(ops) != 0 {
+		t.Fatalf("before EndBlock the stored set is still empty: %v %v", ops, err)
+	}
+	e.next(5, BlockInfo{})
+	ops, err := ActiveOperators(e.kv)
+	if err != nil || len(ops) != 2 || ops[0] != b || ops[1] != c {
+		t.Fatalf("active operators %v %v, want [b c]", ops, err)
+	}
+	e.kv.Set(keyActiveSet, []byte("short"))
+	if _, err := ActiveOperators(e.kv); err == nil {
+		t.Fatal("a corrupt set record must be an error")
+	}
+}

@@ -107,6 +107,23 @@ func ActiveSet(r store.Reader) ([]ValidatorUpdate, error) {
 	return out, nil
 }
 
+// ActiveOperators lists the operators of the validator set last sent to
+// consensus, by tokens desc: the bonded validators, read from one record,
+// so its cost is bounded by max_validators however many validators exist.
+// A member jailed during the current block stays listed until EndBlock
+// recomputes the set.
+func ActiveOperators(r store.Reader) ([]account.Address, error) {
+	s, err := loadSet(r)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]account.Address, len(s.Members))
+	for i, m := range s.Members {
+		out[i] = m.Operator
+	}
+	return out, nil
+}
+
 // computeSet selects the active set from the rank index.
 func computeSet(r store.Reader, p params.Params) (activeSet, error) {
 	set := activeSet{MaxValidators: p.MaxValidators, PowerReduction: p.PowerReduction}

@@ -42,21 +42,41 @@ func liquidCmd(f *txFlags, use, short string, build func(signer, amt string) pro
 }
 
 // queryLiquidCmd is `restaked query liquid` (the pool) and
-// `restaked query liquid claims ADDRESS`.
+// `restaked query liquid claims ADDRESS [--before ID] [--limit N]`.
 func queryLiquidCmd(f *queryFlags) *cobra.Command {
 	cmd := queryNoArg(f, "liquid", "Show the liquid-staking pool: rate, supply and balance sheet", "/v1/liquid", printLiquidPool)
-	cmd.AddCommand(&cobra.Command{
-		Use: "claims ADDRESS", Short: "List an address's unstake claims", Args: cobra.ExactArgs(1),
+	var before, limit uint64
+	claims := &cobra.Command{
+		Use: "claims ADDRESS", Short: "List an address's unstake claims, newest first, one page at a time", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runQuery(cmd, f, fmt.Sprintf("/v1/liquid/claims/%s", url.PathEscape(args[0])), printLiquidClaims)
+			return runQuery(cmd, f, claimsPath(args[0], before, limit), printLiquidClaims)
 		},
-	})
+	}
+	claims.Flags().Uint64Var(&before, "before", 0, "list claims with an id below this one (the next page of a long list)")
+	claims.Flags().Uint64Var(&limit, "limit", 0, "claims per page (1..1000; default 100)")
+	cmd.AddCommand(claims)
 	return cmd
+}
+
+func claimsPath(addr string, before, limit uint64) string {
+	q := url.Values{}
+	if before > 0 {
+		q.Set("before", strconv.FormatUint(before, 10))
+	}
+	if limit > 0 {
+		q.Set("limit", strconv.FormatUint(limit, 10))
+	}
+	path := "/v1/liquid/claims/" + url.PathEscape(addr)
+	if len(q) > 0 {
+		path += "?" + q.Encode()
+	}
+	return path
 }
 
 func printLiquidPool(w io.Writer, p api.LiquidPool) error {
 	return fields(w, "height", p.Height, "pool", p.Pool, "rate", p.Rate+" stake per "+p.Denom,
-		"supply", p.Supply+p.Denom, "equity", p.Equity, "delegated", p.Delegated, "unbonding", p.Unbonding,
+		"supply", p.Supply+p.Denom, "burned by unpaid claims", p.Burned+p.Denom, "assets", p.Assets,
+		"delegated", p.Delegated, "unbonding", p.Unbonding,
 		"idle", p.Idle, "pending (net of fee)", p.Pending, "owed to claims", p.Owed,
 		"fees paid", p.FeesPaid, "fee account", p.FeeAccount, "claims opened", p.Claims)
 }
@@ -74,5 +94,9 @@ func printLiquidClaims(w io.Writer, c api.LiquidClaims) error {
 		}
 		rows[i] = strconv.FormatUint(x.ID, 10) + "\t" + x.Burned + "\t" + x.Amount + "\t" + x.RateAtRequest + "\t" + x.CompletesAt + "\t" + state
 	}
-	return table(w, "ID\tBURNED\tUP TO\tRATE\tCOMPLETES\tSTATE", rows)
+	if err := table(w, "ID\tBURNED\tUP TO\tRATE\tCOMPLETES\tSTATE", rows); err != nil || c.Next == 0 {
+		return err
+	}
+	_, err := fmt.Fprintf(w, "older claims: --before %d\n", c.Next)
+	return err
 }
