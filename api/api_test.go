@@ -257,6 +257,9 @@ func TestNoStateBeforeFirstBlock(t *testing.T) {
 		{name: "params", path: "/v1/params", status: 404, rule: "no-state"},
 		{name: "account", path: "/v1/accounts/" + alice.String(), status: 404, rule: "no-state"},
 		{name: "rewards", path: "/v1/rewards/" + alice.String(), status: 404, rule: "no-state"},
+		{name: "operators", path: "/v1/operators", status: 404, rule: "no-state"},
+		{name: "service stake", path: "/v1/services/oracle/stake", status: 404, rule: "no-state"},
+		{name: "assets", path: "/v1/assets", status: 404, rule: "no-state"},
 	})
 }
 
@@ -288,9 +291,15 @@ func TestHostileInputs(t *testing.T) {
 	h := New(c.App, nil, nil).Handler()
 	odd := []string{"", "%00", "%ff%fe", strings.Repeat("a", 5000), "rst1" + strings.Repeat("q", 100), "..", "💥", "rst1%20", "RST1QQQQ"}
 	routes := []string{"/v1/accounts/%s", "/v1/accounts/%s/balances", "/v1/validators/%s", "/v1/delegations/%s",
-		"/v1/unbondings/%s", "/v1/rewards/%s", "/v1/txs/%s"}
+		"/v1/unbondings/%s", "/v1/rewards/%s", "/v1/txs/%s", "/v1/operators/%s", "/v1/operators?after=%s",
+		"/v1/operators?limit=%s", "/v1/services/%s", "/v1/services/%s/stake", "/v1/services?after=%s",
+		"/v1/services/x/stake?height=%s", "/v1/positions/%s", "/v1/withdrawals/%s", "/v1/withdrawal/%s",
+		"/v1/slashes/%s", "/v1/slashes?operator=%s", "/v1/slashes?before=%s"}
 	for _, r := range routes {
 		for _, o := range odd {
+			if o == "" && strings.Contains(r, "?") {
+				continue // an empty query parameter is an absent one: a valid request
+			}
 			rec := do(t, h, "GET", fmt.Sprintf(r, o), "")
 			if rec.Code < 300 || rec.Code >= 500 {
 				t.Errorf("GET %s: status %d", fmt.Sprintf(r, o), rec.Code)
@@ -306,7 +315,8 @@ func TestHostileInputs(t *testing.T) {
 }
 
 func FuzzHandler(f *testing.F) {
-	for _, s := range []string{"/v1/accounts/x", "/v1/txs/00", "/v1/validators/rst1", "/v1/rewards/%zz"} {
+	for _, s := range []string{"/v1/accounts/x", "/v1/txs/00", "/v1/validators/rst1", "/v1/rewards/%zz",
+		"/v1/services/a/stake?height=-1", "/v1/slashes?limit=0&before=1", "/v1/withdrawal/18446744073709551616"} {
 		f.Add(s, `{"tx":"AAAA"}`)
 	}
 	c := apitest.NewChain(f)

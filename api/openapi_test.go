@@ -70,6 +70,13 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 		"RewardStream": RewardStream{}, "Rewards": Rewards{}, "BroadcastRequest": BroadcastRequest{},
 		"BroadcastResult": BroadcastResult{}, "Tx": Tx{}, "Event": Event{},
 		"LiquidPool": LiquidPool{}, "LiquidClaim": LiquidClaim{}, "LiquidClaims": LiquidClaims{},
+		"Operator": Operator{}, "OperatorChange": OperatorChange{}, "Operators": Operators{}, "AssetStake": AssetStake{},
+		"Allocation": Allocation{}, "PendingAllocation": PendingAllocation{}, "OperatorResponse": OperatorResponse{},
+		"SlashConfig": SlashConfig{}, "Service": Service{}, "Services": Services{}, "ServiceResponse": ServiceResponse{},
+		"StakeEntry": StakeEntry{}, "ServiceStake": ServiceStake{}, "Position": Position{}, "Positions": Positions{},
+		"Withdrawal": Withdrawal{}, "Withdrawals": Withdrawals{}, "WithdrawalResponse": WithdrawalResponse{},
+		"SlashTake": SlashTake{}, "Slash": Slash{}, "Slashes": Slashes{}, "SlashResponse": SlashResponse{},
+		"Asset": Asset{}, "Assets": Assets{},
 	}
 	for name, v := range types {
 		schema, ok := doc.Components.Schemas[name]

@@ -472,6 +472,11 @@ func (c *Chain) Check(kv *store.Overlay, raw []byte) TxResult {
 	return r
 }
 
+// LastBlockTime is the time of the last block whose writes r holds (0
+// before genesis): reads of committed state take it as "now", the same
+// clock the block that wrote the state ran on.
+func LastBlockTime(r store.Reader) int64 { return lastTime(r) }
+
 // lastTime is the previous block's time (0 before genesis wrote it).
 func lastTime(r store.Reader) int64 {
 	bz, _ := r.Get(lastTimeKey)

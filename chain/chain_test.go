@@ -334,3 +334,20 @@ func TestMinFeePerMessage(t *testing.T) {
 	}
 	h.next()
 }
+
+// LastBlockTime is what API reads take as "now": the time of the last
+// block written to the store read (0 for an empty store).
+func TestLastBlockTime(t *testing.T) {
+	h := newHarness(t, store.NewMemBase(), testGenesis(nil))
+	if got := LastBlockTime(h.c.BlockState()); got != h.time {
+		t.Fatalf("in block 1: %d, want its time %d", got, h.time)
+	}
+	want := h.time
+	h.next()
+	if got := LastBlockTime(h.c.Committed()); got != want {
+		t.Fatalf("after block 1: %d, want %d", got, want)
+	}
+	if got := LastBlockTime(store.NewMemBase()); got != 0 {
+		t.Fatalf("empty store: %d, want 0", got)
+	}
+}

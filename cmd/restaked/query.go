@@ -49,6 +49,7 @@ func queryCmd() *cobra.Command {
 		queryLiquidCmd(f),
 		queryTx(f),
 	)
+	cmd.AddCommand(restakingQueries(f)...)
 	return cmd
 }
 

@@ -70,7 +70,8 @@ the passphrase from ` + passphraseEnv + ` if set, otherwise from standard input.
 	pf.BoolVarP(&f.yes, "yes", "y", false, "broadcast without asking for confirmation")
 	pf.BoolVar(&f.wait, "wait", false, "wait until the transaction is in a block (at most 30s) and show its result")
 	pf.StringVarP(&f.output, "output", "o", "text", "output format: text or json")
-	cmd.AddCommand(txBankCmd(f), txStakingCmd(f), txDistributionCmd(f), txParamsCmd(f), txLiquidCmd(f))
+	cmd.AddCommand(txBankCmd(f), txStakingCmd(f), txDistributionCmd(f), txParamsCmd(f), txLiquidCmd(f),
+		txOperatorCmd(f), txServiceCmd(f), txRestakeCmd(f))
 	return cmd
 }
 
@@ -219,7 +220,8 @@ func txDistributionCmd(f *txFlags) *cobra.Command {
 }
 
 func txParamsCmd(f *txFlags) *cobra.Command {
-	cmd := &cobra.Command{Use: "params", Short: "Chain parameters (authority only)"}
+	cmd := &cobra.Command{Use: "params", Short: "Chain parameters and restakable assets (authority only)"}
+	cmd.AddCommand(assetCmds(f)...)
 	cmd.AddCommand(&cobra.Command{
 		Use:   "set NAME=VALUE...",
 		Short: "Change parameters, e.g. set min_fee=10 unbonding_period=14d (signed by the authority)",
