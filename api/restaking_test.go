@@ -125,8 +125,8 @@ func TestRestakingRoutes(t *testing.T) {
 		{name: "positions", path: "/v1/positions/" + alice.String(), status: 200, check: func(t *testing.T, b []byte) {
 			p := decode[Positions](t, b)
 			want := []Position{
-				{Operator: val.String(), Asset: "stake", ScaledShares: "4000", Deposited: "4000", Withdrawable: "3200", Slashed: "800", MaxMagnitude: "0.8", Value: "3200"},
-				{Operator: val.String(), Asset: "ststake", ScaledShares: "9000", Deposited: "9000", Withdrawable: "9000", Slashed: "0", MaxMagnitude: "1", Value: "9000"},
+				{Operator: val.String(), Asset: "stake", ScaledShares: "4000000000000000000000", Deposited: "4000", Withdrawable: "3200", Slashed: "800", MaxMagnitude: "0.8", Value: "3200"},
+				{Operator: val.String(), Asset: "ststake", ScaledShares: "9000000000000000000000", Deposited: "9000", Withdrawable: "9000", Slashed: "0", MaxMagnitude: "1", Value: "9000"},
 			}
 			if p.Staker != alice.String() || p.Truncated || !slices.Equal(p.Positions, want) {
 				t.Errorf("positions %+v\nwant %+v", p.Positions, want)
@@ -144,7 +144,7 @@ func TestRestakingRoutes(t *testing.T) {
 				t.Fatalf("withdrawals %+v", w)
 			}
 			checkWithdrawal(t, w.Withdrawals[0], Withdrawal{ID: 1, Staker: alice.String(), Operator: val.String(), Asset: "ststake",
-				ScaledShares: "1000", Principal: "1000", StartedAt: at(last, 0), DueAt: at(last, 14*day), Value: "1000"})
+				ScaledShares: "1000000000000000000000", Principal: "1000", StartedAt: at(last, 0), DueAt: at(last, 14*day), Value: "1000"})
 		}},
 		{name: "withdrawals before the first", path: "/v1/withdrawals/" + alice.String() + "?before=1", status: 200, check: func(t *testing.T, b []byte) {
 			if w := decode[Withdrawals](t, b); len(w.Withdrawals) != 0 {
@@ -335,7 +335,7 @@ func TestRestakingLifecycle(t *testing.T) {
 	c.MustBlock(t, c.Tx(t, apitest.Alice, &tx.MsgCompleteWithdrawal{Staker: alice.String(), Id: 1}),
 		c.Tx(t, apitest.Bob, &tx.MsgClaimRedistribution{Recipient: bob.String(), Id: 2}))
 	w := decode[WithdrawalResponse](t, get("/v1/withdrawal/1")).Withdrawal
-	checkWithdrawal(t, w, Withdrawal{ID: 1, Staker: alice.String(), Operator: val.String(), Asset: "ststake", ScaledShares: "1000",
+	checkWithdrawal(t, w, Withdrawal{ID: 1, Staker: alice.String(), Operator: val.String(), Asset: "ststake", ScaledShares: "1000000000000000000000",
 		Principal: "1000", StartedAt: at(queued, 0), DueAt: at(queued, 14*day), Completed: true, CompletedAt: at(c.Time, 0), Value: "950"})
 	if s := decode[SlashResponse](t, get("/v1/slashes/2")).Slash; !s.Claimed {
 		t.Errorf("claimed slash %+v", s)
