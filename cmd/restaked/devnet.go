@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/ed25519"
 	"encoding/hex"
 	"encoding/json"
@@ -19,9 +20,12 @@ import (
 	"github.com/restaked/restaked/params"
 )
 
+// namedCoins is a genesis account named after its devnet key.
+type namedCoins = struct{ name, coins string }
+
 // devnetAccounts are the demo keys of `restaked devnet`, funded at genesis.
 // Their keys are derived from public names: never use them outside a devnet.
-var devnetAccounts = []struct{ name, coins string }{
+var devnetAccounts = []namedCoins{
 	{"validator", "1000000000000000stake"},
 	{"alice", "100000000000stake,1000000000usdc"},
 	{"bob", "100000000000stake,1000000000usdc"},
@@ -35,7 +39,7 @@ const devnetMinFee = 10
 type devnetFlags struct {
 	home, apiAddr, logLevel string
 	p2p, rpc                int
-	reset                   bool
+	reset, demo             bool
 	blockTime               time.Duration
 }
 
@@ -45,13 +49,17 @@ func devnetCmd() *cobra.Command {
 		Use:   "devnet",
 		Short: "Start a one-validator development chain with funded demo keys",
 		Long: "Creates (first run) and starts a local one-validator chain in --home, with demo keys in\n" +
-			"an unencrypted test keyring, CometBFT RPC, the HTTP API and metrics on 127.0.0.1.",
+			"an unencrypted test keyring, CometBFT RPC, the HTTP API and metrics on 127.0.0.1.\n\n" +
+			"With --demo, a new devnet also gets a demo restaking network: validators that are\n" +
+			"operators, services with different terms and 40 stakers with liquid and native\n" +
+			"positions, seeded by transactions once the node runs (delays are minutes long).",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runDevnet(cmd, f) },
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.home, "home", defaultDevnetHome(), "devnet home folder")
 	fl.BoolVar(&f.reset, "reset", false, "wipe the home folder and start from genesis")
+	fl.BoolVar(&f.demo, "demo", false, "seed a demo restaking network (operators, services, stakers) on a new devnet")
 	fl.StringVar(&f.apiAddr, "api-addr", "127.0.0.1:1317", "HTTP API listen address")
 	fl.IntVar(&f.p2p, "p2p-port", 26656, "CometBFT P2P port on 127.0.0.1")
 	fl.IntVar(&f.rpc, "rpc-port", 26657, "CometBFT RPC port on 127.0.0.1")
@@ -75,7 +83,11 @@ func runDevnet(cmd *cobra.Command, f devnetFlags) error {
 		}
 	}
 	if _, err := os.Stat(appConfigPath(f.home)); os.IsNotExist(err) {
-		if err := setupDevnet(f); err != nil {
+		setup := setupDevnet
+		if f.demo {
+			setup = setupDemoDevnet
+		}
+		if err := setup(f); err != nil {
 			return fmt.Errorf("create devnet in %s: %w", f.home, err)
 		}
 	}
@@ -88,7 +100,14 @@ func runDevnet(cmd *cobra.Command, f devnetFlags) error {
 		return err
 	}
 	out := cmd.OutOrStdout()
-	return runNode(cmd.Context(), f.home, f.apiAddr, newLogger(f.logLevel), func() { printDevnetBanner(out, f) })
+	ready := func(context.Context) { printDevnetBanner(out, f) }
+	if f.demo {
+		ready = func(ctx context.Context) {
+			printDevnetBanner(out, f)
+			go runDemo(ctx, out, f)
+		}
+	}
+	return runNode(cmd.Context(), f.home, f.apiAddr, newLogger(f.logLevel), ready)
 }
 
 const devnetChainID = "restaked-devnet"
@@ -112,25 +131,35 @@ func mustReadAppState(home string) json.RawMessage {
 func devnetKey(name string) ed25519.PrivateKey { return keyring.DeterministicKey("devnet/" + name) }
 
 func setupDevnet(f devnetFlags) error {
-	kr, err := keyring.Open(f.home, keyring.BackendTest, nil)
+	funded, err := importDevnetKeys(f.home, devnetAccounts)
 	if err != nil {
 		return err
-	}
-	var funded []fundedKey
-	for _, a := range devnetAccounts {
-		info, err := kr.Import(a.name, hex.EncodeToString(devnetKey(a.name).Seed()))
-		if err != nil {
-			return err
-		}
-		addr, err := account.Parse(info.Address)
-		if err != nil {
-			return err
-		}
-		funded = append(funded, fundedKey{Name: a.name, Address: addr, Coins: a.coins})
 	}
 	op := funded[0].Address
 	fee := func(p *params.Params) { p.MinFee = num.NewInt(devnetMinFee) }
 	return setupHome(f.home, devnetChainID, "devnet", f.apiAddr, f.p2p, f.rpc, f.blockTime, op, funded, fee)
+}
+
+// importDevnetKeys puts the named demo keys into the home's test keyring
+// and returns them as genesis accounts.
+func importDevnetKeys(home string, accounts []namedCoins) ([]fundedKey, error) {
+	kr, err := keyring.Open(home, keyring.BackendTest, nil)
+	if err != nil {
+		return nil, err
+	}
+	var funded []fundedKey
+	for _, a := range accounts {
+		info, err := kr.Import(a.name, hex.EncodeToString(devnetKey(a.name).Seed()))
+		if err != nil {
+			return nil, err
+		}
+		addr, err := account.Parse(info.Address)
+		if err != nil {
+			return nil, err
+		}
+		funded = append(funded, fundedKey{Name: a.name, Address: addr, Coins: a.coins})
+	}
+	return funded, nil
 }
 
 func printDevnetBanner(w io.Writer, f devnetFlags) {

@@ -146,14 +146,16 @@ func initCmd() *cobra.Command {
 }
 
 // setupHome writes the CometBFT home, then the genesis with the node's own
-// consensus key as the validator of operator op.
-func setupHome(home, chainID, moniker, apiAddr string, p2p, rpc int, commit time.Duration, op account.Address, accounts []fundedKey, mut func(*params.Params)) error {
+// consensus key as the validator of operator op, followed by any extra
+// genesis validators (the demo devnet's, which no node runs).
+func setupHome(home, chainID, moniker, apiAddr string, p2p, rpc int, commit time.Duration, op account.Address, accounts []fundedKey, mut func(*params.Params), extra ...chain.GenesisValidator) error {
 	vk, err := node.InitHome(node.HomeOptions{Home: home, ChainID: chainID, Moniker: moniker, P2PPort: p2p, RPCPort: rpc, TimeoutCommit: commit})
 	if err != nil {
 		return err
 	}
 	self := "100000000000000"
-	state, err := buildGenesis(chainID, op, accounts, []chain.GenesisValidator{genesisValidator(op, vk.ConsPubKey, self, moniker)}, mut)
+	vals := append([]chain.GenesisValidator{genesisValidator(op, vk.ConsPubKey, self, moniker)}, extra...)
+	state, err := buildGenesis(chainID, op, accounts, vals, mut)
 	if err != nil {
 		return err
 	}
@@ -181,8 +183,9 @@ func startCmd() *cobra.Command {
 	return cmd
 }
 
-// runNode runs until SIGINT/SIGTERM or ctx ends. ready, if set, runs once the API listens.
-func runNode(ctx context.Context, home, apiAddr string, log *slog.Logger, ready func()) error {
+// runNode runs until SIGINT/SIGTERM or ctx ends. ready, if set, runs once
+// the API is started, with a context that ends when the node shuts down.
+func runNode(ctx context.Context, home, apiAddr string, log *slog.Logger, ready func(context.Context)) error {
 	conf, err := readAppConfig(home)
 	if err != nil {
 		return err
@@ -210,7 +213,7 @@ func runNode(ctx context.Context, home, apiAddr string, log *slog.Logger, ready 
 	go func() { apiErr <- srv.ListenAndServe(ctx, apiAddr) }()
 	log.Info("restaked node running", "home", home, "chain_id", conf.ChainID, "rpc", n.RPCAddr(), "api", "http://"+apiAddr)
 	if ready != nil {
-		ready()
+		ready(ctx)
 	}
 	select {
 	case <-ctx.Done():
