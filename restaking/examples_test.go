@@ -302,3 +302,49 @@ func TestStakeHistory(t *testing.T) {
 		t.Fatalf("at height 1: %+v", ss)
 	}
 }
+
+// Stake cannot leave during a veto window: a deallocation that takes
+// effect meanwhile and a withdrawal that falls due meanwhile are still
+// slashed when the request executes.
+func TestVetoWindowNoEscape(t *testing.T) {
+	x := newH(t, func(p *params.Params) { p.DeallocationDelay_s, p.WithdrawalDelay_s = 86_400, 86_400 })
+	x.ok("op", registerOperator("op", false, ""))
+	vetoService(x)
+	x.ok("op", optIn("op", "a"))
+	x.ok("alice", deposit("alice", "op", "10000usdc"))
+	x.ok("op", allocate("op", "a", "usdc", "1"))
+	x.advance(block_s)
+	x.ok("alice", queue("alice", "op", "2000usdc")) // #1, due in 1 day
+	x.advance(day_s / 2)
+	x.ok("op", allocate("op", "a", "usdc", "0")) // effective in 1 day
+	x.ok("svc", slash("svc", "a", "op", "0.5"))  // #1, executable in 2 days
+	x.advance(day_s)
+	x.advance(block_s)
+	eq(t, "deallocated", x.allocated("op", "a", "usdc"), 0)
+	x.fails("slash-pending", "alice", complete("alice", 1))
+	x.advance(day_s)
+	x.ok("bob", &tx.MsgExecuteSlash{Signer: s("bob"), Id: 1})
+	eq(t, "position", x.withdrawable("alice", "op", "usdc"), 4000)
+	x.ok("alice", complete("alice", 1))
+	eq(t, "withdrawal paid", x.balance("alice", "usdc"), 1_000_000-10_000+1000)
+}
+
+// Withdrawals stay slashable until their own due time even when
+// withdrawal_delay changes in between (due times stay in order).
+func TestWithdrawalDelayChange(t *testing.T) {
+	x := twoServices(t, nil, "", "1", "")
+	x.ok("alice", queue("alice", "op", "1000usdc")) // #1, due in 14 days
+	set := func(v string) *tx.MsgSetParams {
+		return &tx.MsgSetParams{Authority: s("authority"), Params: []*tx.Param{{Name: "withdrawal_delay", Value: v}}}
+	}
+	x.ok("authority", set("1s"))
+	x.advance(block_s)
+	x.ok("alice", queue("alice", "op", "1000usdc")) // #2: not due before #1
+	x.ok("authority", set("14d"))
+	x.advance(block_s)
+	x.ok("svc", slash("svc", "a", "op", "0.1"))
+	x.advance(14 * day_s)
+	x.ok("alice", complete("alice", 1), complete("alice", 2))
+	eq(t, "both paid 900", x.balance("alice", "usdc"), 1_000_000-10_000+1800)
+	eq(t, "position", x.withdrawable("alice", "op", "usdc"), 7200)
+}

@@ -264,3 +264,16 @@ func (x *h) maxMag(op, asset string) num.Dec {
 	}
 	return m
 }
+
+// nextSlashID is the id the next slash request will get.
+func (x *h) nextSlashID() uint64 {
+	x.t.Helper()
+	list, err := restaking.Slashes(x.c.BlockState(), account.Address{}, 0, 1)
+	if err != nil {
+		x.t.Fatal(err)
+	}
+	if len(list) == 0 {
+		return 1
+	}
+	return list[0].ID + 1
+}

@@ -57,8 +57,15 @@ func readInt(bz []byte, what string) (num.Int, error) {
 
 func timePos(t int64) uint64 { return uint64(max(t, 0)) }
 
-// cumQueued is Σ scaled shares ever queued from (op, asset) at or before time t.
-func cumQueued(r store.Reader, op account.Address, asset string, t int64) (num.Int, error) {
+// The queue series of (op, asset) is keyed by due time: entry D holds Σ
+// scaled shares of every withdrawal due at or before D. Due times never
+// decrease (queueDue), so a withdrawal only ever appends to the series or
+// adds to its last entry, and the shares still slashable at t — those of
+// withdrawals due after t — are total − queuedDueBy(t): two seeks, whatever
+// withdrawal_delay was when each was queued.
+
+// queuedDueBy is Σ scaled shares of (op, asset)'s withdrawals due at or before t.
+func queuedDueBy(r store.Reader, op account.Address, asset string, t int64) (num.Int, error) {
 	if t < 0 {
 		return num.Int{}, nil
 	}
@@ -69,16 +76,43 @@ func cumQueued(r store.Reader, op account.Address, asset string, t int64) (num.I
 	return readInt(bz, "queued shares")
 }
 
-func addQueued(ctx state.Ctx, op account.Address, asset string, scaled num.Int) error {
-	cur, err := cumQueued(ctx.KV, op, asset, ctx.Time_s)
+// lastDue is the due time of (op, asset)'s latest withdrawal and the series total.
+func lastDue(r store.Reader, op account.Address, asset string) (int64, num.Int, error) {
+	series := vaultSeries(prefixCumQueued, op, asset)
+	var due int64
+	var bz []byte
+	r.Iterate(series, prefixEnd(series), true, func(k, v []byte) bool {
+		if len(k) == len(series)+8 {
+			t, _ := state.ReadU64(k[len(series):])
+			due, bz = int64(t), v
+		}
+		return false
+	})
+	if bz == nil {
+		return 0, num.Int{}, nil
+	}
+	total, err := readInt(bz, "queued shares")
+	return due, total, err
+}
+
+// queueDue is when a withdrawal queued now completes: now + delay, but not
+// before the latest one of the vault (FIFO even if withdrawal_delay
+// shrinks, so the series above stays ordered).
+func queueDue(r store.Reader, op account.Address, asset string, now_s int64, delay_s uint64) (int64, error) {
+	last, _, err := lastDue(r, op, asset)
+	return max(addTime(now_s, delay_s), last), err
+}
+
+func addQueued(ctx state.Ctx, op account.Address, asset string, due int64, scaled num.Int) error {
+	_, total, err := lastDue(ctx.KV, op, asset)
 	if err != nil {
 		return err
 	}
-	next, err := cur.Add(scaled)
+	next, err := total.Add(scaled)
 	if err != nil {
 		return err
 	}
-	ctx.KV.Set(seriesKey(vaultSeries(prefixCumQueued, op, asset), timePos(ctx.Time_s)), next.Bytes())
+	ctx.KV.Set(seriesKey(vaultSeries(prefixCumQueued, op, asset), timePos(due)), next.Bytes())
 	return nil
 }
 
@@ -92,8 +126,46 @@ func magBefore(r store.Reader, op account.Address, asset string, t int64) (num.D
 	return num.DecFromRaw(v), err
 }
 
-func recordMag(ctx state.Ctx, op account.Address, asset string, mag num.Dec) {
-	ctx.KV.Set(seriesKey(vaultSeries(prefixMagHist, op, asset), timePos(ctx.Time_s)), mag.Raw().Bytes())
+// recordMagSince records that maxMagnitude fell from before to after as of
+// time since (a slash's request time; now for one executed at once): every
+// entry after since is scaled by after/before (rounding: down) and since
+// gets the value in force then, scaled alike. Scaling keeps the series
+// non-increasing and ends it at after. A slash executed after more than
+// MaxMagRewrite later changes is recorded as of now.
+func recordMagSince(ctx state.Ctx, op account.Address, asset string, since int64, before, after num.Dec) error {
+	series := vaultSeries(prefixMagHist, op, asset)
+	var keys, vals [][]byte
+	ctx.KV.Iterate(seriesKey(series, timePos(since)+1), prefixEnd(series), false, func(k, v []byte) bool {
+		keys, vals = append(keys, append([]byte(nil), k...)), append(vals, v)
+		return len(keys) <= MaxMagRewrite
+	})
+	if since >= ctx.Time_s || len(keys) > MaxMagRewrite {
+		ctx.KV.Set(seriesKey(series, timePos(ctx.Time_s)), after.Raw().Bytes())
+		return nil
+	}
+	for i, k := range keys {
+		v, err := readInt(vals[i], "magnitude history")
+		if err != nil {
+			return err
+		}
+		if err := setScaled(ctx, k, num.DecFromRaw(v), before, after); err != nil {
+			return err
+		}
+	}
+	at, err := magBefore(ctx.KV, op, asset, since+1)
+	if err != nil {
+		return err
+	}
+	return setScaled(ctx, seriesKey(series, timePos(since)), at, before, after)
+}
+
+func setScaled(ctx state.Ctx, k []byte, v, before, after num.Dec) error {
+	x, err := v.Raw().MulDivDown(after.Raw(), before.Raw())
+	if err != nil {
+		return err
+	}
+	ctx.KV.Set(k, x.Bytes())
+	return nil
 }
 
 // VaultPoint is a vault as of some height.

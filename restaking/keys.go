@@ -32,6 +32,8 @@ const (
 	MaxPositionsListed      = 1000
 	MaxWithdrawalsListed    = 1000
 	MaxAllocationsPerBlock  = 256 // pending allocation changes applied per EndBlock
+	MaxPendingPerOperator   = 64  // slash requests waiting for their veto window, per operator
+	MaxMagRewrite           = 256 // magnitude checkpoints a late-executed slash may rewrite
 	MaxRestakingDegreeLimit = 1000
 )
 
@@ -56,6 +58,7 @@ var (
 	prefixNativeAcct = []byte("rs/native/")  // native account → operator (reverse index)
 	prefixSlash      = []byte("rs/slash/")   // id → Slash
 	prefixSlashByOp  = []byte("rs/slashop/") // op ‖ id → (index: per-position slashed status)
+	prefixPending    = []byte("rs/pend/")    // op ‖ requested_s ‖ id → (slash requests waiting for their veto window)
 	keyNextWd        = []byte("rs/seq/withdrawal")
 	keyNextSlash     = []byte("rs/seq/slash")
 )
@@ -103,6 +106,9 @@ func memberSeries(svc string, op account.Address) []byte {
 	return state.Key(prefixMemberHist, lp(svc), op[:])
 }
 func slashKey(id uint64) []byte { return state.Key(prefixSlash, state.U64(id)) }
+func pendingKey(op account.Address, t int64, id uint64) []byte {
+	return state.Key(prefixPending, op[:], state.U64(timePos(t)), state.U64(id))
+}
 func slashByOpKey(op account.Address, id uint64) []byte {
 	return state.Key(prefixSlashByOp, op[:], state.U64(id))
 }

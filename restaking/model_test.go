@@ -17,9 +17,16 @@ import (
 // and every queued withdrawal as an exact rational and multiplies each of
 // them on every slash (iterating stakers, which the chain never does).
 type model struct {
-	active map[string]*big.Rat
-	wds    []modelWd // by id − 1
-	ops    map[string]int
+	active  map[string]*big.Rat
+	wds     []modelWd // by id − 1
+	ops     map[string]int
+	pending []modelReq // slash requests of service b (it has a resolver)
+	slashes int
+}
+
+type modelReq struct {
+	id          uint64
+	requested_s int64
 }
 
 type modelWd struct {
@@ -31,13 +38,16 @@ type modelWd struct {
 
 func rat(v num.Int) *big.Rat { return new(big.Rat).SetInt(v.Big()) }
 
-func (m *model) slash(now_s int64, before, after num.Dec) {
+// slash applies a slash executed now and requested at requested_s: the
+// stakers and every withdrawal not due by the request lose alike.
+func (m *model) slash(requested_s int64, before, after num.Dec) {
+	m.slashes++
 	f := new(big.Rat).SetFrac(after.Raw().Big(), before.Raw().Big())
 	for _, a := range m.active {
 		a.Mul(a, f)
 	}
 	for i := range m.wds {
-		if w := &m.wds[i]; !w.done && now_s < w.due_s {
+		if w := &m.wds[i]; !w.done && requested_s < w.due_s {
 			w.amount.Mul(w.amount, f)
 		}
 	}
@@ -56,7 +66,9 @@ func TestLazyAccountingMatchesModel(t *testing.T) {
 		x.t = rt
 		x.ok("op", registerOperator("op", false, "2"))
 		x.ok("svc", registerService("svc", "a", "usdc"))
-		x.ok("svc2", registerService("svc2", "b", "usdc"))
+		b := registerService("svc2", "b", "usdc")
+		b.Resolver, b.VetoWindow = s("carol"), "2d"
+		x.ok("svc2", b)
 		x.ok("op", optIn("op", "a"), optIn("op", "b"))
 		m := &model{active: map[string]*big.Rat{}, ops: map[string]int{}}
 		for _, st := range stakers {
@@ -71,7 +83,7 @@ func TestLazyAccountingMatchesModel(t *testing.T) {
 }
 
 func step(rt *rapid.T, x *h, m *model) {
-	switch rapid.IntRange(0, 5).Draw(rt, "op") {
+	switch rapid.IntRange(0, 6).Draw(rt, "op") {
 	case 0:
 		st := rapid.SampledFrom(stakers).Draw(rt, "staker")
 		amt := rapid.Uint64Range(1, 50_000).Draw(rt, "amount")
@@ -89,6 +101,8 @@ func step(rt *rapid.T, x *h, m *model) {
 		x.deliver("op", allocate("op", svc, "usdc", mag))
 	case 4:
 		slashSome(rt, x, m)
+	case 5:
+		resolveSome(rt, x, m)
 	default:
 		x.advance(rapid.SampledFrom([]int64{block_s, day_s, 7 * day_s, 15 * day_s}).Draw(rt, "dt"))
 	}
@@ -127,34 +141,72 @@ func completeOne(rt *rapid.T, x *h, m *model) {
 	id := rapid.IntRange(1, len(m.wds)).Draw(rt, "id")
 	w := &m.wds[id-1]
 	bal := x.balance(w.staker, "usdc")
-	if x.deliver(w.staker, complete(w.staker, uint64(id))).Code != chain.CodeOK {
-		if !w.done && x.time >= w.due_s {
-			rt.Fatalf("withdrawal #%d is due but did not complete", id)
+	if r := x.deliver(w.staker, complete(w.staker, uint64(id))); r.Code != chain.CodeOK {
+		if !w.done && x.time >= w.due_s && !m.holds(w.due_s) {
+			rt.Fatalf("withdrawal #%d is due but did not complete: %s", id, r.Log)
 		}
 		return
+	}
+	if m.holds(w.due_s) {
+		rt.Fatalf("withdrawal #%d completed while a slash requested before its due time is pending", id)
 	}
 	if w.done {
 		rt.Fatalf("withdrawal #%d completed twice", id)
 	}
 	w.done = true
 	paid, _ := x.balance(w.staker, "usdc").Sub(bal)
-	within(rt, fmt.Sprintf("withdrawal #%d paid", id), paid, w.amount, 2+len(m.wds))
+	within(rt, fmt.Sprintf("withdrawal #%d paid", id), paid, w.amount, 2+len(m.wds)+m.slashes)
+}
+
+func (m *model) holds(due_s int64) bool {
+	for _, r := range m.pending {
+		if r.requested_s < due_s {
+			return true
+		}
+	}
+	return false
 }
 
 func slashSome(rt *rapid.T, x *h, m *model) {
-	svc, slasher := "a", "svc"
-	if rapid.Bool().Draw(rt, "second service") {
-		svc, slasher = "b", "svc2"
-	}
 	f := rapid.SampledFrom([]string{"0.000001", "0.1", "0.3", "0.5", "1"}).Draw(rt, "fraction")
+	if rapid.Bool().Draw(rt, "vetoable") { // service b: only a request now
+		before := x.nextSlashID()
+		if x.deliver("svc2", &tx.MsgSlash{Slasher: s("svc2"), Service: "b", Operator: s("op"), Fraction: f}).Code == chain.CodeOK {
+			m.pending = append(m.pending, modelReq{id: before, requested_s: x.time})
+		}
+		return
+	}
 	before := x.maxMag("op", "usdc")
-	if x.deliver(slasher, &tx.MsgSlash{Slasher: s(slasher), Service: svc, Operator: s("op"), Fraction: f}).Code != chain.CodeOK {
+	if x.deliver("svc", &tx.MsgSlash{Slasher: s("svc"), Service: "a", Operator: s("op"), Fraction: f}).Code != chain.CodeOK {
 		return
 	}
 	if before.IsZero() {
 		rt.Fatal("slashed a fully slashed operator")
 	}
 	m.slash(x.time, before, x.maxMag("op", "usdc"))
+}
+
+// resolveSome vetoes or executes a pending request of service b.
+func resolveSome(rt *rapid.T, x *h, m *model) {
+	if len(m.pending) == 0 {
+		return
+	}
+	i := rapid.IntRange(0, len(m.pending)-1).Draw(rt, "request")
+	req := m.pending[i]
+	if rapid.Bool().Draw(rt, "veto") {
+		if x.deliver("carol", &tx.MsgVetoSlash{Resolver: s("carol"), Id: req.id}).Code == chain.CodeOK {
+			m.pending = append(m.pending[:i], m.pending[i+1:]...)
+		}
+		return
+	}
+	before := x.maxMag("op", "usdc")
+	if x.deliver("bob", &tx.MsgExecuteSlash{Signer: s("bob"), Id: req.id}).Code != chain.CodeOK {
+		return
+	}
+	m.pending = append(m.pending[:i], m.pending[i+1:]...)
+	if !before.IsZero() { // a fully slashed operator has nothing left to take
+		m.slash(req.requested_s, before, x.maxMag("op", "usdc"))
+	}
 }
 
 func compare(rt *rapid.T, x *h, m *model) {
@@ -169,7 +221,7 @@ func compare(rt *rapid.T, x *h, m *model) {
 		if err != nil {
 			rt.Fatal(err)
 		}
-		within(rt, fmt.Sprintf("withdrawal #%d value", i+1), wv.Value, w.amount, 2+len(m.wds))
+		within(rt, fmt.Sprintf("withdrawal #%d value", i+1), wv.Value, w.amount, 2+len(m.wds)+m.slashes)
 	}
 }
 

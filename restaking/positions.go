@@ -188,12 +188,15 @@ func QueueWithdrawal(ctx state.Ctx, p params.Params, staker, op account.Address,
 	if err != nil {
 		return Withdrawal{}, err
 	}
-	w := Withdrawal{Staker: staker, Operator: op, Asset: a.Denom, Scaled: scaled, Start_s: ctx.Time_s,
-		Due_s: addTime(ctx.Time_s, p.WithdrawalDelay_s)}
+	due, err := queueDue(ctx.KV, op, a.Denom, ctx.Time_s, p.WithdrawalDelay_s)
+	if err != nil {
+		return Withdrawal{}, err
+	}
+	w := Withdrawal{Staker: staker, Operator: op, Asset: a.Denom, Scaled: scaled, Start_s: ctx.Time_s, Due_s: due}
 	if err := takeShares(&pos, &vv.v, &w); err != nil {
 		return w, err
 	}
-	if err := addQueued(ctx, op, a.Denom, scaled); err != nil {
+	if err := addQueued(ctx, op, a.Denom, due, scaled); err != nil {
 		return w, err
 	}
 	if w.ID, err = nextID(ctx.KV, keyNextWd); err != nil {
@@ -337,6 +340,10 @@ func loadOwnWithdrawal(ctx state.Ctx, staker account.Address, id uint64) (Withdr
 	}
 	if ctx.Time_s < w.Due_s {
 		return w, state.Reject("too-early", "withdrawal #%d completes at %d (now %d)", id, w.Due_s, ctx.Time_s)
+	}
+	// A slash requested before it was due can still take from it.
+	if t, sid, ok := firstPending(ctx.KV, w.Operator); ok && t < w.Due_s {
+		return w, state.Reject("slash-pending", "withdrawal #%d waits for slash #%d of its operator (requested before it was due) to be vetoed or executed", id, sid)
 	}
 	return w, nil
 }

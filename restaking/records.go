@@ -239,6 +239,7 @@ type Slash struct {
 	Operator       account.Address `json:"operator"`
 	Fraction       num.Dec         `json:"fraction"`
 	Assets         []string        `json:"assets"`
+	Allocated      []num.Dec       `json:"allocated_at_request"` // per asset: the magnitude slashable at request
 	Reason         string          `json:"reason"`
 	Requested_s    int64           `json:"requested_s"`
 	RequestHeight  int64           `json:"request_height"`

@@ -1,6 +1,8 @@
 package restaking
 
 import (
+	"fmt"
+
 	"github.com/restaked/restaked/account"
 	"github.com/restaked/restaked/bank"
 	"github.com/restaked/restaked/coin"
@@ -62,7 +64,7 @@ func buildRequest(ctx state.Ctx, p params.Params, s Service, m *tx.MsgSlash) (Sl
 	if !mem.slashable(ctx.Time_s) {
 		return req, state.Reject("not-slashable", "operator %s is not opted in to %s and not within its opt-out window", req.Operator, s.Name)
 	}
-	return req, checkAllocated(ctx.KV, s, req)
+	return req, allocatedAtRequest(ctx.KV, s, &req)
 }
 
 func slashAssets(s Service, list []string) ([]string, error) {
@@ -85,25 +87,34 @@ func slashAssets(s Service, list []string) ([]string, error) {
 	return list, nil
 }
 
-// checkAllocated: the operator has a slashable allocation to s in one of the assets.
-func checkAllocated(r store.Reader, s Service, req Slash) error {
+// allocatedAtRequest records, per asset, the magnitude op has allocated
+// to s now (what the request may slash, even if deallocated before it
+// executes); at least one must be slashable.
+func allocatedAtRequest(r store.Reader, s Service, req *Slash) error {
+	live := false
 	for _, d := range req.Assets {
 		al, _, err := loadAlloc(r, req.Operator, d, s.Name)
 		if err != nil {
 			return err
 		}
-		if !al.Mag.IsZero() {
-			a, err := loadAsset(r, d)
-			if err != nil {
-				return err
-			}
-			vv, err := loadVault(r, req.Operator, a)
-			if err != nil || !vv.v.MaxMag.IsZero() {
-				return err
-			}
+		req.Allocated = append(req.Allocated, al.Mag)
+		if al.Mag.IsZero() {
+			continue
 		}
+		a, err := loadAsset(r, d)
+		if err != nil {
+			return err
+		}
+		vv, err := loadVault(r, req.Operator, a)
+		if err != nil {
+			return err
+		}
+		live = live || !vv.v.MaxMag.IsZero()
 	}
-	return state.Reject("not-allocated", "operator %s has no slashable allocation to %s in %v", req.Operator, s.Name, req.Assets)
+	if !live {
+		return state.Reject("not-allocated", "operator %s has no slashable allocation to %s in %v", req.Operator, s.Name, req.Assets)
+	}
+	return nil
 }
 
 // Request stores a slash request (numbered from 1) and executes it at once
@@ -113,12 +124,21 @@ func Request(ctx state.Ctx, p params.Params, s Service, req Slash) (Slash, error
 	if req.ID, err = nextID(ctx.KV, keyNextSlash); err != nil {
 		return req, err
 	}
+	if len(req.Allocated) != len(req.Assets) {
+		return req, fmt.Errorf("slash request without its allocations at request")
+	}
 	req.Requested_s, req.RequestHeight, req.Status = ctx.Time_s, ctx.Height, SlashPending
 	req.ExecuteAfter_s = ctx.Time_s
 	if !s.Resolver.IsZero() {
 		req.ExecuteAfter_s = addTime(ctx.Time_s, s.VetoWindow_s)
 	}
 	ctx.KV.Set(slashByOpKey(req.Operator, req.ID), []byte{})
+	if !s.Resolver.IsZero() {
+		if err := checkPendingRoom(ctx.KV, req.Operator); err != nil {
+			return req, err
+		}
+		ctx.KV.Set(pendingKey(req.Operator, req.Requested_s, req.ID), []byte{})
+	}
 	ctx.Emit("slash_requested", "id", u64s(req.ID), "service", s.Name, "operator", req.Operator.String(),
 		"fraction", req.Fraction.String(), "execute_after_s", i64s(req.ExecuteAfter_s))
 	if !s.Resolver.IsZero() {
@@ -130,14 +150,15 @@ func Request(ctx state.Ctx, p params.Params, s Service, req Slash) (Slash, error
 
 // execute applies a slash request now (doc.go: slashing is O(assets)).
 func execute(ctx state.Ctx, p params.Params, s Service, req *Slash) error {
+	ctx.KV.Delete(pendingKey(req.Operator, req.Requested_s, req.ID))
 	req.Status, req.Executed_s, req.Destination = SlashExecuted, ctx.Time_s, s.Destination
 	to := account.Address{}
 	if !s.Destination.IsZero() {
 		to = Escrow
 		req.Release_s = addTime(ctx.Time_s, p.SlashResolutionDelay_s)
 	}
-	for _, d := range req.Assets {
-		take, err := slashAsset(ctx, p, s, req, d, to)
+	for i, d := range req.Assets {
+		take, err := slashAsset(ctx, p, s, req, d, req.Allocated[i], to)
 		if err != nil {
 			return err
 		}
@@ -179,29 +200,27 @@ func destString(a account.Address) string {
 // where σ_window is the scaled shares queued within the last
 // withdrawal_delay (two reads of the cumulative series). Positions and
 // withdrawals are never touched: their value is σ times the magnitude.
-func slashAsset(ctx state.Ctx, p params.Params, s Service, req *Slash, denom string, to account.Address) (SlashTake, error) {
+func slashAsset(ctx state.Ctx, p params.Params, s Service, req *Slash, denom string, atRequest num.Dec, to account.Address) (SlashTake, error) {
 	take := SlashTake{Asset: denom}
 	a, err := loadAsset(ctx.KV, denom)
 	if err != nil {
 		return take, err
 	}
-	al, found, err := loadAlloc(ctx.KV, req.Operator, denom, s.Name)
-	if err != nil || !found {
+	al, _, err := loadAlloc(ctx.KV, req.Operator, denom, s.Name)
+	if err != nil {
 		return take, err
 	}
 	vv, err := loadVault(ctx.KV, req.Operator, a)
 	if err != nil {
 		return take, err
 	}
-	eff := al.Mag
-	if eff.GT(vv.v.MaxMag) {
-		eff = vv.v.MaxMag
-	}
+	// What was allocated at request, within what the operator still has.
+	eff := minDec(atRequest, vv.v.MaxMag)
 	if take.Magnitude, err = req.Fraction.MulUp(eff); err != nil || take.Magnitude.IsZero() {
 		return take, err
 	}
 	take.Magnitude = minDec(take.Magnitude, eff)
-	units, fromQueued, err := slashUnits(ctx.KV, p, ctx.Time_s, &vv, take.Magnitude)
+	units, fromQueued, err := slashUnits(ctx.KV, req.Requested_s, &vv, take.Magnitude)
 	if err != nil {
 		return take, err
 	}
@@ -209,7 +228,7 @@ func slashAsset(ctx state.Ctx, p params.Params, s Service, req *Slash, denom str
 	if take.Amount, err = vv.toTokensUp(units); err != nil {
 		return take, err
 	}
-	if err := lowerMagnitudes(ctx, &vv, s.Name, al, take.Magnitude); err != nil {
+	if err := lowerMagnitudes(ctx, &vv, s.Name, al, take.Magnitude, req.Requested_s); err != nil {
 		return take, err
 	}
 	take.MaxMagnitude = vv.v.MaxMag
@@ -235,7 +254,11 @@ func minDec(a, b num.Dec) num.Dec {
 //	from the queue:  floor(σ_window · sm), at most its backing (rounding:
 //	  down: the slash as a whole already rounds up once on the positions'
 //	  side, and a unit per slash would otherwise erode small queues)
-func slashUnits(r store.Reader, p params.Params, now_s int64, vv *vaultView, sm num.Dec) (total, queued num.Int, err error) {
+//
+// The queue's window is that of the request: withdrawals due after it
+// (withdrawals cannot complete while a request made before their due time
+// is pending, see CompleteWithdrawal).
+func slashUnits(r store.Reader, requested_s int64, vv *vaultView, sm num.Dec) (total, queued num.Int, err error) {
 	backing := vv.activeBacking()
 	active, err := backing.MulDivUp(sm.Raw(), vv.v.MaxMag.Raw())
 	if err != nil {
@@ -247,7 +270,7 @@ func slashUnits(r store.Reader, p params.Params, now_s int64, vv *vaultView, sm 
 		return
 	}
 	active = active.Min(backing.SubSat(claims))
-	win, err := windowShares(r, vv.op, vv.asset.Denom, now_s, p.WithdrawalDelay_s)
+	win, err := windowShares(r, vv.op, vv.asset.Denom, requested_s)
 	if err != nil {
 		return
 	}
@@ -259,36 +282,38 @@ func slashUnits(r store.Reader, p params.Params, now_s int64, vv *vaultView, sm 
 	return
 }
 
-// windowShares is σ queued from (op, asset) after now − delay: those
-// withdrawals are not due yet and stay slashable.
-func windowShares(r store.Reader, op account.Address, asset string, now_s int64, delay_s uint64) (num.Int, error) {
-	all, err := cumQueued(r, op, asset, now_s)
-	if err != nil || delay_s > uint64(max(now_s, 0)) {
-		return all, err // every withdrawal so far is within the window
-	}
-	old, err := cumQueued(r, op, asset, now_s-int64(delay_s))
+// windowShares is σ of (op, asset)'s withdrawals not due by now: those
+// are still slashable.
+func windowShares(r store.Reader, op account.Address, asset string, now_s int64) (num.Int, error) {
+	_, all, err := lastDue(r, op, asset)
 	if err != nil {
 		return all, err
 	}
-	return all.Sub(old)
+	due, err := queuedDueBy(r, op, asset, now_s)
+	if err != nil {
+		return all, err
+	}
+	return all.Sub(due)
 }
 
-// lowerMagnitudes drops the service's magnitude (and a pending target) and
-// maxMagnitude by sm, keeping the vault's allocation sum.
-func lowerMagnitudes(ctx state.Ctx, vv *vaultView, svc string, al Allocation, sm num.Dec) error {
+// lowerMagnitudes drops maxMagnitude by sm, and the service's magnitude
+// (and a pending target) by as much of sm as they still hold, keeping the
+// vault's allocation sum. The magnitude history records the drop as of the
+// request time, which withdrawals due since then are valued at.
+func lowerMagnitudes(ctx state.Ctx, vv *vaultView, svc string, al Allocation, sm num.Dec, requested_s int64) error {
 	next := al
-	next.Mag, _ = al.Mag.Sub(sm) // sm ≤ min(m, maxMag) ≤ m
+	next.Mag = decSubSat(al.Mag, sm)
 	if al.pending() {
 		next.Target = decSubSat(al.Target, sm)
 	}
 	if err := moveAllocSum(vv, al, next); err != nil {
 		return err
 	}
-	vv.v.MaxMag, _ = vv.v.MaxMag.Sub(sm)
+	before := vv.v.MaxMag
+	vv.v.MaxMag, _ = vv.v.MaxMag.Sub(sm) // sm ≤ maxMag
 	state.Put(ctx.KV, allocKey(vv.op, vv.asset.Denom, svc), &next)
 	recordAllocMag(ctx, svc, vv.op, vv.asset.Denom, next.Mag)
-	recordMag(ctx, vv.op, vv.asset.Denom, vv.v.MaxMag)
-	return nil
+	return recordMagSince(ctx, vv.op, vv.asset.Denom, requested_s, before, vv.v.MaxMag)
 }
 
 func decSubSat(a, b num.Dec) num.Dec {
@@ -328,6 +353,36 @@ func loadSlash(r store.Reader, id uint64) (Slash, error) {
 	return s, err
 }
 
+// checkPendingRoom bounds the slash requests waiting on one operator (each
+// holds its withdrawals due after the request until it is resolved).
+func checkPendingRoom(r store.Reader, op account.Address) error {
+	n := 0
+	store.IteratePrefix(r, state.Key(prefixPending, op[:]), false, func(_, _ []byte) bool {
+		n++
+		return n < MaxPendingPerOperator
+	})
+	if n >= MaxPendingPerOperator {
+		return state.Reject("too-many-pending-slashes", "operator %s already has %d slash requests in their veto window", op, n)
+	}
+	return nil
+}
+
+// firstPending is the earliest request time of a slash pending on op (ok false: none).
+func firstPending(r store.Reader, op account.Address) (int64, uint64, bool) {
+	prefix := state.Key(prefixPending, op[:])
+	var t, id uint64
+	ok := false
+	store.IteratePrefix(r, prefix, false, func(k, _ []byte) bool {
+		if len(k) == len(prefix)+16 {
+			t, _ = state.ReadU64(k[len(prefix) : len(prefix)+8])
+			id, _ = state.ReadU64(k[len(prefix)+8:])
+			ok = true
+		}
+		return false
+	})
+	return int64(t), id, ok
+}
+
 // HandleVetoSlash cancels a pending slash: the service's resolver, within the window.
 func HandleVetoSlash(ctx state.Ctx, signer account.Address, m *tx.MsgVetoSlash) error {
 	res, err := state.Owner("resolver", m.GetResolver(), signer, "sign its vetoes")
@@ -353,6 +408,7 @@ func HandleVetoSlash(ctx state.Ctx, signer account.Address, m *tx.MsgVetoSlash) 
 	}
 	req.Status = SlashVetoed
 	state.Put(ctx.KV, slashKey(req.ID), &req)
+	ctx.KV.Delete(pendingKey(req.Operator, req.Requested_s, req.ID))
 	ctx.Emit("slash_vetoed", "id", u64s(req.ID), "service", s.Name)
 	return nil
 }
