@@ -18,6 +18,7 @@ func Invariants() []state.Invariant {
 		{Name: "restaking-magnitudes", Check: checkMagnitudes},
 		{Name: "restaking-withdrawals", Check: checkWithdrawals},
 		{Name: "restaking-escrow", Check: checkEscrow},
+		{Name: "restaking-slashes", Check: checkSlashes},
 	}
 }
 
@@ -269,4 +270,34 @@ func checkEscrow(r store.Reader) error {
 		}
 	}
 	return nil
+}
+
+// checkSlashes: ids run 1..next, and a slash waits in the pending index
+// exactly while it is pending (the index holds withdrawals back).
+func checkSlashes(r store.Reader) error {
+	bz, _ := r.Get(keyNextSlash)
+	next, _ := state.ReadU64(bz)
+	var n uint64
+	var err error
+	store.IteratePrefix(r, prefixSlash, false, func(k, v []byte) bool {
+		var s Slash
+		if err = state.Decode(k, v, &s); err != nil {
+			return false
+		}
+		n++
+		_, indexed := r.Get(pendingKey(s.Operator, s.Requested_s, s.ID))
+		switch {
+		case s.ID != n:
+			err = fmt.Errorf("slash #%d stored as the %d-th", s.ID, n)
+		case indexed != (s.Status == SlashPending):
+			err = fmt.Errorf("slash #%d is %s but pending-indexed=%v", s.ID, s.Status, indexed)
+		case len(s.Allocated) != len(s.Assets):
+			err = fmt.Errorf("slash #%d records %d allocations for %d assets", s.ID, len(s.Allocated), len(s.Assets))
+		}
+		return err == nil
+	})
+	if err == nil && n != next {
+		err = fmt.Errorf("%d slashes stored, %d issued", n, next)
+	}
+	return err
 }

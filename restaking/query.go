@@ -249,17 +249,7 @@ func GetWithdrawal(r store.Reader, id uint64, now_s int64) (WithdrawalView, bool
 // WithdrawalsOf lists staker's withdrawals, newest first, with id < before
 // (0: from the newest), at most limit.
 func WithdrawalsOf(r store.Reader, staker account.Address, before uint64, limit int, now_s int64) ([]WithdrawalView, error) {
-	prefix := state.Key(prefixWdByStaker, staker[:])
-	end := prefixEnd(prefix)
-	if before > 0 {
-		end = state.Key(prefix, state.U64(before))
-	}
-	var ids []uint64
-	r.Iterate(prefix, end, true, func(k, _ []byte) bool {
-		id, _ := state.ReadU64(k[len(prefix):])
-		ids = append(ids, id)
-		return len(ids) < limit
-	})
+	ids := idsBefore(r, state.Key(prefixWdByStaker, staker[:]), before, limit)
 	out := make([]WithdrawalView, 0, len(ids))
 	for _, id := range ids {
 		wv, _, err := GetWithdrawal(r, id, now_s)
@@ -269,6 +259,23 @@ func WithdrawalsOf(r store.Reader, staker account.Address, before uint64, limit 
 		out = append(out, wv)
 	}
 	return out, nil
+}
+
+// idsBefore lists the ids under prefix (prefix ‖ id keys) below before (0:
+// from the newest), newest first, at most limit.
+func idsBefore(r store.Reader, prefix []byte, before uint64, limit int) []uint64 {
+	end := prefixEnd(prefix)
+	if before > 0 {
+		end = state.Key(prefix, state.U64(before))
+	}
+	var ids []uint64
+	r.Iterate(prefix, end, true, func(k, _ []byte) bool {
+		if id, ok := state.ReadU64(k[len(prefix):]); ok {
+			ids = append(ids, id)
+		}
+		return len(ids) < limit
+	})
+	return ids
 }
 
 // GetSlash returns slash id.
@@ -283,16 +290,7 @@ func Slashes(r store.Reader, op account.Address, before uint64, limit int) ([]Sl
 	if !op.IsZero() {
 		prefix = state.Key(prefixSlashByOp, op[:])
 	}
-	end := prefixEnd(prefix)
-	if before > 0 {
-		end = state.Key(prefix, state.U64(before))
-	}
-	var ids []uint64
-	r.Iterate(prefix, end, true, func(k, _ []byte) bool {
-		id, _ := state.ReadU64(k[len(prefix):])
-		ids = append(ids, id)
-		return len(ids) < limit
-	})
+	ids := idsBefore(r, prefix, before, limit)
 	out := make([]Slash, 0, len(ids))
 	for _, id := range ids {
 		s, _, err := GetSlash(r, id)
