@@ -382,9 +382,6 @@ func (c *Chain) EndBlock() (BlockResult, error) {
 	if err := liquid.EndBlock(ctx, c.params); err != nil {
 		return BlockResult{}, err
 	}
-	if err := restaking.EndBlock(ctx, c.params); err != nil {
-		return BlockResult{}, err
-	}
 	updates, err := staking.EndBlock(ctx, c.params)
 	if err != nil {
 		return BlockResult{}, err

@@ -15,10 +15,14 @@ const sampleInterval_s = 86_400
 
 var keySample = []byte("rs/sample_s")
 
-// BeginBlock revalues what primary slashes of this block changed (slashed:
-// the validators staking just slashed) and samples ststake's value. A
-// block with neither costs one read.
+// BeginBlock applies the allocation changes due by this block's time
+// (before any transaction sees the block), revalues what primary slashes
+// of this block changed (slashed: the validators staking just slashed) and
+// samples ststake's value. A block with none of these costs two reads.
 func BeginBlock(ctx state.Ctx, p params.Params, slashed []account.Address) error {
+	if err := applyDueAllocations(ctx); err != nil {
+		return err
+	}
 	for _, op := range slashed {
 		if err := AfterPrimarySlash(ctx, op); err != nil {
 			return err
@@ -69,8 +73,6 @@ func AfterPrimarySlash(ctx state.Ctx, op account.Address) error {
 	return sampleLiquid(ctx)
 }
 
-// EndBlock applies the allocation changes that are due.
-func EndBlock(ctx state.Ctx, _ params.Params) error { return applyDueAllocations(ctx) }
 
 // Route executes a restaking message; handled is false for other modules' messages.
 func Route(ctx state.Ctx, p params.Params, signer account.Address, m *tx.Msg) (handled bool, err error) {

@@ -37,7 +37,8 @@
 // slash by one service stretches the others' allocations down to what is
 // left. Increases wait the operator's allocation_delay, decreases
 // deallocation_delay (the old magnitude stays slashable), both applied by
-// EndBlock from a queue ordered by time.
+// BeginBlock (before any transaction of the block) from a queue ordered by
+// time.
 //
 // Slashing. slashedMag = ceil(f · min(m_s, maxMag)) comes off m_s and
 // maxMag. The positions' backing loses ceil(backing · slashedMag / maxMag)

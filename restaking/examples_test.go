@@ -171,10 +171,9 @@ func TestOptOutWindow(t *testing.T) {
 	x.advance(13 * day_s)
 	x.ok("svc", slash("svc", "a", "op", "0.1"))
 	eq(t, "slashed within the window", x.withdrawable("alice", "op", "usdc"), 9000)
-	x.advance(day_s)
-	x.fails("not-slashable", "svc", slash("svc", "a", "op", "0.1"))
-	x.advance(block_s) // the decrease to zero applies in the EndBlock at its time
+	x.advance(day_s) // the decrease to zero applies as this block begins
 	eq(t, "deallocated", x.allocated("op", "a", "usdc"), 0)
+	x.fails("not-slashable", "svc", slash("svc", "a", "op", "0.1"))
 }
 
 // Redistributed slashes wait slash_resolution_delay in escrow for their recipient.
@@ -258,8 +257,9 @@ func TestAllocationDelays(t *testing.T) {
 	eq(t, "before the delay", x.allocated("op", "a", "usdc"), 0)
 	x.fails("allocation-pending", "op", allocate("op", "a", "usdc", "0.6"))
 	x.fails("not-allocated", "svc", slash("svc", "a", "op", "0.1"))
-	x.advance(day_s)
-	x.advance(block_s) // applied in the EndBlock of the first block at or after the time
+	x.advance(day_s - block_s)
+	eq(t, "a block before the delay", x.allocated("op", "a", "usdc"), 0)
+	x.advance(block_s) // applied as the first block at or after the time begins
 	eq(t, "after the delay", x.allocated("op", "a", "usdc"), 5000)
 	x.ok("op", allocate("op", "a", "usdc", "0.1"))
 	x.advance(13 * day_s)
@@ -267,7 +267,6 @@ func TestAllocationDelays(t *testing.T) {
 	x.ok("svc", slash("svc", "a", "op", "0.2"))
 	eq(t, "slashed on the old allocation", x.withdrawable("alice", "op", "usdc"), 9000)
 	x.advance(day_s)
-	x.advance(block_s)
 	// the pending 0.1 was lowered by the 0.1 slashed: nothing remains allocated
 	eq(t, "after the decrease", x.allocated("op", "a", "usdc"), 0)
 }
@@ -319,7 +318,6 @@ func TestVetoWindowNoEscape(t *testing.T) {
 	x.ok("op", allocate("op", "a", "usdc", "0")) // effective in 1 day
 	x.ok("svc", slash("svc", "a", "op", "0.5"))  // #1, executable in 2 days
 	x.advance(day_s)
-	x.advance(block_s)
 	eq(t, "deallocated", x.allocated("op", "a", "usdc"), 0)
 	x.fails("slash-pending", "alice", complete("alice", 1))
 	x.advance(day_s)

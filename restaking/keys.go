@@ -31,7 +31,7 @@ const (
 	MaxAllocationsPerVault  = 64   // services one (operator, asset) allocates to
 	MaxPositionsListed      = 1000
 	MaxWithdrawalsListed    = 1000
-	MaxAllocationsPerBlock  = 256 // pending allocation changes applied per EndBlock
+	MaxAllocationsPerBlock  = 256 // pending allocation changes applied per BeginBlock
 	MaxPendingPerOperator   = 64  // slash requests waiting for their veto window, per operator
 	MaxMagRewrite           = 256 // magnitude checkpoints a late-executed slash may rewrite
 	MaxRestakingDegreeLimit = 1000
