@@ -73,7 +73,6 @@ func AfterPrimarySlash(ctx state.Ctx, op account.Address) error {
 	return sampleLiquid(ctx)
 }
 
-
 // Route executes a restaking message; handled is false for other modules' messages.
 func Route(ctx state.Ctx, p params.Params, signer account.Address, m *tx.Msg) (handled bool, err error) {
 	switch v := m.GetSum().(type) {
