@@ -199,6 +199,7 @@ type Slash struct {
 	ID            uint64      `json:"id"`
 	Service       string      `json:"service"`
 	Operator      string      `json:"operator"`
+	Slasher       string      `json:"slasher"` // who requested it
 	Fraction      string      `json:"fraction"`
 	Assets        []string    `json:"assets"`
 	Reason        string      `json:"reason"`
@@ -335,7 +336,7 @@ func withdrawalView(w restaking.WithdrawalView) Withdrawal {
 }
 
 func slashView(s restaking.Slash) Slash {
-	out := Slash{ID: s.ID, Service: s.Service, Operator: s.Operator.String(), Fraction: s.Fraction.String(),
+	out := Slash{ID: s.ID, Service: s.Service, Operator: s.Operator.String(), Slasher: s.Slasher.String(), Fraction: s.Fraction.String(),
 		Assets: s.Assets, Reason: s.Reason, RequestedAt: unixTime(s.Requested_s), RequestHeight: s.RequestHeight,
 		ExecuteAfter: unixTime(s.ExecuteAfter_s), Status: s.Status, ExecutedAt: optTime(s.Executed_s),
 		Taken: make([]SlashTake, len(s.Taken)), ReleaseAt: optTime(s.Release_s), Claimed: s.Claimed}

@@ -52,6 +52,11 @@ func HandleAllocate(ctx state.Ctx, p params.Params, signer account.Address, m *t
 	if err := checkAllocChange(vv, o, s.Name, cur, found, mag); err != nil {
 		return err
 	}
+	if mag.GT(cur.Mag) {
+		if err := checkMinStake(ctx.KV, s, op); err != nil {
+			return err
+		}
+	}
 	return applyAllocate(ctx, p, o, &vv, s.Name, cur, found, mag)
 }
 

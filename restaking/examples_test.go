@@ -346,3 +346,21 @@ func TestWithdrawalDelayChange(t *testing.T) {
 	eq(t, "both paid 900", x.balance("alice", "usdc"), 1_000_000-10_000+1800)
 	eq(t, "position", x.withdrawable("alice", "op", "usdc"), 7200)
 }
+
+// A service's min_operator_stake and max_operator_degree are enforced when
+// an operator joins and when it allocates more.
+func TestServiceOperatorTerms(t *testing.T) {
+	x := newH(t, func(p *params.Params) { p.MaxRestakingDegree = 3 })
+	x.ok("op", registerOperator("op", false, "2"))
+	m := registerService("svc", "a", "usdc")
+	m.MinOperatorStake, m.MaxOperatorDegree = "2000", "1"
+	x.ok("svc", m)
+	x.fails("degree-above-service-cap", "op", optIn("op", "a"))
+	x.ok("svc", &tx.MsgUpdateService{Admin: s("svc"), Name: "a", MaxOperatorDegree: "2"})
+	x.fails("operator-stake-too-low", "op", optIn("op", "a"))
+	x.ok("alice", deposit("alice", "op", "4000usdc")) // worth 2000 at price 0.5
+	x.ok("op", optIn("op", "a"))
+	x.fails("degree-above-service-cap", "op", &tx.MsgUpdateOperator{Operator: s("op"), Degree: "3"})
+	x.ok("alice", queue("alice", "op", "1000usdc"))
+	x.fails("operator-stake-too-low", "op", allocate("op", "a", "usdc", "0.5"))
+}

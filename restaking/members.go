@@ -142,15 +142,21 @@ func checkOptIn(ctx state.Ctx, s Service, o Operator, mem Membership) error {
 	if s.MaxOperatorDegree != 0 && deg > s.MaxOperatorDegree {
 		return state.Reject("degree-above-service-cap", "service %s accepts operators of degree at most %d; %s has %d", s.Name, s.MaxOperatorDegree, o.Address, deg)
 	}
+	return checkMinStake(ctx.KV, s, o.Address)
+}
+
+// checkMinStake: joining a service, or allocating more to it, needs at
+// least its min_operator_stake (native units) in the assets it accepts.
+func checkMinStake(r store.Reader, s Service, op account.Address) error {
 	if s.MinOperatorStake.IsZero() {
 		return nil
 	}
-	stake, err := operatorStakeValue(ctx.KV, o.Address, s.Assets)
+	stake, err := operatorStakeValue(r, op, s.Assets)
 	if err != nil {
 		return err
 	}
 	if stake.LT(s.MinOperatorStake) {
-		return state.Reject("operator-stake-too-low", "service %s requires %s native units of stake in its assets; %s has %s", s.Name, s.MinOperatorStake, o.Address, stake)
+		return state.Reject("operator-stake-too-low", "service %s requires %s native units of stake in its assets; %s has %s", s.Name, s.MinOperatorStake, op, stake)
 	}
 	return nil
 }

@@ -237,6 +237,7 @@ type Slash struct {
 	ID             uint64          `json:"id"`
 	Service        string          `json:"service"`
 	Operator       account.Address `json:"operator"`
+	Slasher        account.Address `json:"slasher"` // who requested it
 	Fraction       num.Dec         `json:"fraction"`
 	Assets         []string        `json:"assets"`
 	Allocated      []num.Dec       `json:"allocated_at_request"` // per asset: the magnitude slashable at request

@@ -39,7 +39,7 @@ func HandleSlash(ctx state.Ctx, p params.Params, signer account.Address, m *tx.M
 
 // buildRequest checks a slash request against the service's terms.
 func buildRequest(ctx state.Ctx, p params.Params, s Service, m *tx.MsgSlash) (Slash, error) {
-	req := Slash{Service: s.Name, Reason: m.GetReason()}
+	req := Slash{Service: s.Name, Reason: m.GetReason(), Slasher: s.Slasher}
 	var err error
 	if req.Operator, err = state.ParseAddr("operator", m.GetOperator()); err != nil {
 		return req, err
