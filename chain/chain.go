@@ -268,6 +268,9 @@ func (c *Chain) runMsgs(ctx state.Ctx, d *tx.Decoded) (err error) {
 
 func (c *Chain) route(ctx state.Ctx, signer account.Address, m *tx.Msg) error {
 	p := c.params
+	if mod := entryModule(m); mod != "" && p.IsPaused(mod) {
+		return state.Reject("module-paused", "the %s module is paused by the authority: %s is refused (exits, slashing and claims stay open)", mod, msgName(m))
+	}
 	switch v := m.GetSum().(type) {
 	case *tx.Msg_CreateValidator:
 		return staking.HandleCreateValidator(ctx, p, signer, v.CreateValidator)
@@ -294,6 +297,30 @@ func (c *Chain) route(ctx state.Ctx, signer account.Address, m *tx.Msg) error {
 		return err
 	}
 	return state.Reject("unknown-message", "message type %T is not handled", m.GetSum())
+}
+
+// entryModule is the module a message brings new stake or risk into, or
+// "" for exits, slashing, claims and configuration (never paused).
+// Allocation increases are checked by restaking itself.
+func entryModule(m *tx.Msg) string {
+	switch m.GetSum().(type) {
+	case *tx.Msg_Send:
+		return "bank"
+	case *tx.Msg_CreateValidator, *tx.Msg_Delegate:
+		return "staking"
+	case *tx.Msg_LiquidStake:
+		return "liquid"
+	case *tx.Msg_Deposit, *tx.Msg_RegisterOperator, *tx.Msg_RegisterService, *tx.Msg_OptIn:
+		return "restaking"
+	}
+	return ""
+}
+
+func msgName(m *tx.Msg) string {
+	if f := m.ProtoReflect().WhichOneof(m.ProtoReflect().Descriptor().Oneofs().ByName("sum")); f != nil {
+		return string(f.Name())
+	}
+	return "message"
 }
 
 // moduleAccounts hold pooled or escrowed funds that their module tracks

@@ -5,8 +5,10 @@ package params
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/restaked/restaked/account"
 	"github.com/restaked/restaked/coin"
@@ -43,6 +45,45 @@ type Params struct {
 	MaxRestakingDegree      uint64  `json:"max_restaking_degree"`
 	LSTFee                  num.Dec `json:"lst_fee"`
 	MinSecuritySlack        num.Dec `json:"min_security_slack"`
+	// Paused lists modules whose entry messages are refused (sorted).
+	Paused []string `json:"paused,omitempty"`
+}
+
+// PausableModules are the modules the authority may pause. A pause stops
+// new stake or risk from entering the module; exits, slashing, claims and
+// configuration stay open, so a pause never traps funds or shields an
+// offender.
+var PausableModules = []string{"bank", "liquid", "restaking", "staking"}
+
+// IsPaused reports whether module's entry messages are refused.
+func (p Params) IsPaused(module string) bool {
+	for _, m := range p.Paused {
+		if m == module {
+			return true
+		}
+	}
+	return false
+}
+
+// setPaused parses "liquid,restaking" ("" or "none": nothing paused).
+func setPaused(p *Params, v string) error {
+	p.Paused = nil
+	if v == "" || v == "none" {
+		return nil
+	}
+	seen := map[string]bool{}
+	for _, m := range strings.Split(v, ",") {
+		m = strings.TrimSpace(m)
+		if !slices.Contains(PausableModules, m) {
+			return fmt.Errorf("%q is not a pausable module (%s)", m, strings.Join(PausableModules, ", "))
+		}
+		if !seen[m] {
+			seen[m] = true
+			p.Paused = append(p.Paused, m)
+		}
+	}
+	sort.Strings(p.Paused)
+	return nil
 }
 
 const day = 86400
@@ -105,6 +146,11 @@ func (p Params) Validate() error {
 		return fmt.Errorf("max_restaking_degree must be 1..1000, got %d", p.MaxRestakingDegree)
 	case p.UnbondingPeriod_s == 0:
 		return fmt.Errorf("unbonding_period must be positive")
+	}
+	for _, m := range p.Paused {
+		if !slices.Contains(PausableModules, m) {
+			return fmt.Errorf("paused: %q is not a pausable module", m)
+		}
 	}
 	return nil
 }
@@ -206,6 +252,7 @@ var setters = map[string]setter{
 	"max_restaking_degree":        uintField(func(p *Params) *uint64 { return &p.MaxRestakingDegree }),
 	"lst_fee":                     decField(func(p *Params) *num.Dec { return &p.LSTFee }),
 	"min_security_slack":          decField(func(p *Params) *num.Dec { return &p.MinSecuritySlack }),
+	"paused":                      setPaused,
 }
 
 // Names lists every settable parameter name, sorted.

@@ -53,6 +53,9 @@ func HandleAllocate(ctx state.Ctx, p params.Params, signer account.Address, m *t
 		return err
 	}
 	if mag.GT(cur.Mag) {
+		if p.IsPaused("restaking") {
+			return state.Reject("module-paused", "the restaking module is paused by the authority: allocation increases are refused (decreases stay open)")
+		}
 		if err := checkMinStake(ctx.KV, s, op); err != nil {
 			return err
 		}

@@ -364,3 +364,27 @@ func TestServiceOperatorTerms(t *testing.T) {
 	x.ok("alice", queue("alice", "op", "1000usdc"))
 	x.fails("operator-stake-too-low", "op", allocate("op", "a", "usdc", "0.5"))
 }
+
+// SPEC §12: only the authority pauses a module; a pause stops what enters
+// it, while exits and slashing stay open.
+func TestPause(t *testing.T) {
+	x := twoServices(t, nil, "", "0.5", "0.3")
+	pause := func(label, v string) *tx.MsgSetParams {
+		return &tx.MsgSetParams{Authority: s(label), Params: []*tx.Param{{Name: "paused", Value: v}}}
+	}
+	x.fails("not-authority", "bob", pause("bob", "restaking"))
+	x.fails("bad-params", "authority", pause("authority", "restaking,wallets"))
+	x.ok("authority", pause("authority", "restaking,bank"))
+	x.advance(block_s) // params apply from the next block
+	x.fails("module-paused", "bob", deposit("bob", "op", "10usdc"))
+	x.fails("module-paused", "op", allocate("op", "b", "usdc", "0.4"))
+	x.fails("module-paused", "alice", &tx.MsgSend{From: s("alice"), To: s("bob"), Amount: "1stake"})
+	x.ok("op", allocate("op", "b", "usdc", "0.2"))
+	x.ok("svc", slash("svc", "a", "op", "0.2"))
+	x.ok("alice", queue("alice", "op", "1000usdc"))
+	x.advance(14 * day_s)
+	x.ok("alice", complete("alice", 1))
+	x.ok("authority", pause("authority", "none"))
+	x.advance(block_s)
+	x.ok("bob", deposit("bob", "op", "10usdc"))
+}
