@@ -58,3 +58,26 @@ func TestValidateRanges(t *testing.T) {
 		t.Errorf("only %d params", len(Names()))
 	}
 }
+
+func TestPausedParam(t *testing.T) {
+	p := Default()
+	if err := p.Set("paused", "restaking, liquid,restaking"); err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Paused) != 2 || p.Paused[0] != "liquid" || !p.IsPaused("restaking") || p.IsPaused("bank") {
+		t.Fatalf("paused = %v", p.Paused)
+	}
+	if err := p.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Set("paused", "wallets"); err == nil {
+		t.Fatal("unknown module accepted")
+	}
+	if err := p.Set("paused", "none"); err != nil || len(p.Paused) != 0 {
+		t.Fatalf("none: %v %v", p.Paused, err)
+	}
+	p.Paused = []string{"x"}
+	if p.Validate() == nil {
+		t.Fatal("invalid stored pause accepted")
+	}
+}
