@@ -52,7 +52,9 @@
 // allocation it may slash, so deallocating meanwhile does not help, and
 // withdrawals of the operator due after the request cannot complete until
 // it is vetoed or executed; when it executes, its magnitude drop is
-// recorded in the magnitude history as of the request time.
+// recorded in the magnitude history as of the request time. Deposits made
+// while a request is pending (it is public) share its slash like every
+// other position of the vault.
 //
 // Withdrawals. queue_withdrawal moves σ from the position to a numbered
 // withdrawal (the shares stop counting as stake at once) due at now +

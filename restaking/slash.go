@@ -193,13 +193,12 @@ func destString(a account.Address) string {
 
 // slashAsset takes f of the allocation in one asset:
 //
-//	slashedMag = ceil(f · min(m, maxMag))         (rounding: up — slashed)
-//	m, maxMag  −= slashedMag
+//	slashedMag = ceil(f · min(m at request, maxMag))   (rounding: up — slashed)
+//	maxMag −= slashedMag, m −= as much of it as m still holds
 //	the units backing positions and queue drop as slashUnits says
 //
-// where σ_window is the scaled shares queued within the last
-// withdrawal_delay (two reads of the cumulative series). Positions and
-// withdrawals are never touched: their value is σ times the magnitude.
+// Positions and withdrawals are never touched: their value is σ times the
+// magnitude.
 func slashAsset(ctx state.Ctx, p params.Params, s Service, req *Slash, denom string, atRequest num.Dec, to account.Address) (SlashTake, error) {
 	take := SlashTake{Asset: denom}
 	a, err := loadAsset(ctx.KV, denom)
@@ -282,8 +281,8 @@ func slashUnits(r store.Reader, requested_s int64, vv *vaultView, sm num.Dec) (t
 	return
 }
 
-// windowShares is σ of (op, asset)'s withdrawals not due by now: those
-// are still slashable.
+// windowShares is σ of (op, asset)'s withdrawals not due by time now_s
+// (a slash's request time): those are still slashable. Two seeks.
 func windowShares(r store.Reader, op account.Address, asset string, now_s int64) (num.Int, error) {
 	_, all, err := lastDue(r, op, asset)
 	if err != nil {
