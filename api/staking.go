@@ -6,6 +6,8 @@ import (
 
 	"github.com/restaked/restaked/account"
 	"github.com/restaked/restaked/coin"
+	"github.com/restaked/restaked/params"
+	"github.com/restaked/restaked/restaking"
 	"github.com/restaked/restaked/staking"
 	"github.com/restaked/restaked/store"
 )
@@ -189,7 +191,19 @@ func rewardStreams(r store.Reader, a account.Address) ([]stream, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []stream{{name: "staking", pending: pending}}, nil
+	out := []stream{{name: "staking", pending: pending}}
+	native, err := restaking.PendingNative(r, a)
+	if err != nil {
+		return nil, err
+	}
+	p, err := params.Load(r)
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range native { // primary rewards of natively restaked stake, per operator
+		out = append(out, stream{name: "native:" + n.Operator.String(), pending: coin.Coins{coin.New(p.NativeDenom, n.Pending)}})
+	}
+	return out, nil
 }
 
 func (s *Server) rewards(req *http.Request) (any, error) {

@@ -283,7 +283,11 @@ func (c *Chain) route(ctx state.Ctx, signer account.Address, m *tx.Msg) error {
 	case *tx.Msg_Unjail:
 		return staking.HandleUnjail(ctx, p, signer, v.Unjail)
 	case *tx.Msg_ClaimRewards:
-		return staking.HandleClaimRewards(ctx, p, signer, v.ClaimRewards)
+		if err := staking.HandleClaimRewards(ctx, p, signer, v.ClaimRewards); err != nil {
+			return err
+		}
+		_, err := restaking.ClaimNative(ctx, p, signer) // signer is the account (checked above)
+		return err
 	case *tx.Msg_SetParams:
 		return handleSetParams(ctx, p, signer, v.SetParams)
 	case *tx.Msg_Send:

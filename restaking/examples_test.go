@@ -388,3 +388,71 @@ func TestPause(t *testing.T) {
 	x.advance(block_s)
 	x.ok("bob", deposit("bob", "op", "10usdc"))
 }
+
+// Native pass-through: natively restaked stake earns what the same stake
+// delegated directly earns (after the validator's commission), claimed
+// with claim_rewards; queued shares stop earning.
+func TestNativeRewardsPassThrough(t *testing.T) {
+	x := newH(t, func(p *params.Params) { p.Inflation = num.MustDec("0.1") })
+	x.ok(valLabel, registerOperator(valLabel, true, ""))
+	x.ok("alice", deposit("alice", valLabel, "100000stake"))
+	x.ok("carol", &tx.MsgDelegate{Delegator: s("carol"), Validator: s(valLabel), Amount: "100000stake"})
+	x.advance(day_s)
+	x.advance(day_s)
+	alice, carol := x.pendingNative("alice"), x.pendingStaking("carol")
+	if carol.IsZero() || !near(alice, carol, 2) {
+		t.Fatalf("alice's native rewards %s, carol's delegation rewards %s", alice, carol)
+	}
+	x.ok("bob", deposit("bob", valLabel, "300000stake"))
+	x.ok("carol", &tx.MsgClaimRewards{Account: s("carol")})
+	x.advance(day_s)
+	x.advance(day_s)
+	bob, carol2 := x.pendingNative("bob"), x.pendingStaking("carol")
+	if !near(bob, mulN(carol2, 3), 4) {
+		t.Fatalf("bob %s, carol %s (×3)", bob, carol2)
+	}
+	before := x.balance("alice", "stake")
+	want := x.pendingNative("alice")
+	x.ok("alice", &tx.MsgClaimRewards{Account: s("alice")})
+	got, _ := x.balance("alice", "stake").Sub(before)
+	eq(t, "claimed", got, u64(want))
+	eq(t, "pending after claim", x.pendingNative("alice"), 0)
+	x.ok("bob", queue("bob", valLabel, "300000stake"))
+	bobQueued := x.pendingNative("bob")
+	x.advance(day_s)
+	eq(t, "queued shares earn nothing", x.pendingNative("bob"), u64(bobQueued))
+}
+
+func (x *h) pendingNative(label string) num.Int {
+	x.t.Helper()
+	ss, err := restaking.PendingNative(x.c.BlockState(), addr(label))
+	if err != nil {
+		x.t.Fatal(err)
+	}
+	var total num.Int
+	for _, st := range ss {
+		total, _ = total.Add(st.Pending)
+	}
+	return total
+}
+
+func (x *h) pendingStaking(label string) num.Int {
+	x.t.Helper()
+	c, err := staking.PendingRewards(x.c.BlockState(), addr(label))
+	if err != nil {
+		x.t.Fatal(err)
+	}
+	return c.AmountOf("stake")
+}
+
+func near(a, b num.Int, tol uint64) bool {
+	d := a.SubSat(b)
+	if b.GT(a) {
+		d = b.SubSat(a)
+	}
+	return d.LTE(num.NewInt(tol))
+}
+
+func mulN(a num.Int, n uint64) num.Int { v, _ := a.Mul(num.NewInt(n)); return v }
+
+func u64(a num.Int) uint64 { v, _ := a.Uint64(); return v }

@@ -6,6 +6,7 @@ import (
 	"github.com/restaked/restaked/account"
 	"github.com/restaked/restaked/bank"
 	"github.com/restaked/restaked/num"
+	"github.com/restaked/restaked/params"
 	"github.com/restaked/restaked/state"
 	"github.com/restaked/restaked/store"
 )
@@ -19,6 +20,7 @@ func Invariants() []state.Invariant {
 		{Name: "restaking-withdrawals", Check: checkWithdrawals},
 		{Name: "restaking-escrow", Check: checkEscrow},
 		{Name: "restaking-slashes", Check: checkSlashes},
+		{Name: "restaking-native-rewards", Check: checkNativeRewards},
 	}
 }
 
@@ -300,4 +302,70 @@ func checkSlashes(r store.Reader) error {
 		err = fmt.Errorf("%d slashes stored, %d issued", n, next)
 	}
 	return err
+}
+
+// checkNativeRewards: per operator, what its positions are owed (settled
+// or not) ≤ what is attributed ≤ the native account's balance.
+func checkNativeRewards(r store.Reader) error {
+	p, err := params.Load(r)
+	if err != nil {
+		return err
+	}
+	owed := map[account.Address]num.Int{} // looked up per operator below, never iterated for state
+	store.IteratePrefix(r, prefixPosRewards, false, func(k, v []byte) bool {
+		var staker, op account.Address
+		rest := k[len(prefixPosRewards):]
+		copy(staker[:], rest[:20])
+		copy(op[:], rest[20:])
+		var pr positionRewards
+		if err = state.Decode(k, v, &pr); err != nil {
+			return false
+		}
+		var due num.Int
+		if due, err = positionOwed(r, p, staker, op, pr); err == nil {
+			owed[op], err = owed[op].Add(due)
+		}
+		return err == nil
+	})
+	if err != nil {
+		return err
+	}
+	store.IteratePrefix(r, prefixNativeRewards, false, func(k, v []byte) bool {
+		var op account.Address
+		copy(op[:], k[len(prefixNativeRewards):])
+		var nr nativeRewards
+		if err = state.Decode(k, v, &nr); err != nil {
+			return false
+		}
+		err = checkHeld(r, p.NativeDenom, op, nr, owed[op])
+		return err == nil
+	})
+	return err
+}
+
+func positionOwed(r store.Reader, p params.Params, staker, op account.Address, pr positionRewards) (num.Int, error) {
+	var nr nativeRewards
+	if _, err := state.Load(r, nativeRewardsKey(op), &nr); err != nil {
+		return num.Int{}, err
+	}
+	pos, _, err := loadPosition(r, staker, op, p.NativeDenom)
+	if err != nil {
+		return num.Int{}, err
+	}
+	since, err := owedSince(pos.Scaled, nr.Acc, pr.Snap)
+	if err != nil {
+		return since, err
+	}
+	return pr.Accrued.Add(since)
+}
+
+func checkHeld(r store.Reader, denom string, op account.Address, nr nativeRewards, owed num.Int) error {
+	bal, err := bank.Balance(r, NativeAccount(op), denom)
+	if err != nil {
+		return err
+	}
+	if owed.GT(nr.Held) || nr.Held.GT(bal) {
+		return fmt.Errorf("native rewards of %s: positions owed %s, attributed %s, account holds %s", op, owed, nr.Held, bal)
+	}
+	return nil
 }

@@ -30,6 +30,7 @@ const (
 	MaxOperatorsPerService  = 1024 // membership records of a service, past and present
 	MaxAllocationsPerVault  = 64   // services one (operator, asset) allocates to
 	MaxPositionsListed      = 1000
+	MaxPositionsPerStaker   = 256 // positions (and native reward records) of one staker: bounds claim_rewards
 	MaxWithdrawalsListed    = 1000
 	MaxAllocationsPerBlock  = 256 // pending allocation changes applied per BeginBlock
 	MaxPendingPerOperator   = 64  // slash requests waiting for their veto window, per operator
@@ -38,29 +39,31 @@ const (
 )
 
 var (
-	prefixAsset      = []byte("rs/asset/")   // denom → Asset
-	prefixOperator   = []byte("rs/op/")      // op → Operator
-	prefixService    = []byte("rs/svc/")     // name → Service
-	prefixMember     = []byte("rs/mem/")     // svc ‖ op → Membership
-	prefixOpService  = []byte("rs/opsvc/")   // op ‖ svc → (index: services of an operator)
-	prefixVault      = []byte("rs/vault/")   // op ‖ asset → Vault
-	prefixAlloc      = []byte("rs/alloc/")   // op ‖ asset ‖ svc → Allocation
-	prefixAllocQueue = []byte("rs/allocq/")  // effective_s ‖ op ‖ asset ‖ svc → (pending change due)
-	prefixPosition   = []byte("rs/pos/")     // staker ‖ op ‖ asset → Position
-	prefixWithdrawal = []byte("rs/wd/")      // id → Withdrawal
-	prefixWdByStaker = []byte("rs/wdby/")    // staker ‖ id → (index)
-	prefixCumQueued  = []byte("rs/cumq/")    // op ‖ asset ‖ time_s → Σ scaled shares ever queued
-	prefixMagHist    = []byte("rs/magh/")    // op ‖ asset ‖ time_s → maxMagnitude after changes at that time
-	prefixVaultHist  = []byte("rs/vh/")      // op ‖ asset ‖ height → vault checkpoint
-	prefixAllocHist  = []byte("rs/ah/")      // svc ‖ op ‖ asset ‖ height → magnitude
-	prefixMemberHist = []byte("rs/mh/")      // svc ‖ op ‖ height → member flag
-	prefixValueHist  = []byte("rs/valh/")    // denom ‖ height → value in native units
-	prefixNativeAcct = []byte("rs/native/")  // native account → operator (reverse index)
-	prefixSlash      = []byte("rs/slash/")   // id → Slash
-	prefixSlashByOp  = []byte("rs/slashop/") // op ‖ id → (index: per-position slashed status)
-	prefixPending    = []byte("rs/pend/")    // op ‖ requested_s ‖ id → (slash requests waiting for their veto window)
-	keyNextWd        = []byte("rs/seq/withdrawal")
-	keyNextSlash     = []byte("rs/seq/slash")
+	prefixAsset         = []byte("rs/asset/")   // denom → Asset
+	prefixOperator      = []byte("rs/op/")      // op → Operator
+	prefixService       = []byte("rs/svc/")     // name → Service
+	prefixMember        = []byte("rs/mem/")     // svc ‖ op → Membership
+	prefixOpService     = []byte("rs/opsvc/")   // op ‖ svc → (index: services of an operator)
+	prefixVault         = []byte("rs/vault/")   // op ‖ asset → Vault
+	prefixAlloc         = []byte("rs/alloc/")   // op ‖ asset ‖ svc → Allocation
+	prefixAllocQueue    = []byte("rs/allocq/")  // effective_s ‖ op ‖ asset ‖ svc → (pending change due)
+	prefixPosition      = []byte("rs/pos/")     // staker ‖ op ‖ asset → Position
+	prefixWithdrawal    = []byte("rs/wd/")      // id → Withdrawal
+	prefixWdByStaker    = []byte("rs/wdby/")    // staker ‖ id → (index)
+	prefixCumQueued     = []byte("rs/cumq/")    // op ‖ asset ‖ time_s → Σ scaled shares ever queued
+	prefixMagHist       = []byte("rs/magh/")    // op ‖ asset ‖ time_s → maxMagnitude after changes at that time
+	prefixVaultHist     = []byte("rs/vh/")      // op ‖ asset ‖ height → vault checkpoint
+	prefixAllocHist     = []byte("rs/ah/")      // svc ‖ op ‖ asset ‖ height → magnitude
+	prefixMemberHist    = []byte("rs/mh/")      // svc ‖ op ‖ height → member flag
+	prefixValueHist     = []byte("rs/valh/")    // denom ‖ height → value in native units
+	prefixNativeAcct    = []byte("rs/native/")  // native account → operator (reverse index)
+	prefixSlash         = []byte("rs/slash/")   // id → Slash
+	prefixSlashByOp     = []byte("rs/slashop/") // op ‖ id → (index: per-position slashed status)
+	prefixNativeRewards = []byte("rs/nrw/")     // op → native pass-through accumulator
+	prefixPosRewards    = []byte("rs/prw/")     // staker ‖ op → native rewards of a position
+	prefixPending       = []byte("rs/pend/")    // op ‖ requested_s ‖ id → (slash requests waiting for their veto window)
+	keyNextWd           = []byte("rs/seq/withdrawal")
+	keyNextSlash        = []byte("rs/seq/slash")
 )
 
 // Variable-length parts (denoms, service names) are length-prefixed so

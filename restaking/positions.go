@@ -72,11 +72,21 @@ func Deposit(ctx state.Ctx, p params.Params, staker, op account.Address, c coin.
 	if err := checkBalance(ctx.KV, staker, c); err != nil {
 		return num.Int{}, err
 	}
-	if err := moveIn(ctx, p, staker, op, c); err != nil {
+	pos, found, err := loadPosition(ctx.KV, staker, op, a.Denom)
+	if err != nil {
 		return num.Int{}, err
 	}
-	pos, _, err := loadPosition(ctx.KV, staker, op, a.Denom)
-	if err != nil {
+	if !found {
+		if err := checkPositionRoom(ctx.KV, staker); err != nil {
+			return num.Int{}, err
+		}
+	}
+	if a.Kind == KindNative {
+		if err := beforeNativeChange(ctx, p, vv, staker, pos.Scaled); err != nil {
+			return num.Int{}, err
+		}
+	}
+	if err := moveIn(ctx, p, staker, op, c); err != nil {
 		return num.Int{}, err
 	}
 	if err := addShares(&pos, &vv.v, scaled, units, c.Amount); err != nil {
@@ -107,6 +117,19 @@ func depositShares(vv vaultView, amount num.Int) (scaled, units num.Int, err err
 		return scaled, units, state.Reject("amount-too-small", "%s%s buys no shares of %s", amount, vv.asset.Denom, vv.op)
 	}
 	return scaled, units, nil
+}
+
+// checkPositionRoom bounds a staker's positions (claim_rewards walks them).
+func checkPositionRoom(r store.Reader, staker account.Address) error {
+	n := 0
+	store.IteratePrefix(r, positionPrefix(staker), false, func(_, _ []byte) bool {
+		n++
+		return n < MaxPositionsPerStaker
+	})
+	if n >= MaxPositionsPerStaker {
+		return state.Reject("too-many-positions", "%s already has %d positions (the maximum)", staker, n)
+	}
+	return nil
 }
 
 func addShares(pos *Position, v *Vault, scaled, units, amount num.Int) (err error) {
@@ -187,6 +210,11 @@ func QueueWithdrawal(ctx state.Ctx, p params.Params, staker, op account.Address,
 	scaled, err := withdrawalShares(vv, pos, c.Amount)
 	if err != nil {
 		return Withdrawal{}, err
+	}
+	if a.Kind == KindNative {
+		if err := beforeNativeChange(ctx, p, vv, staker, pos.Scaled); err != nil {
+			return Withdrawal{}, err
+		}
 	}
 	due, err := queueDue(ctx.KV, op, a.Denom, ctx.Time_s, p.WithdrawalDelay_s)
 	if err != nil {

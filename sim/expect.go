@@ -11,6 +11,7 @@ import (
 	"github.com/restaked/restaked/bank"
 	"github.com/restaked/restaked/liquid"
 	"github.com/restaked/restaked/num"
+	"github.com/restaked/restaked/restaking"
 	"github.com/restaked/restaked/staking"
 	"gopkg.in/yaml.v3"
 )
@@ -315,7 +316,17 @@ func decodePendingRewards(b *book, body *yaml.Node, what string) (query, error) 
 		if err != nil {
 			return nil, err
 		}
-		return intRat(c.AmountOf(denom)), nil
+		total := intRat(c.AmountOf(denom))
+		native, err := restaking.PendingNative(s.state(), a.addr)
+		if err != nil {
+			return nil, err
+		}
+		if denom == s.c.Params().NativeDenom {
+			for _, n := range native {
+				total.Add(total, intRat(n.Pending))
+			}
+		}
+		return total, nil
 	}, f.done()
 }
 
