@@ -64,6 +64,11 @@
 // moment it completes; native stake is handed over as an ordinary staking
 // unbonding entry of the staker's, which still waits unbonding_period.
 //
+// Native pass-through. The staking rewards of each operator's native
+// delegation (net of the validator's commission) are attributed to the
+// vault's scaled shares through an accumulator before every change of Σσ
+// and paid by claim_rewards (rewards.go): nothing per block.
+//
 // Stake history. Every change of a vault, an allocation, a membership or
 // an asset's value writes a checkpoint keyed by height; StakeAt and
 // ServiceStakeAt read them with reverse seeks, O(log n) each.
