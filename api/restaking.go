@@ -62,7 +62,11 @@ func (s *Server) operator(req *http.Request) (any, error) {
 		}
 		out.Allocations = make([]Allocation, len(allocs))
 		for i, a := range allocs {
-			out.Allocations[i] = allocationView(a)
+			c, err := restaking.OperatorCommission(r, op, a.Service, now)
+			if err != nil {
+				return nil, err
+			}
+			out.Allocations[i] = allocationView(a, c)
 		}
 		return out, nil
 	})

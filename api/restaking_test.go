@@ -59,10 +59,10 @@ func TestRestakingRoutes(t *testing.T) {
 			}
 			// By asset, then service; bridge's cut to 0.3 waits deallocation_delay (14d).
 			want := []Allocation{
-				{Service: "oracle", Asset: "stake", Magnitude: "0.8", EffectiveMagnitude: "0.8", Stake: "3200"},
-				{Service: "bridge", Asset: "ststake", Magnitude: "0.5", EffectiveMagnitude: "0.5", Stake: "4500",
+				{Service: "oracle", Asset: "stake", Magnitude: "0.8", EffectiveMagnitude: "0.8", Stake: "3200", Commission: "0"},
+				{Service: "bridge", Asset: "ststake", Magnitude: "0.5", EffectiveMagnitude: "0.5", Stake: "4500", Commission: "0",
 					Pending: &PendingAllocation{Magnitude: "0.3", EffectiveAt: at(last, 14*day)}},
-				{Service: "oracle", Asset: "ststake", Magnitude: "0.5", EffectiveMagnitude: "0.5", Stake: "4500"},
+				{Service: "oracle", Asset: "ststake", Magnitude: "0.5", EffectiveMagnitude: "0.5", Stake: "4500", Commission: "0"},
 			}
 			checkAllocations(t, o.Allocations, want)
 		}},

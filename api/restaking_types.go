@@ -54,6 +54,14 @@ type Allocation struct {
 	EffectiveMagnitude string             `json:"effective_magnitude"` // min(magnitude, maxMagnitude)
 	Stake              string             `json:"stake"`               // slashable by the service now
 	Pending            *PendingAllocation `json:"pending,omitempty"`
+	Commission         string             `json:"commission"` // the operator's cut of this service's rewards, in force
+	PendingCommission  *PendingCommission `json:"pending_commission,omitempty"`
+}
+
+// PendingCommission is a commission change waiting for commission_change_delay.
+type PendingCommission struct {
+	Rate        string `json:"rate"`
+	EffectiveAt string `json:"effective_at"`
 }
 
 // PendingAllocation is an allocation change waiting for its delay.
@@ -274,11 +282,14 @@ func operatorView(o restaking.Operator) Operator {
 	return out
 }
 
-func allocationView(a restaking.AllocationView) Allocation {
+func allocationView(a restaking.AllocationView, c restaking.Commission) Allocation {
 	out := Allocation{Service: a.Service, Asset: a.Asset, Magnitude: a.Magnitude.String(),
-		EffectiveMagnitude: a.Effective.String(), Stake: a.Stake.String()}
+		EffectiveMagnitude: a.Effective.String(), Stake: a.Stake.String(), Commission: c.Rate.String()}
 	if a.Pending {
 		out.Pending = &PendingAllocation{Magnitude: a.Target.String(), EffectiveAt: unixTime(a.Effective_s)}
+	}
+	if c.Pending != nil {
+		out.PendingCommission = &PendingCommission{Rate: c.Pending.String(), EffectiveAt: unixTime(c.Effective_s)}
 	}
 	return out
 }

@@ -112,6 +112,8 @@ func Route(ctx state.Ctx, p params.Params, signer account.Address, m *tx.Msg) (h
 		return true, HandleExecuteSlash(ctx, p, signer, v.ExecuteSlash)
 	case *tx.Msg_ClaimRedistribution:
 		return true, HandleClaimRedistribution(ctx, signer, v.ClaimRedistribution)
+	case *tx.Msg_SetOperatorCommission:
+		return true, HandleSetOperatorCommission(ctx, p, signer, v.SetOperatorCommission)
 	}
 	return false, nil
 }

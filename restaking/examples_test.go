@@ -456,3 +456,40 @@ func near(a, b num.Int, tol uint64) bool {
 func mulN(a num.Int, n uint64) num.Int { v, _ := a.Mul(num.NewInt(n)); return v }
 
 func u64(a num.Int) uint64 { v, _ := a.Uint64(); return v }
+
+// Commission per service defaults to the operator's registration and
+// changes only after commission_change_delay (the pending change shows).
+func TestOperatorCommission(t *testing.T) {
+	x := newH(t, nil)
+	x.ok("op", &tx.MsgRegisterOperator{Operator: s("op"), Commission: "0.05"})
+	x.ok("svc", registerService("svc", "a", "usdc"))
+	set := func(label, rate string) *tx.MsgSetOperatorCommission {
+		return &tx.MsgSetOperatorCommission{Operator: s(label), Service: "a", Rate: rate}
+	}
+	c := x.commission("op", "a")
+	if !c.Rate.Eq(num.MustDec("0.05")) || c.Pending != nil {
+		t.Fatalf("default commission %+v", c)
+	}
+	x.fails("wrong-signer", "bob", set("op", "0.1"))
+	x.fails("bad-fraction", "op", set("op", "1.1"))
+	x.fails("unknown-service", "op", &tx.MsgSetOperatorCommission{Operator: s("op"), Service: "zz", Rate: "0.1"})
+	x.fails("unknown-operator", "bob", set("bob", "0.1"))
+	x.ok("op", set("op", "0.2"))
+	x.advance(7*day_s - block_s)
+	if c := x.commission("op", "a"); !c.Rate.Eq(num.MustDec("0.05")) || c.Pending == nil || !c.Pending.Eq(num.MustDec("0.2")) {
+		t.Fatalf("before the delay %+v", c)
+	}
+	x.advance(block_s)
+	if c := x.commission("op", "a"); !c.Rate.Eq(num.MustDec("0.2")) || c.Pending != nil {
+		t.Fatalf("after the delay %+v", c)
+	}
+}
+
+func (x *h) commission(op, svc string) restaking.Commission {
+	x.t.Helper()
+	c, err := restaking.OperatorCommission(x.c.BlockState(), addr(op), svc, x.time)
+	if err != nil {
+		x.t.Fatal(err)
+	}
+	return c
+}

@@ -40,7 +40,7 @@ func FuzzRestakingMessages(f *testing.F) {
 }
 
 func fuzzMsg(kind uint8, me, a, b, c, d string, id uint64) proto.Message {
-	switch kind % 18 {
+	switch kind % 19 {
 	case 0:
 		return &tx.MsgAllocate{Operator: a, Service: b, Asset: c, Magnitude: d}
 	case 1:
@@ -77,6 +77,8 @@ func fuzzMsg(kind uint8, me, a, b, c, d string, id uint64) proto.Message {
 		return &tx.MsgClaimRedistribution{Recipient: a, Id: id}
 	case 16:
 		return &tx.MsgRegisterAsset{Authority: a, Denom: b, Price: d}
+	case 17:
+		return &tx.MsgSetOperatorCommission{Operator: a, Service: b, Rate: d}
 	default:
 		return &tx.MsgSetPrice{Authority: a, Denom: b, Price: d}
 	}

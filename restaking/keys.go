@@ -61,6 +61,7 @@ var (
 	prefixSlashByOp     = []byte("rs/slashop/") // op ‖ id → (index: per-position slashed status)
 	prefixNativeRewards = []byte("rs/nrw/")     // op → native pass-through accumulator
 	prefixPosRewards    = []byte("rs/prw/")     // staker ‖ op → native rewards of a position
+	prefixCommission    = []byte("rs/comm/")    // op ‖ svc → Commission
 	prefixPending       = []byte("rs/pend/")    // op ‖ requested_s ‖ id → (slash requests waiting for their veto window)
 	keyNextWd           = []byte("rs/seq/withdrawal")
 	keyNextSlash        = []byte("rs/seq/slash")

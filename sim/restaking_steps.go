@@ -197,6 +197,15 @@ func buildAllocate(f *fields) (*acct, proto.Message) {
 	return from, m
 }
 
+func buildSetOperatorCommission(f *fields) (*acct, proto.Message) {
+	from := f.account("from")
+	m := &tx.MsgSetOperatorCommission{Service: f.str("service", true), Rate: f.dec("rate", true)}
+	if f.err == nil {
+		m.Operator = from.addr.String()
+	}
+	return from, m
+}
+
 func buildSlash(f *fields) (*acct, proto.Message) {
 	from := f.account("from")
 	m := &tx.MsgSlash{

@@ -49,24 +49,25 @@ func init() {
 		"liquid_stake":     txKind(buildLiquidStake),
 		"liquid_unstake":   txKind(buildLiquidUnstake),
 		// restaking (restaking_steps.go)
-		"register_asset":       txKind(buildRegisterAsset),
-		"set_price":            txKind(buildSetPrice),
-		"register_operator":    txKind(buildRegisterOperator),
-		"update_operator":      txKind(buildUpdateOperator),
-		"register_service":     txKind(buildRegisterService),
-		"update_service":       txKind(buildUpdateService),
-		"allow_operator":       txKind(buildAllowOperator),
-		"disallow_operator":    txKind(buildDisallowOperator),
-		"opt_in":               txKind(buildOptIn),
-		"opt_out":              txKind(buildOptOut),
-		"deposit":              txKind(buildDeposit),
-		"queue_withdrawal":     txKind(buildQueueWithdrawal),
-		"complete_withdrawal":  txKind(buildCompleteWithdrawal),
-		"allocate":             txKind(buildAllocate),
-		"slash":                txKind(buildSlash),
-		"veto_slash":           txKind(buildVetoSlash),
-		"execute_slash":        txKind(buildExecuteSlash),
-		"claim_redistribution": txKind(buildClaimRedistribution),
+		"register_asset":          txKind(buildRegisterAsset),
+		"set_price":               txKind(buildSetPrice),
+		"register_operator":       txKind(buildRegisterOperator),
+		"update_operator":         txKind(buildUpdateOperator),
+		"register_service":        txKind(buildRegisterService),
+		"update_service":          txKind(buildUpdateService),
+		"allow_operator":          txKind(buildAllowOperator),
+		"disallow_operator":       txKind(buildDisallowOperator),
+		"opt_in":                  txKind(buildOptIn),
+		"opt_out":                 txKind(buildOptOut),
+		"deposit":                 txKind(buildDeposit),
+		"queue_withdrawal":        txKind(buildQueueWithdrawal),
+		"complete_withdrawal":     txKind(buildCompleteWithdrawal),
+		"allocate":                txKind(buildAllocate),
+		"set_operator_commission": txKind(buildSetOperatorCommission),
+		"slash":                   txKind(buildSlash),
+		"veto_slash":              txKind(buildVetoSlash),
+		"execute_slash":           txKind(buildExecuteSlash),
+		"claim_redistribution":    txKind(buildClaimRedistribution),
 		// events consensus would deliver (events.go)
 		"double_sign": {decode: decodeDoubleSign, class: classEvent},
 		"downtime":    {decode: decodeDowntime, class: classEvent},
@@ -79,7 +80,7 @@ func init() {
 
 // plannedSteps are SPEC §10 steps whose modules have not landed yet (service
 // rewards); they get a clearer error than a typo would.
-var plannedSteps = []string{"create_reward_program", "cancel_reward_program", "set_operator_commission"}
+var plannedSteps = []string{"create_reward_program", "cancel_reward_program"}
 
 // lookupStep finds a step kind by name with a helpful error.
 func lookupStep(name string) (stepKind, error) {

@@ -194,6 +194,7 @@ type Msg struct {
 	//	*Msg_VetoSlash
 	//	*Msg_ExecuteSlash
 	//	*Msg_ClaimRedistribution
+	//	*Msg_SetOperatorCommission
 	Sum           isMsg_Sum `protobuf_oneof:"sum"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -488,6 +489,15 @@ func (x *Msg) GetClaimRedistribution() *MsgClaimRedistribution {
 	return nil
 }
 
+func (x *Msg) GetSetOperatorCommission() *MsgSetOperatorCommission {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_SetOperatorCommission); ok {
+			return x.SetOperatorCommission
+		}
+	}
+	return nil
+}
+
 type isMsg_Sum interface {
 	isMsg_Sum()
 }
@@ -603,7 +613,12 @@ type Msg_ExecuteSlash struct {
 }
 
 type Msg_ClaimRedistribution struct {
-	ClaimRedistribution *MsgClaimRedistribution `protobuf:"bytes,47,opt,name=claim_redistribution,json=claimRedistribution,proto3,oneof"` // 50.. reserved for service rewards.
+	ClaimRedistribution *MsgClaimRedistribution `protobuf:"bytes,47,opt,name=claim_redistribution,json=claimRedistribution,proto3,oneof"`
+}
+
+type Msg_SetOperatorCommission struct {
+	// Service rewards (SPEC §7).
+	SetOperatorCommission *MsgSetOperatorCommission `protobuf:"bytes,50,opt,name=set_operator_commission,json=setOperatorCommission,proto3,oneof"`
 }
 
 func (*Msg_Send) isMsg_Sum() {}
@@ -661,6 +676,8 @@ func (*Msg_VetoSlash) isMsg_Sum() {}
 func (*Msg_ExecuteSlash) isMsg_Sum() {}
 
 func (*Msg_ClaimRedistribution) isMsg_Sum() {}
+
+func (*Msg_SetOperatorCommission) isMsg_Sum() {}
 
 type MsgSend struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -2569,6 +2586,68 @@ func (x *MsgClaimRedistribution) GetId() uint64 {
 	return 0
 }
 
+// MsgSetOperatorCommission sets the operator's commission on one service's
+// rewards; it takes effect after commission_change_delay.
+type MsgSetOperatorCommission struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Operator      string                 `protobuf:"bytes,1,opt,name=operator,proto3" json:"operator,omitempty"`
+	Service       string                 `protobuf:"bytes,2,opt,name=service,proto3" json:"service,omitempty"`
+	Rate          string                 `protobuf:"bytes,3,opt,name=rate,proto3" json:"rate,omitempty"` // fraction in [0, 1]
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MsgSetOperatorCommission) Reset() {
+	*x = MsgSetOperatorCommission{}
+	mi := &file_restaked_tx_v1_tx_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MsgSetOperatorCommission) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MsgSetOperatorCommission) ProtoMessage() {}
+
+func (x *MsgSetOperatorCommission) ProtoReflect() protoreflect.Message {
+	mi := &file_restaked_tx_v1_tx_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MsgSetOperatorCommission.ProtoReflect.Descriptor instead.
+func (*MsgSetOperatorCommission) Descriptor() ([]byte, []int) {
+	return file_restaked_tx_v1_tx_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *MsgSetOperatorCommission) GetOperator() string {
+	if x != nil {
+		return x.Operator
+	}
+	return ""
+}
+
+func (x *MsgSetOperatorCommission) GetService() string {
+	if x != nil {
+		return x.Service
+	}
+	return ""
+}
+
+func (x *MsgSetOperatorCommission) GetRate() string {
+	if x != nil {
+		return x.Rate
+	}
+	return ""
+}
+
 var File_restaked_tx_v1_tx_proto protoreflect.FileDescriptor
 
 const file_restaked_tx_v1_tx_proto_rawDesc = "" +
@@ -2583,7 +2662,7 @@ const file_restaked_tx_v1_tx_proto_rawDesc = "" +
 	"\bsequence\x18\x02 \x01(\x04R\bsequence\x12\x10\n" +
 	"\x03fee\x18\x03 \x01(\tR\x03fee\x12'\n" +
 	"\x04msgs\x18\x04 \x03(\v2\x13.restaked.tx.v1.MsgR\x04msgs\x12\x12\n" +
-	"\x04memo\x18\x05 \x01(\tR\x04memo\"\xa0\x0f\n" +
+	"\x04memo\x18\x05 \x01(\tR\x04memo\"\x84\x10\n" +
 	"\x03Msg\x12-\n" +
 	"\x04send\x18\x01 \x01(\v2\x17.restaked.tx.v1.MsgSendH\x00R\x04send\x12O\n" +
 	"\x10create_validator\x18\x02 \x01(\v2\".restaked.tx.v1.MsgCreateValidatorH\x00R\x0fcreateValidator\x12I\n" +
@@ -2616,7 +2695,8 @@ const file_restaked_tx_v1_tx_proto_rawDesc = "" +
 	"\n" +
 	"veto_slash\x18- \x01(\v2\x1c.restaked.tx.v1.MsgVetoSlashH\x00R\tvetoSlash\x12F\n" +
 	"\rexecute_slash\x18. \x01(\v2\x1f.restaked.tx.v1.MsgExecuteSlashH\x00R\fexecuteSlash\x12[\n" +
-	"\x14claim_redistribution\x18/ \x01(\v2&.restaked.tx.v1.MsgClaimRedistributionH\x00R\x13claimRedistributionB\x05\n" +
+	"\x14claim_redistribution\x18/ \x01(\v2&.restaked.tx.v1.MsgClaimRedistributionH\x00R\x13claimRedistribution\x12b\n" +
+	"\x17set_operator_commission\x182 \x01(\v2(.restaked.tx.v1.MsgSetOperatorCommissionH\x00R\x15setOperatorCommissionB\x05\n" +
 	"\x03sum\"E\n" +
 	"\aMsgSend\x12\x12\n" +
 	"\x04from\x18\x01 \x01(\tR\x04from\x12\x0e\n" +
@@ -2765,7 +2845,11 @@ const file_restaked_tx_v1_tx_proto_rawDesc = "" +
 	"\x02id\x18\x02 \x01(\x04R\x02id\"F\n" +
 	"\x16MsgClaimRedistribution\x12\x1c\n" +
 	"\trecipient\x18\x01 \x01(\tR\trecipient\x12\x0e\n" +
-	"\x02id\x18\x02 \x01(\x04R\x02idB!Z\x1fgithub.com/restaked/restaked/txb\x06proto3"
+	"\x02id\x18\x02 \x01(\x04R\x02id\"d\n" +
+	"\x18MsgSetOperatorCommission\x12\x1a\n" +
+	"\boperator\x18\x01 \x01(\tR\boperator\x12\x18\n" +
+	"\aservice\x18\x02 \x01(\tR\aservice\x12\x12\n" +
+	"\x04rate\x18\x03 \x01(\tR\x04rateB!Z\x1fgithub.com/restaked/restaked/txb\x06proto3"
 
 var (
 	file_restaked_tx_v1_tx_proto_rawDescOnce sync.Once
@@ -2779,40 +2863,41 @@ func file_restaked_tx_v1_tx_proto_rawDescGZIP() []byte {
 	return file_restaked_tx_v1_tx_proto_rawDescData
 }
 
-var file_restaked_tx_v1_tx_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
+var file_restaked_tx_v1_tx_proto_msgTypes = make([]protoimpl.MessageInfo, 33)
 var file_restaked_tx_v1_tx_proto_goTypes = []any{
-	(*Tx)(nil),                     // 0: restaked.tx.v1.Tx
-	(*Body)(nil),                   // 1: restaked.tx.v1.Body
-	(*Msg)(nil),                    // 2: restaked.tx.v1.Msg
-	(*MsgSend)(nil),                // 3: restaked.tx.v1.MsgSend
-	(*MsgCreateValidator)(nil),     // 4: restaked.tx.v1.MsgCreateValidator
-	(*MsgEditValidator)(nil),       // 5: restaked.tx.v1.MsgEditValidator
-	(*MsgDelegate)(nil),            // 6: restaked.tx.v1.MsgDelegate
-	(*MsgUndelegate)(nil),          // 7: restaked.tx.v1.MsgUndelegate
-	(*MsgUnjail)(nil),              // 8: restaked.tx.v1.MsgUnjail
-	(*MsgClaimRewards)(nil),        // 9: restaked.tx.v1.MsgClaimRewards
-	(*MsgSetParams)(nil),           // 10: restaked.tx.v1.MsgSetParams
-	(*Param)(nil),                  // 11: restaked.tx.v1.Param
-	(*MsgLiquidStake)(nil),         // 12: restaked.tx.v1.MsgLiquidStake
-	(*MsgLiquidUnstake)(nil),       // 13: restaked.tx.v1.MsgLiquidUnstake
-	(*MsgRegisterAsset)(nil),       // 14: restaked.tx.v1.MsgRegisterAsset
-	(*MsgSetPrice)(nil),            // 15: restaked.tx.v1.MsgSetPrice
-	(*MsgRegisterOperator)(nil),    // 16: restaked.tx.v1.MsgRegisterOperator
-	(*MsgUpdateOperator)(nil),      // 17: restaked.tx.v1.MsgUpdateOperator
-	(*MsgRegisterService)(nil),     // 18: restaked.tx.v1.MsgRegisterService
-	(*MsgUpdateService)(nil),       // 19: restaked.tx.v1.MsgUpdateService
-	(*MsgAllowOperator)(nil),       // 20: restaked.tx.v1.MsgAllowOperator
-	(*MsgDisallowOperator)(nil),    // 21: restaked.tx.v1.MsgDisallowOperator
-	(*MsgOptIn)(nil),               // 22: restaked.tx.v1.MsgOptIn
-	(*MsgOptOut)(nil),              // 23: restaked.tx.v1.MsgOptOut
-	(*MsgDeposit)(nil),             // 24: restaked.tx.v1.MsgDeposit
-	(*MsgQueueWithdrawal)(nil),     // 25: restaked.tx.v1.MsgQueueWithdrawal
-	(*MsgCompleteWithdrawal)(nil),  // 26: restaked.tx.v1.MsgCompleteWithdrawal
-	(*MsgAllocate)(nil),            // 27: restaked.tx.v1.MsgAllocate
-	(*MsgSlash)(nil),               // 28: restaked.tx.v1.MsgSlash
-	(*MsgVetoSlash)(nil),           // 29: restaked.tx.v1.MsgVetoSlash
-	(*MsgExecuteSlash)(nil),        // 30: restaked.tx.v1.MsgExecuteSlash
-	(*MsgClaimRedistribution)(nil), // 31: restaked.tx.v1.MsgClaimRedistribution
+	(*Tx)(nil),                       // 0: restaked.tx.v1.Tx
+	(*Body)(nil),                     // 1: restaked.tx.v1.Body
+	(*Msg)(nil),                      // 2: restaked.tx.v1.Msg
+	(*MsgSend)(nil),                  // 3: restaked.tx.v1.MsgSend
+	(*MsgCreateValidator)(nil),       // 4: restaked.tx.v1.MsgCreateValidator
+	(*MsgEditValidator)(nil),         // 5: restaked.tx.v1.MsgEditValidator
+	(*MsgDelegate)(nil),              // 6: restaked.tx.v1.MsgDelegate
+	(*MsgUndelegate)(nil),            // 7: restaked.tx.v1.MsgUndelegate
+	(*MsgUnjail)(nil),                // 8: restaked.tx.v1.MsgUnjail
+	(*MsgClaimRewards)(nil),          // 9: restaked.tx.v1.MsgClaimRewards
+	(*MsgSetParams)(nil),             // 10: restaked.tx.v1.MsgSetParams
+	(*Param)(nil),                    // 11: restaked.tx.v1.Param
+	(*MsgLiquidStake)(nil),           // 12: restaked.tx.v1.MsgLiquidStake
+	(*MsgLiquidUnstake)(nil),         // 13: restaked.tx.v1.MsgLiquidUnstake
+	(*MsgRegisterAsset)(nil),         // 14: restaked.tx.v1.MsgRegisterAsset
+	(*MsgSetPrice)(nil),              // 15: restaked.tx.v1.MsgSetPrice
+	(*MsgRegisterOperator)(nil),      // 16: restaked.tx.v1.MsgRegisterOperator
+	(*MsgUpdateOperator)(nil),        // 17: restaked.tx.v1.MsgUpdateOperator
+	(*MsgRegisterService)(nil),       // 18: restaked.tx.v1.MsgRegisterService
+	(*MsgUpdateService)(nil),         // 19: restaked.tx.v1.MsgUpdateService
+	(*MsgAllowOperator)(nil),         // 20: restaked.tx.v1.MsgAllowOperator
+	(*MsgDisallowOperator)(nil),      // 21: restaked.tx.v1.MsgDisallowOperator
+	(*MsgOptIn)(nil),                 // 22: restaked.tx.v1.MsgOptIn
+	(*MsgOptOut)(nil),                // 23: restaked.tx.v1.MsgOptOut
+	(*MsgDeposit)(nil),               // 24: restaked.tx.v1.MsgDeposit
+	(*MsgQueueWithdrawal)(nil),       // 25: restaked.tx.v1.MsgQueueWithdrawal
+	(*MsgCompleteWithdrawal)(nil),    // 26: restaked.tx.v1.MsgCompleteWithdrawal
+	(*MsgAllocate)(nil),              // 27: restaked.tx.v1.MsgAllocate
+	(*MsgSlash)(nil),                 // 28: restaked.tx.v1.MsgSlash
+	(*MsgVetoSlash)(nil),             // 29: restaked.tx.v1.MsgVetoSlash
+	(*MsgExecuteSlash)(nil),          // 30: restaked.tx.v1.MsgExecuteSlash
+	(*MsgClaimRedistribution)(nil),   // 31: restaked.tx.v1.MsgClaimRedistribution
+	(*MsgSetOperatorCommission)(nil), // 32: restaked.tx.v1.MsgSetOperatorCommission
 }
 var file_restaked_tx_v1_tx_proto_depIdxs = []int32{
 	2,  // 0: restaked.tx.v1.Body.msgs:type_name -> restaked.tx.v1.Msg
@@ -2844,12 +2929,13 @@ var file_restaked_tx_v1_tx_proto_depIdxs = []int32{
 	29, // 26: restaked.tx.v1.Msg.veto_slash:type_name -> restaked.tx.v1.MsgVetoSlash
 	30, // 27: restaked.tx.v1.Msg.execute_slash:type_name -> restaked.tx.v1.MsgExecuteSlash
 	31, // 28: restaked.tx.v1.Msg.claim_redistribution:type_name -> restaked.tx.v1.MsgClaimRedistribution
-	11, // 29: restaked.tx.v1.MsgSetParams.params:type_name -> restaked.tx.v1.Param
-	30, // [30:30] is the sub-list for method output_type
-	30, // [30:30] is the sub-list for method input_type
-	30, // [30:30] is the sub-list for extension type_name
-	30, // [30:30] is the sub-list for extension extendee
-	0,  // [0:30] is the sub-list for field type_name
+	32, // 29: restaked.tx.v1.Msg.set_operator_commission:type_name -> restaked.tx.v1.MsgSetOperatorCommission
+	11, // 30: restaked.tx.v1.MsgSetParams.params:type_name -> restaked.tx.v1.Param
+	31, // [31:31] is the sub-list for method output_type
+	31, // [31:31] is the sub-list for method input_type
+	31, // [31:31] is the sub-list for extension type_name
+	31, // [31:31] is the sub-list for extension extendee
+	0,  // [0:31] is the sub-list for field type_name
 }
 
 func init() { file_restaked_tx_v1_tx_proto_init() }
@@ -2886,6 +2972,7 @@ func file_restaked_tx_v1_tx_proto_init() {
 		(*Msg_VetoSlash)(nil),
 		(*Msg_ExecuteSlash)(nil),
 		(*Msg_ClaimRedistribution)(nil),
+		(*Msg_SetOperatorCommission)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -2893,7 +2980,7 @@ func file_restaked_tx_v1_tx_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_restaked_tx_v1_tx_proto_rawDesc), len(file_restaked_tx_v1_tx_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   32,
+			NumMessages:   33,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

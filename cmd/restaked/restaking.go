@@ -60,6 +60,15 @@ func txOperatorCmd(f *txFlags) *cobra.Command {
 				mag, err := parseFraction("magnitude", a[2], true)
 				return &tx.MsgAllocate{Operator: signer, Service: name, Asset: a[1], Magnitude: mag}, err
 			}),
+		argsTx(f, "commission SERVICE RATE", "Set the operator's commission (0..1) on SERVICE's rewards; it takes effect after commission_change_delay", 2,
+			func(signer string, a []string) (proto.Message, error) {
+				name, err := parseServiceName(a[0])
+				if err != nil {
+					return nil, err
+				}
+				rate, err := parseFraction("rate", a[1], true)
+				return &tx.MsgSetOperatorCommission{Operator: signer, Service: name, Rate: rate}, err
+			}),
 	)
 	return cmd
 }

@@ -1,0 +1,69 @@
+package restaking
+
+import (
+	"github.com/restaked/restaked/account"
+	"github.com/restaked/restaked/num"
+	"github.com/restaked/restaked/params"
+	"github.com/restaked/restaked/state"
+	"github.com/restaked/restaked/store"
+	"github.com/restaked/restaked/tx"
+)
+
+// Commission is an operator's cut of one service's rewards (SPEC §7). It
+// defaults to the commission the operator registered with; every change
+// waits commission_change_delay, so no change can be timed against a
+// reward already visible to stakers (SPEC §13).
+type Commission struct {
+	Rate        num.Dec  `json:"rate"`
+	Pending     *num.Dec `json:"pending,omitempty"`
+	Effective_s int64    `json:"pending_effective_s,omitempty"`
+}
+
+func (c Commission) current(now_s int64) Commission {
+	if c.Pending != nil && now_s >= c.Effective_s {
+		c.Rate, c.Pending, c.Effective_s = *c.Pending, nil, 0
+	}
+	return c
+}
+
+func commissionKey(op account.Address, svc string) []byte {
+	return state.Key(prefixCommission, op[:], []byte(svc))
+}
+
+// OperatorCommission is op's commission on svc in force at now_s, with any
+// pending change.
+func OperatorCommission(r store.Reader, op account.Address, svc string, now_s int64) (Commission, error) {
+	c, found, err := loadJSON[Commission](r, commissionKey(op, svc))
+	if err != nil || found {
+		return c.current(now_s), err
+	}
+	o, err := loadOperator(r, op, now_s)
+	return Commission{Rate: o.Commission}, err
+}
+
+// HandleSetOperatorCommission schedules the signer's commission on a service.
+func HandleSetOperatorCommission(ctx state.Ctx, p params.Params, signer account.Address, m *tx.MsgSetOperatorCommission) error {
+	op, err := state.Owner("operator", m.GetOperator(), signer, "set its commission")
+	if err != nil {
+		return err
+	}
+	if _, err := loadService(ctx.KV, m.GetService(), ctx.Time_s); err != nil {
+		return err
+	}
+	if m.GetRate() == "" {
+		return state.Reject("bad-fraction", "rate is required")
+	}
+	rate, err := parseFraction("rate", m.GetRate(), num.Dec{}, true)
+	if err != nil {
+		return err
+	}
+	c, err := OperatorCommission(ctx.KV, op, m.GetService(), ctx.Time_s)
+	if err != nil {
+		return err
+	}
+	c.Pending, c.Effective_s = &rate, addTime(ctx.Time_s, p.CommissionChangeDelay_s)
+	state.Put(ctx.KV, commissionKey(op, m.GetService()), &c)
+	ctx.Emit("set_operator_commission", "operator", op.String(), "service", m.GetService(),
+		"rate", rate.String(), "effective_s", i64s(c.Effective_s))
+	return nil
+}
