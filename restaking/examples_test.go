@@ -493,3 +493,44 @@ func (x *h) commission(op, svc string) restaking.Commission {
 	}
 	return c
 }
+
+// A slash executed after its veto window takes from a withdrawal due in
+// that window exactly what the queue's backing lost: σ · slashedMag, even
+// when another slash landed in between.
+func TestLateSlashAfterAnotherSlash(t *testing.T) {
+	x := newH(t, func(p *params.Params) { p.WithdrawalDelay_s = 2 * 86_400; p.MaxRestakingDegree = 2 })
+	x.ok("op", registerOperator("op", false, "2"))
+	vetoService(x) // a: resolver carol, veto window 2d
+	x.ok("svc2", registerService("svc2", "b", "usdc"))
+	x.ok("op", optIn("op", "a"), optIn("op", "b"))
+	x.ok("alice", deposit("alice", "op", "10000usdc"))
+	x.ok("op", allocate("op", "a", "usdc", "0.5"), allocate("op", "b", "usdc", "0.5"))
+	x.ok("alice", queue("alice", "op", "5000usdc")) // #1, due in 2 days
+	x.advance(day_s)
+	x.ok("svc", slash("svc", "a", "op", "0.5")) // requested: slashes 0.25 when executed
+	x.advance(day_s)                            // #1 is due, held by the request
+	x.ok("svc2", slash("svc2", "b", "op", "0.5"))
+	x.advance(day_s)
+	x.ok("bob", &tx.MsgExecuteSlash{Signer: s("bob"), Id: 1})
+	x.ok("alice", complete("alice", 1))
+	// 5000 · (1 − 0.25) = 3750: b's later slash does not reach it, a's does.
+	eq(t, "withdrawal", x.balance("alice", "usdc"), 1_000_000-10_000+3750)
+}
+
+// Rewards earned by queued native stake (which earns nothing) are not left
+// for the next depositor to collect.
+func TestQueuedNativeRewardsNotCollectedByNewcomer(t *testing.T) {
+	x := newH(t, func(p *params.Params) { p.Inflation = num.MustDec("0.1") })
+	x.ok(valLabel, registerOperator(valLabel, true, ""))
+	x.ok("alice", deposit("alice", valLabel, "500000stake"))
+	x.advance(block_s)
+	x.ok("alice", queue("alice", valLabel, "500000stake"))
+	for i := 0; i < 13; i++ {
+		x.advance(day_s)
+	}
+	x.ok("bob", deposit("bob", valLabel, "10stake"))
+	x.advance(day_s)
+	if got := x.pendingNative("bob"); got.GT(num.NewInt(1)) {
+		t.Fatalf("bob's 10 stake earned %s in a day", got)
+	}
+}

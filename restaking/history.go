@@ -126,12 +126,15 @@ func magBefore(r store.Reader, op account.Address, asset string, t int64) (num.D
 	return num.DecFromRaw(v), err
 }
 
-// recordMagSince records that maxMagnitude fell from before to after as of
-// time since (a slash's request time; now for one executed at once): every
-// entry after since is scaled by after/before (rounding: down) and since
-// gets the value in force then, scaled alike. Scaling keeps the series
+// recordMagSince records that maxMagnitude fell by sm (from before to
+// after) as of time since (a slash's request time; now for one executed
+// at once): every entry after since, and since itself (the value in force
+// then), drops by sm (saturating at 0), as the queue's backing of the
+// withdrawals due then dropped by σ · sm. Subtracting keeps the series
 // non-increasing and ends it at after. A slash executed after more than
-// MaxMagRewrite later changes is recorded as of now.
+// MaxMagRewrite later changes is recorded as of now (its request's
+// withdrawals are then valued without it; their payouts stay capped by
+// the queue's backing).
 func recordMagSince(ctx state.Ctx, op account.Address, asset string, since int64, before, after num.Dec) error {
 	series := vaultSeries(prefixMagHist, op, asset)
 	var keys, vals [][]byte
@@ -143,28 +146,19 @@ func recordMagSince(ctx state.Ctx, op account.Address, asset string, since int64
 		ctx.KV.Set(seriesKey(series, timePos(ctx.Time_s)), after.Raw().Bytes())
 		return nil
 	}
+	sm, _ := before.Sub(after) // after ≤ before
 	for i, k := range keys {
 		v, err := readInt(vals[i], "magnitude history")
 		if err != nil {
 			return err
 		}
-		if err := setScaled(ctx, k, num.DecFromRaw(v), before, after); err != nil {
-			return err
-		}
+		ctx.KV.Set(k, decSubSat(num.DecFromRaw(v), sm).Raw().Bytes())
 	}
 	at, err := magBefore(ctx.KV, op, asset, since+1)
 	if err != nil {
 		return err
 	}
-	return setScaled(ctx, seriesKey(series, timePos(since)), at, before, after)
-}
-
-func setScaled(ctx state.Ctx, k []byte, v, before, after num.Dec) error {
-	x, err := v.Raw().MulDivDown(after.Raw(), before.Raw())
-	if err != nil {
-		return err
-	}
-	ctx.KV.Set(k, x.Bytes())
+	ctx.KV.Set(seriesKey(series, timePos(since)), decSubSat(at, sm).Raw().Bytes())
 	return nil
 }
 

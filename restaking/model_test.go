@@ -32,23 +32,30 @@ type modelReq struct {
 type modelWd struct {
 	staker string
 	amount *big.Rat
+	shares *big.Rat // amount / maxMagnitude at queue time: a slash of sm takes shares · sm
 	due_s  int64
 	done   bool
 }
 
 func rat(v num.Int) *big.Rat { return new(big.Rat).SetInt(v.Big()) }
 
-// slash applies a slash executed now and requested at requested_s: the
-// stakers and every withdrawal not due by the request lose alike.
+// slash applies a slash executed now and requested at requested_s that
+// took sm = before − after of the magnitude: every staker's stake falls in
+// proportion, and every withdrawal not due by the request loses its
+// shares · sm (its value may be frozen at a higher magnitude than now).
 func (m *model) slash(requested_s int64, before, after num.Dec) {
 	m.slashes++
 	f := new(big.Rat).SetFrac(after.Raw().Big(), before.Raw().Big())
 	for _, a := range m.active {
 		a.Mul(a, f)
 	}
+	sm := new(big.Rat).SetFrac(new(big.Int).Sub(before.Raw().Big(), after.Raw().Big()), num.WAD().Big())
 	for i := range m.wds {
 		if w := &m.wds[i]; !w.done && requested_s < w.due_s {
-			w.amount.Mul(w.amount, f)
+			w.amount.Sub(w.amount, new(big.Rat).Mul(w.shares, sm))
+			if w.amount.Sign() < 0 {
+				w.amount.SetInt64(0)
+			}
 		}
 	}
 }
@@ -128,7 +135,9 @@ func queueSome(rt *rapid.T, x *h, m *model) {
 	}
 	m.active[st].Sub(m.active[st], out)
 	m.ops[st]++
-	m.wds = append(m.wds, modelWd{staker: st, amount: out, due_s: x.time + 14*day_s})
+	mag := x.maxMag("op", "usdc")
+	shares := new(big.Rat).Quo(out, new(big.Rat).SetFrac(mag.Raw().Big(), num.WAD().Big()))
+	m.wds = append(m.wds, modelWd{staker: st, amount: out, shares: shares, due_s: x.time + 14*day_s})
 	if len(m.wds) != before+1 {
 		rt.Fatal("withdrawal ids out of step")
 	}

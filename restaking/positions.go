@@ -65,6 +65,11 @@ func Deposit(ctx state.Ctx, p params.Params, staker, op account.Address, c coin.
 	if err != nil {
 		return num.Int{}, err
 	}
+	if a.Kind == KindNative && vv.tokens.IsZero() && vv.v.Scaled.IsZero() && vv.v.Queued.IsZero() {
+		// Nobody holds a share and no token backs the leftover units (the
+		// last withdrawal closed the delegation): start the vault afresh.
+		vv.v.Units = num.Int{}
+	}
 	scaled, units, err := depositShares(vv, c.Amount)
 	if err != nil {
 		return num.Int{}, err
@@ -337,17 +342,21 @@ func CompleteWithdrawal(ctx state.Ctx, p params.Params, staker account.Address, 
 	if err != nil {
 		return w, err
 	}
-	vv.v.Units, _ = vv.v.Units.Sub(units) // units ≤ Queued ≤ Units
-	vv.v.Queued, _ = vv.v.Queued.Sub(units)
-	if err := payOut(ctx, p, vv, staker, tokens); err != nil {
+	if err := harvestNative(ctx, p, vv); err != nil {
 		return w, err
 	}
-	w.Completed, w.Paid, w.Done_s = true, tokens, ctx.Time_s
+	vv.v.Units, _ = vv.v.Units.Sub(units) // units ≤ Queued ≤ Units
+	vv.v.Queued, _ = vv.v.Queued.Sub(units)
+	paid, err := payOut(ctx, p, vv, staker, tokens)
+	if err != nil {
+		return w, err
+	}
+	w.Completed, w.Paid, w.Done_s = true, paid, ctx.Time_s
 	state.Put(ctx.KV, withdrawalKey(w.ID), &w)
 	if err := vv.save(ctx); err != nil {
 		return w, err
 	}
-	ctx.Emit("complete_withdrawal", "id", u64s(id), "staker", staker.String(), "amount", coin.New(w.Asset, tokens).String())
+	ctx.Emit("complete_withdrawal", "id", u64s(id), "staker", staker.String(), "amount", coin.New(w.Asset, paid).String())
 	return w, nil
 }
 
@@ -394,13 +403,16 @@ func withdrawalValue(r store.Reader, vv vaultView, w Withdrawal) (units, tokens 
 	return
 }
 
-func payOut(ctx state.Ctx, p params.Params, vv vaultView, to account.Address, tokens num.Int) error {
+// payOut pays tokens of the asset and returns what was paid: native stake
+// as an unbonding entry of the staker's, whose amount can exceed tokens by
+// the dust of a delegation it closes.
+func payOut(ctx state.Ctx, p params.Params, vv vaultView, to account.Address, tokens num.Int) (num.Int, error) {
 	if tokens.IsZero() {
-		return nil
+		return tokens, nil
 	}
 	if vv.asset.Kind != KindNative {
-		return bank.SendOne(ctx.KV, VaultAccount, to, vv.asset.Denom, tokens)
+		return tokens, bank.SendOne(ctx.KV, VaultAccount, to, vv.asset.Denom, tokens)
 	}
-	_, err := staking.UndelegateFor(ctx, p, NativeAccount(vv.op), vv.op, tokens, to)
-	return err
+	u, err := staking.UndelegateFor(ctx, p, NativeAccount(vv.op), vv.op, tokens, to)
+	return u.Balance, err
 }

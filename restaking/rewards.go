@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/restaked/restaked/account"
+	"github.com/restaked/restaked/auth"
 	"github.com/restaked/restaked/bank"
 	"github.com/restaked/restaked/coin"
 	"github.com/restaked/restaked/num"
@@ -20,18 +21,21 @@ import (
 // rata by withdrawable stake; queued withdrawals earn nothing).
 //
 // The operator's NativeAccount receives the rewards from staking whenever
-// its delegation is touched. harvest claims what is pending and
-// distributes everything in the account's balance not yet attributed
-// (Held) through an accumulator per scaled share:
+// its delegation is touched. harvest claims what is pending and splits
+// everything in the account's balance not yet attributed (Held, "fresh")
+// by what earned it: the positions' part, fresh · activeBacking / Units
+// (rounding: down), goes into an accumulator per scaled share,
 //
-//	Acc += fresh · 1e36 / Σσ        (rounding: down; dust stays unattributed in the balance)
+//	Acc += part · 1e36 / Σσ        (rounding: down; dust stays unattributed in the balance)
 //
 // and a position owes σ · (Acc − its snapshot) / 1e36 (rounding: down).
-// harvest runs before every change of Σσ and before a claim, so a
-// share's accrual is always that of the stake it stood for. Rewards that
-// arrive while the vault has no positions wait for the next harvest with
-// stakers. Cost: O(1) per deposit, withdrawal or claimed position; nothing
-// per block.
+// The rest was earned by queued withdrawals (which earn nothing) or by a
+// vault without positions: it goes to the fee collector, which pays it out
+// with the next block's staking rewards, so no later depositor can collect
+// it. harvest runs before every change of Σσ, of the queue and of the
+// delegation, and before a claim, so a share's accrual is always that of
+// the stake it stood for. Cost: O(1) per deposit, withdrawal, slash or
+// claimed position; nothing per block.
 
 type nativeRewards struct {
 	Acc  num.Int // reward per scaled share, ×1e36
@@ -77,48 +81,67 @@ func positionRewardsKey(staker, op account.Address) []byte {
 }
 
 // harvest claims the native account's staking rewards and attributes its
-// fresh balance to the vault's current shares.
-func harvest(ctx state.Ctx, p params.Params, op account.Address, scaled num.Int) (nativeRewards, error) {
+// fresh balance (vv: the operator's native vault as it is now).
+func harvest(ctx state.Ctx, p params.Params, vv vaultView) (nativeRewards, error) {
 	var nr nativeRewards
-	if _, err := state.Load(ctx.KV, nativeRewardsKey(op), &nr); err != nil {
+	if _, err := state.Load(ctx.KV, nativeRewardsKey(vv.op), &nr); err != nil {
 		return nr, err
 	}
-	if _, err := staking.ClaimRewards(ctx, p, NativeAccount(op)); err != nil {
+	if _, err := staking.ClaimRewards(ctx, p, NativeAccount(vv.op)); err != nil {
 		return nr, err
 	}
-	if err := attribute(ctx.KV, p.NativeDenom, op, scaled, &nr); err != nil {
+	if err := attribute(ctx.KV, p.NativeDenom, vv, &nr); err != nil {
 		return nr, err
 	}
-	state.Put(ctx.KV, nativeRewardsKey(op), &nr)
+	state.Put(ctx.KV, nativeRewardsKey(vv.op), &nr)
 	return nr, nil
 }
 
-// attribute moves the unattributed balance into the accumulator.
-func attribute(r store.Reader, denom string, op account.Address, scaled num.Int, nr *nativeRewards) error {
-	bal, err := bank.Balance(r, NativeAccount(op), denom)
+// attribute splits the unattributed balance: the positions' part into the
+// accumulator, the rest to the fee collector.
+func attribute(kv store.KV, denom string, vv vaultView, nr *nativeRewards) error {
+	na := NativeAccount(vv.op)
+	bal, err := bank.Balance(kv, na, denom)
 	if err != nil {
 		return err
 	}
 	fresh, err := bal.Sub(nr.Held)
-	if err != nil {
-		return fmt.Errorf("%w: native account of %s holds %s, less than attributed %s", state.ErrCorrupt, op, bal, nr.Held)
-	}
-	if fresh.IsZero() || scaled.IsZero() {
-		return nil // no one to attribute to yet
-	}
-	inc, err := fresh.MulDivDown(shareScale, scaled) // rounding: down
-	if err != nil || inc.IsZero() {
+	if err != nil || fresh.IsZero() {
+		if err != nil {
+			err = fmt.Errorf("%w: native account of %s holds %s, less than attributed %s", state.ErrCorrupt, vv.op, bal, nr.Held)
+		}
 		return err
+	}
+	spent, err := accrue(vv, fresh, nr)
+	if err != nil {
+		return err
+	}
+	if nr.Held, err = nr.Held.Add(spent); err != nil {
+		return err
+	}
+	return bank.SendOne(kv, na, auth.FeeCollector, denom, fresh.SubSat(spent))
+}
+
+// accrue adds the positions' part of fresh to the accumulator and returns
+// what the increment can ever pay (≤ that part).
+func accrue(vv vaultView, fresh num.Int, nr *nativeRewards) (num.Int, error) {
+	scaled := vv.v.Scaled
+	if scaled.IsZero() || vv.v.Units.IsZero() {
+		return num.Int{}, nil
+	}
+	part, err := fresh.MulDivDown(vv.activeBacking(), vv.v.Units) // rounding: down
+	if err != nil {
+		return part, err
+	}
+	inc, err := part.MulDivDown(shareScale, scaled) // rounding: down
+	if err != nil || inc.IsZero() {
+		return num.Int{}, err
 	}
 	if nr.Acc, err = nr.Acc.Add(inc); err != nil {
-		return err
+		return num.Int{}, err
 	}
-	spent, err := inc.MulDivUp(scaled, shareScale) // what the increment can ever pay, ≤ fresh
-	if err != nil {
-		return err
-	}
-	nr.Held, err = nr.Held.Add(spent.Min(fresh))
-	return err
+	spent, err := inc.MulDivUp(scaled, shareScale)
+	return spent.Min(part), err
 }
 
 // settle credits a position's accrual at its current σ (before σ changes).
@@ -146,10 +169,20 @@ func owedSince(scaled, acc, snap num.Int) (num.Int, error) {
 	return scaled.MulDivDown(d, shareScale) // rounding: down
 }
 
+// harvestNative harvests a native vault before its queue or delegation
+// changes (completion, slash); other vaults have nothing to harvest.
+func harvestNative(ctx state.Ctx, p params.Params, vv vaultView) error {
+	if vv.asset.Kind != KindNative {
+		return nil
+	}
+	_, err := harvest(ctx, p, vv)
+	return err
+}
+
 // beforeNativeChange harvests op's native vault and settles the staker's
 // position, ahead of a deposit or withdrawal that changes σ.
 func beforeNativeChange(ctx state.Ctx, p params.Params, vv vaultView, staker account.Address, posScaled num.Int) error {
-	nr, err := harvest(ctx, p, vv.op, vv.v.Scaled)
+	nr, err := harvest(ctx, p, vv)
 	if err != nil {
 		return err
 	}
@@ -198,7 +231,7 @@ func claimOne(ctx state.Ctx, p params.Params, staker, op account.Address) (num.I
 	if err != nil {
 		return num.Int{}, err
 	}
-	nr, err := harvest(ctx, p, op, vv.v.Scaled)
+	nr, err := harvest(ctx, p, vv)
 	if err != nil {
 		return num.Int{}, err
 	}
@@ -300,7 +333,7 @@ func pendingOne(r store.Reader, p params.Params, staker, op account.Address) (nu
 	if err := bank.GenesisBalances(view, NativeAccount(op), unclaimed); err != nil {
 		return num.Int{}, err
 	}
-	if err := attribute(view, p.NativeDenom, op, vv.v.Scaled, &nr); err != nil {
+	if err := attribute(view, p.NativeDenom, vv, &nr); err != nil {
 		return num.Int{}, err
 	}
 	pr, err := settle(view, staker, op, pos.Scaled, nr)

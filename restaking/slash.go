@@ -231,6 +231,9 @@ func slashAsset(ctx state.Ctx, p params.Params, s Service, req *Slash, denom str
 		return take, err
 	}
 	take.MaxMagnitude = vv.v.MaxMag
+	if err := harvestNative(ctx, p, vv); err != nil { // before the queue and delegation shrink
+		return take, err
+	}
 	vv.v.Units, _ = vv.v.Units.Sub(units)        // units ≤ Units (slashUnits)
 	vv.v.Queued, _ = vv.v.Queued.Sub(fromQueued) // fromQueued ≤ Queued
 	if take.Amount, err = seize(ctx, p, vv, take.Amount, to); err != nil {
