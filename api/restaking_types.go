@@ -176,6 +176,7 @@ type Withdrawal struct {
 	CompletedAt  string `json:"completed_at,omitempty"`
 	Value        string `json:"value"` // what completing pays now, or what it paid
 	Completable  bool   `json:"completable"`
+	HeldBySlash  uint64 `json:"held_by_slash,omitempty"` // due, but waiting for this slash request to be vetoed or executed
 }
 
 // Withdrawals is GET /v1/withdrawals/{addr}, newest first.
@@ -339,7 +340,7 @@ func positionView(p restaking.PositionView) Position {
 func withdrawalView(w restaking.WithdrawalView) Withdrawal {
 	out := Withdrawal{ID: w.ID, Staker: w.Staker.String(), Operator: w.Operator.String(), Asset: w.Asset,
 		ScaledShares: w.Scaled.String(), Principal: w.Principal.String(), StartedAt: unixTime(w.Start_s),
-		DueAt: unixTime(w.Due_s), Completed: w.Completed, Value: w.Value.String(), Completable: w.Completable}
+		DueAt: unixTime(w.Due_s), Completed: w.Completed, Value: w.Value.String(), Completable: w.Completable, HeldBySlash: w.HeldBy}
 	if w.Completed {
 		out.CompletedAt = unixTime(w.Done_s)
 	}

@@ -15,7 +15,9 @@ import (
 // ststake whose destination is burn: SPEC §6.2 has burned funds leave the
 // supply. The pool's count of ststake must fall with the bank's (it prices
 // every conversion), and the backing must go too, or the remaining holders
-// would gain what the slashed ones lost; so r is unchanged.
+// would gain what the slashed ones lost; so r is unchanged, except that
+// backing held in unbonding entries or pending rewards (which cannot be
+// destroyed at once) stays with the remaining holders.
 //
 // The backing is st × r at the redemption rate (rounding: down, as for an
 // unstake: the dust stays with the holders). It is taken from idle stake

@@ -133,7 +133,7 @@ func applyAllocate(ctx state.Ctx, p params.Params, o Operator, vv *vaultView, sv
 	if err := moveAllocSum(vv, cur, next); err != nil {
 		return err
 	}
-	state.Put(ctx.KV, allocKey(o.Address, vv.asset.Denom, svc), &next)
+	putAlloc(ctx.KV, vv, svc, next)
 	if err := vv.save(ctx); err != nil {
 		return err
 	}
@@ -179,7 +179,7 @@ func deallocateAll(ctx state.Ctx, p params.Params, op account.Address, asset, sv
 	if err := moveAllocSum(&vv, cur, next); err != nil {
 		return err
 	}
-	state.Put(ctx.KV, allocKey(op, asset, svc), &next)
+	putAlloc(ctx.KV, &vv, svc, next)
 	return vv.save(ctx)
 }
 
@@ -236,7 +236,7 @@ func applyDue(ctx state.Ctx, k []byte) error {
 	if err := moveAllocSum(&vv, cur, next); err != nil {
 		return err
 	}
-	state.Put(ctx.KV, allocKey(op, asset, svc), &next)
+	putAlloc(ctx.KV, &vv, svc, next)
 	recordAllocMag(ctx, svc, op, asset, next.Mag)
 	ctx.Emit("allocation_effective", "operator", op.String(), "service", svc, "asset", asset, "magnitude", next.Mag.String())
 	return vv.save(ctx)
@@ -255,4 +255,19 @@ func parseAllocQueueKey(k []byte) (int64, account.Address, string, string, error
 		return 0, op, "", "", fmt.Errorf("%w: allocation queue key %q", state.ErrCorrupt, k)
 	}
 	return int64(t), op, string(rest[29 : 29+n]), string(rest[29+n:]), nil
+}
+
+// putAlloc stores an allocation; one at zero with nothing pending is
+// deleted and stops counting against MaxAllocationsPerVault (its history
+// stays in the allocation series).
+func putAlloc(kv store.KV, vv *vaultView, svc string, a Allocation) {
+	k := allocKey(vv.op, vv.asset.Denom, svc)
+	if !a.Mag.IsZero() || a.pending() {
+		state.Put(kv, k, &a)
+		return
+	}
+	if _, found := kv.Get(k); found {
+		kv.Delete(k)
+		vv.v.Allocs--
+	}
 }

@@ -243,6 +243,10 @@ func TestFullySlashedOperator(t *testing.T) {
 	x.fails("fully-slashed", "op", allocate("op", "b", "usdc", "0.1"))
 	x.fails("not-allocated", "svc", slash("svc", "a", "op", "0.5"))
 	x.fails("fully-slashed", "alice", queue("alice", "op", "1usdc"))
+	x.ok("alice", queue("alice", "op", "0usdc")) // closes the worthless position
+	if ps, _ := restaking.Positions(x.c.BlockState(), addr("alice")); len(ps) != 0 {
+		t.Fatalf("positions left: %+v", ps)
+	}
 }
 
 // Allocation increases wait the operator's allocation_delay; decreases
@@ -533,4 +537,23 @@ func TestQueuedNativeRewardsNotCollectedByNewcomer(t *testing.T) {
 	if got := x.pendingNative("bob"); got.GT(num.NewInt(1)) {
 		t.Fatalf("bob's 10 stake earned %s in a day", got)
 	}
+}
+
+// Each service has its own room for slash requests in their veto window:
+// an operator's own service cannot crowd out another's.
+func TestPendingRoomPerService(t *testing.T) {
+	x := newH(t, nil)
+	x.ok("op", registerOperator("op", false, ""))
+	vetoService(x)
+	sham := registerService("op", "sham", "usdc")
+	sham.Resolver, sham.VetoWindow = s("op"), "7d"
+	x.ok("op", sham)
+	x.ok("op", optIn("op", "a"), optIn("op", "sham"))
+	x.ok("alice", deposit("alice", "op", "10000usdc"))
+	x.ok("op", allocate("op", "a", "usdc", "0.5"), allocate("op", "sham", "usdc", "0.1"))
+	for i := 0; i < restaking.MaxPendingPerService; i++ {
+		x.ok("op", slash("op", "sham", "op", "0.000000000000000001"))
+	}
+	x.fails("too-many-pending-slashes", "op", slash("op", "sham", "op", "0.000000000000000001"))
+	x.ok("svc", slash("svc", "a", "op", "0.5"))
 }

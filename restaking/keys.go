@@ -33,7 +33,7 @@ const (
 	MaxPositionsPerStaker   = 256 // positions (and native reward records) of one staker: bounds claim_rewards
 	MaxWithdrawalsListed    = 1000
 	MaxAllocationsPerBlock  = 256 // pending allocation changes applied per BeginBlock
-	MaxPendingPerOperator   = 64  // slash requests waiting for their veto window, per operator
+	MaxPendingPerService    = 8   // slash requests waiting for their veto window, per (service, operator)
 	MaxMagRewrite           = 256 // magnitude checkpoints a late-executed slash may rewrite
 	MaxRestakingDegreeLimit = 1000
 )
@@ -62,6 +62,7 @@ var (
 	prefixNativeRewards = []byte("rs/nrw/")     // op → native pass-through accumulator
 	prefixPosRewards    = []byte("rs/prw/")     // staker ‖ op → native rewards of a position
 	prefixCommission    = []byte("rs/comm/")    // op ‖ svc → Commission
+	prefixPendingCount  = []byte("rs/pendn/")   // svc ‖ op → requests of svc pending on op
 	prefixPending       = []byte("rs/pend/")    // op ‖ requested_s ‖ id → (slash requests waiting for their veto window)
 	keyNextWd           = []byte("rs/seq/withdrawal")
 	keyNextSlash        = []byte("rs/seq/slash")

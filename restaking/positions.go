@@ -186,9 +186,9 @@ func HandleQueueWithdrawal(ctx state.Ctx, p params.Params, signer account.Addres
 	if err != nil {
 		return err
 	}
-	c, err := parseCoin("amount", m.GetAmount())
+	c, err := coin.ParseCoin(m.GetAmount()) // 0: the whole position, whatever it is worth
 	if err != nil {
-		return err
+		return state.Reject("bad-amount", "amount %q: %v", m.GetAmount(), err)
 	}
 	_, err = QueueWithdrawal(ctx, p, staker, op, c)
 	return err
@@ -248,8 +248,13 @@ func QueueWithdrawal(ctx state.Ctx, p params.Params, staker, op account.Address,
 
 // withdrawalShares is σ for amount: units at the native factor and σ at
 // maxMag (rounding: up, both — against the withdrawer), capped at the
-// position; asking for everything withdrawable takes every share.
+// position; asking for everything withdrawable takes every share, and an
+// amount of 0 closes the position whatever it is worth (dust, or an
+// operator slashed to zero).
 func withdrawalShares(vv vaultView, pos Position, amount num.Int) (num.Int, error) {
+	if amount.IsZero() {
+		return pos.Scaled, nil
+	}
 	if vv.v.MaxMag.IsZero() {
 		return num.Int{}, state.Reject("fully-slashed", "operator %s was fully slashed in %s; the position is worth nothing", vv.op, vv.asset.Denom)
 	}
@@ -379,10 +384,11 @@ func loadOwnWithdrawal(ctx state.Ctx, staker account.Address, id uint64) (Withdr
 		return w, state.Reject("too-early", "withdrawal #%d completes at %d (now %d)", id, w.Due_s, ctx.Time_s)
 	}
 	// A slash requested before it was due can still take from it.
-	if t, sid, ok := firstPending(ctx.KV, w.Operator); ok && t < w.Due_s {
-		return w, state.Reject("slash-pending", "withdrawal #%d waits for slash #%d of its operator (requested before it was due) to be vetoed or executed", id, sid)
+	sid, held, err := heldBy(ctx.KV, w)
+	if err == nil && held {
+		err = state.Reject("slash-pending", "withdrawal #%d waits for slash #%d of its operator (requested before it was due) to be vetoed or executed", id, sid)
 	}
-	return w, nil
+	return w, err
 }
 
 // withdrawalValue is what w pays now: units = σ × maxMag before Due_s

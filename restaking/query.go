@@ -219,8 +219,9 @@ func Allocations(r store.Reader, op account.Address) ([]AllocationView, error) {
 // WithdrawalView is a withdrawal with what it would pay now.
 type WithdrawalView struct {
 	Withdrawal
-	Value       num.Int `json:"value"` // what completing pays now (or paid)
+	Value       num.Int `json:"value"` // what completing pays now (or paid); a pending slash may still lower it
 	Completable bool    `json:"completable"`
+	HeldBy      uint64  `json:"held_by_slash,omitempty"` // due, but waiting for this slash request to be resolved
 }
 
 // GetWithdrawal returns withdrawal id (completed ones stay queryable).
@@ -233,6 +234,15 @@ func GetWithdrawal(r store.Reader, id uint64, now_s int64) (WithdrawalView, bool
 	wv := WithdrawalView{Withdrawal: w, Value: w.Paid, Completable: !w.Completed && now_s >= w.Due_s}
 	if w.Completed {
 		return wv, true, nil
+	}
+	if wv.Completable { // due: a pending slash requested before may still hold it
+		id, held, err := heldBy(r, w)
+		if err != nil {
+			return wv, true, err
+		}
+		if held {
+			wv.HeldBy, wv.Completable = id, false
+		}
 	}
 	a, err := loadAsset(r, w.Asset)
 	if err != nil {

@@ -148,6 +148,18 @@ func parseAssets(r store.Reader, have []string, list []string) ([]string, error)
 	return out, nil
 }
 
+// newAssets drops from list the assets s already accepts (adding is
+// idempotent; removing is not possible: stakers chose the service for them).
+func newAssets(s Service, list []string) []string {
+	var out []string
+	for _, d := range list {
+		if !s.accepts(d) {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
 // parseTerms sets the fields that apply at once (empty: unchanged).
 func parseTerms(s *Service, policy, minStake, maxDegree, pfc, threshold, metadata string) error {
 	var err error
@@ -190,9 +202,10 @@ func parseTerms(s *Service, policy, minStake, maxDegree, pfc, threshold, metadat
 
 // HandleUpdateService changes a service (admin only). Slasher, resolver,
 // veto window, destination and a raised max_slash_fraction take effect
-// after service_config_delay, so stakers can leave before they apply; the
-// rest (terms that only narrow who may join, risk declarations, assets
-// added) apply at once.
+// after service_config_delay, so operators and stakers see them coming
+// (operators can start deallocating; with the default delays, leaving
+// entirely takes longer); the rest (terms that only narrow who may join,
+// risk declarations, assets added) apply at once.
 func HandleUpdateService(ctx state.Ctx, p params.Params, signer account.Address, m *tx.MsgUpdateService) error {
 	s, err := loadAdmin(ctx, "admin", m.GetAdmin(), m.GetName(), signer)
 	if err != nil {
@@ -201,8 +214,8 @@ func HandleUpdateService(ctx state.Ctx, p params.Params, signer account.Address,
 	if err := scheduleSlashConfig(ctx, p, &s, m); err != nil {
 		return err
 	}
-	if len(m.GetAddAssets()) > 0 {
-		if s.Assets, err = parseAssets(ctx.KV, s.Assets, m.GetAddAssets()); err != nil {
+	if add := newAssets(s, m.GetAddAssets()); len(add) > 0 {
+		if s.Assets, err = parseAssets(ctx.KV, s.Assets, add); err != nil {
 			return err
 		}
 	}

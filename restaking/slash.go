@@ -134,10 +134,9 @@ func Request(ctx state.Ctx, p params.Params, s Service, req Slash) (Slash, error
 	}
 	ctx.KV.Set(slashByOpKey(req.Operator, req.ID), []byte{})
 	if !s.Resolver.IsZero() {
-		if err := checkPendingRoom(ctx.KV, req.Operator); err != nil {
+		if err := addPending(ctx.KV, req, +1); err != nil {
 			return req, err
 		}
-		ctx.KV.Set(pendingKey(req.Operator, req.Requested_s, req.ID), []byte{})
 	}
 	ctx.Emit("slash_requested", "id", u64s(req.ID), "service", s.Name, "operator", req.Operator.String(),
 		"fraction", req.Fraction.String(), "execute_after_s", i64s(req.ExecuteAfter_s))
@@ -150,7 +149,11 @@ func Request(ctx state.Ctx, p params.Params, s Service, req Slash) (Slash, error
 
 // execute applies a slash request now (doc.go: slashing is O(assets)).
 func execute(ctx state.Ctx, p params.Params, s Service, req *Slash) error {
-	ctx.KV.Delete(pendingKey(req.Operator, req.Requested_s, req.ID))
+	if _, waited := ctx.KV.Get(pendingKey(req.Operator, req.Requested_s, req.ID)); waited {
+		if err := addPending(ctx.KV, *req, -1); err != nil {
+			return err
+		}
+	}
 	req.Status, req.Executed_s, req.Destination = SlashExecuted, ctx.Time_s, s.Destination
 	to := account.Address{}
 	if !s.Destination.IsZero() {
@@ -313,7 +316,7 @@ func lowerMagnitudes(ctx state.Ctx, vv *vaultView, svc string, al Allocation, sm
 	}
 	before := vv.v.MaxMag
 	vv.v.MaxMag, _ = vv.v.MaxMag.Sub(sm) // sm ≤ maxMag
-	state.Put(ctx.KV, allocKey(vv.op, vv.asset.Denom, svc), &next)
+	putAlloc(ctx.KV, vv, svc, next)
 	recordAllocMag(ctx, svc, vv.op, vv.asset.Denom, next.Mag)
 	return recordMagSince(ctx, vv.op, vv.asset.Denom, requested_s, before, vv.v.MaxMag)
 }
@@ -355,34 +358,61 @@ func loadSlash(r store.Reader, id uint64) (Slash, error) {
 	return s, err
 }
 
-// checkPendingRoom bounds the slash requests waiting on one operator (each
-// holds its withdrawals due after the request until it is resolved).
-func checkPendingRoom(r store.Reader, op account.Address) error {
-	n := 0
-	store.IteratePrefix(r, state.Key(prefixPending, op[:]), false, func(_, _ []byte) bool {
+func pendingCountKey(svc string, op account.Address) []byte {
+	return state.Key(prefixPendingCount, lp(svc), op[:])
+}
+
+// addPending indexes a request waiting for its veto window (delta +1) or
+// drops it (−1). A service may have at most MaxPendingPerService requests
+// waiting on one operator, so no service can crowd out another's.
+func addPending(kv store.KV, req Slash, delta int) error {
+	k := pendingCountKey(req.Service, req.Operator)
+	bz, _ := kv.Get(k)
+	n, _ := state.ReadU64(bz)
+	switch {
+	case delta > 0 && n >= MaxPendingPerService:
+		return state.Reject("too-many-pending-slashes", "service %s already has %d slash requests of %s in their veto window", req.Service, n, req.Operator)
+	case delta > 0:
 		n++
-		return n < MaxPendingPerOperator
-	})
-	if n >= MaxPendingPerOperator {
-		return state.Reject("too-many-pending-slashes", "operator %s already has %d slash requests in their veto window", op, n)
+		kv.Set(pendingKey(req.Operator, req.Requested_s, req.ID), []byte{})
+	case n > 0:
+		n--
+		kv.Delete(pendingKey(req.Operator, req.Requested_s, req.ID))
+	}
+	if n == 0 {
+		kv.Delete(k)
+	} else {
+		kv.Set(k, state.U64(n))
 	}
 	return nil
 }
 
-// firstPending is the earliest request time of a slash pending on op (ok false: none).
-func firstPending(r store.Reader, op account.Address) (int64, uint64, bool) {
-	prefix := state.Key(prefixPending, op[:])
-	var t, id uint64
-	ok := false
-	store.IteratePrefix(r, prefix, false, func(k, _ []byte) bool {
+// heldBy is the first slash pending on w's operator that was requested
+// before w was due and may take from w's asset (ok false: none). It reads
+// at most the requests pending on the operator (MaxPendingPerService per
+// service it belongs to).
+func heldBy(r store.Reader, w Withdrawal) (uint64, bool, error) {
+	prefix := state.Key(prefixPending, w.Operator[:])
+	var ids []uint64
+	r.Iterate(prefix, state.Key(prefix, state.U64(timePos(w.Due_s))), false, func(k, _ []byte) bool {
 		if len(k) == len(prefix)+16 {
-			t, _ = state.ReadU64(k[len(prefix) : len(prefix)+8])
-			id, _ = state.ReadU64(k[len(prefix)+8:])
-			ok = true
+			id, _ := state.ReadU64(k[len(prefix)+8:])
+			ids = append(ids, id)
 		}
-		return false
+		return true
 	})
-	return int64(t), id, ok
+	for _, id := range ids {
+		req, err := loadSlash(r, id)
+		if err != nil {
+			return 0, false, err
+		}
+		for _, d := range req.Assets {
+			if d == w.Asset {
+				return id, true, nil
+			}
+		}
+	}
+	return 0, false, nil
 }
 
 // HandleVetoSlash cancels a pending slash: the service's resolver, within the window.
@@ -410,7 +440,9 @@ func HandleVetoSlash(ctx state.Ctx, signer account.Address, m *tx.MsgVetoSlash) 
 	}
 	req.Status = SlashVetoed
 	state.Put(ctx.KV, slashKey(req.ID), &req)
-	ctx.KV.Delete(pendingKey(req.Operator, req.Requested_s, req.ID))
+	if err := addPending(ctx.KV, req, -1); err != nil {
+		return err
+	}
 	ctx.Emit("slash_vetoed", "id", u64s(req.ID), "service", s.Name)
 	return nil
 }

@@ -104,14 +104,12 @@ func buildRegisterService(f *fields) (*acct, proto.Message) {
 }
 
 // buildUpdateService: a service's assets are only ever added to (its
-// stakers chose it for those assets), hence add_assets, not assets.
+// stakers chose it for those assets): `assets` (SPEC §10) and `add_assets`
+// both list assets it must accept; those it already accepts are kept.
 func buildUpdateService(f *fields) (*acct, proto.Message) {
 	from := f.account("from")
 	name := f.str("name", true)
-	if f.has("assets") {
-		f.fail("field \"assets\": a service's assets can only be added to; use add_assets")
-	}
-	add := f.values("add_assets", false)
+	add := append(f.values("assets", false), f.values("add_assets", false)...)
 	t := readServiceTerms(f, false)
 	m := &tx.MsgUpdateService{
 		Name: name, Slasher: t.slasher, Resolver: t.resolver, VetoWindow: t.vetoWindow, AddAssets: add,

@@ -102,7 +102,6 @@ func TestLoadErrors(t *testing.T) {
 		{"service without threshold", head + "  - register_service: {from: alice, name: s, slasher: alice, assets: [stake], pfc: \"1\"}\n", `missing field "threshold"`},
 		{"service assets mapping", head + "  - register_service: {from: alice, name: s, slasher: alice, assets: {a: b}, pfc: \"1\", threshold: \"1\"}\n", `field "assets"`},
 		{"service assets nested", head + "  - slash: {from: alice, service: s, operator: bob, fraction: \"0.1\", assets: [[stake]]}\n", "each item"},
-		{"update_service assets", head + "  - update_service: {from: alice, name: s, assets: [stake]}\n", "use add_assets"},
 		{"destination unknown", head + "  - register_service: {from: alice, name: s, slasher: alice, assets: [stake], destination: carol, pfc: \"1\", threshold: \"1\"}\n", `unknown account "carol"`},
 		{"bad pfc", head + "  - register_service: {from: alice, name: s, slasher: alice, assets: [stake], pfc: lots, threshold: \"1\"}\n", `field "pfc"`},
 		{"bad magnitude", head + "  - allocate: {from: alice, service: s, asset: stake, magnitude: half}\n", `field "magnitude"`},

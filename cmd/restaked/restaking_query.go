@@ -265,6 +265,8 @@ func withdrawalState(x api.Withdrawal) string {
 		return "completed " + x.CompletedAt
 	case x.Completable:
 		return "completable"
+	case x.HeldBySlash != 0:
+		return fmt.Sprintf("due, held by slash #%d", x.HeldBySlash)
 	}
 	return "queued"
 }
