@@ -557,3 +557,29 @@ func TestPendingRoomPerService(t *testing.T) {
 	x.fails("too-many-pending-slashes", "op", slash("op", "sham", "op", "0.000000000000000001"))
 	x.ok("svc", slash("svc", "a", "op", "0.5"))
 }
+
+// Stake a restaking slash seized after an infraction does not make the
+// validator's other delegators pay more when the infraction's evidence
+// arrives: a double sign still costs each of them 5%.
+func TestSeizedStakeLeavesBondedAtInfraction(t *testing.T) {
+	x := newH(t, nil)
+	x.ok(valLabel, registerOperator(valLabel, true, ""))
+	x.ok("svc", registerService("svc", "a", "stake"))
+	x.ok(valLabel, optIn(valLabel, "a"))
+	x.ok("alice", deposit("alice", valLabel, "900000stake"))
+	x.ok("carol", &tx.MsgDelegate{Delegator: s("carol"), Validator: s(valLabel), Amount: "100000stake"})
+	x.ok(valLabel, allocate(valLabel, "a", "stake", "1"))
+	x.advance(block_s)
+	h := x.c.Height() // the infraction
+	x.advance(block_s)
+	x.ok("svc", slash("svc", "a", valLabel, "1")) // seizes alice's 900000
+	x.advance(block_s)
+	v, _, _ := staking.GetValidator(x.c.BlockState(), addr(valLabel))
+	x.ev = []staking.Evidence{{ConsAddr: v.ConsAddress(), Height: h, Time_s: x.time}}
+	x.advance(block_s)
+	d, _, err := staking.GetDelegation(x.c.BlockState(), addr("carol"), addr(valLabel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	eq(t, "carol after a 5% double sign", d.Tokens, 95_000)
+}

@@ -15,11 +15,11 @@ import (
 // escrow). It returns the tokens taken (less than amount only when the
 // delegation is worth less).
 //
-// Like a slash, seized stake leaves without an unbonding entry: a later
-// primary slash for an earlier infraction finds it gone and is taken from
-// the stake still bonded (see slash.go: slashes between H and the evidence
-// do not reduce B(H)). The seized stake never returns to the offender: it
-// is destroyed or handed to the service's recipient.
+// Like a slash, seized stake leaves without an unbonding entry. The token
+// history counts it (checkpoint.seized), so a later primary slash for an
+// earlier infraction is sized without it and the stake still bonded does
+// not pay for it. The seized stake never returns to the offender: it is
+// destroyed or handed to the service's recipient.
 func Seize(ctx state.Ctx, p params.Params, delegator, op account.Address, amount num.Int, to account.Address) (num.Int, error) {
 	if amount.IsZero() {
 		return amount, nil
@@ -35,7 +35,7 @@ func Seize(ctx state.Ctx, p params.Params, delegator, op account.Address, amount
 	if err := removeTokens(ctx, p, &pl); err != nil {
 		return num.Int{}, err
 	}
-	if err := recordTokens(ctx, p.UnbondingPeriod_s, op, pl.v.Tokens); err != nil {
+	if err := recordSeized(ctx, p.UnbondingPeriod_s, op, pl.v.Tokens, pl.amount); err != nil {
 		return num.Int{}, err
 	}
 	if to.IsZero() {

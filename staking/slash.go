@@ -47,7 +47,9 @@ import (
 // nothing has left since H (in general: its pro-rata part of the
 // remainder among the old stake). An entry of stake that arrived after H
 // and left before the evidence is created at or after H and pays f (or the
-// lowered fraction) of its value, as the SPEC's rule for entries says. Slashes between H and the evidence (e.g.
+// lowered fraction) of its value, as the SPEC's rule for entries says. Stake
+// that a restaking slash seized after H is taken out of B(H) (it left for
+// good and must not be paid for by the rest). Slashes between H and the evidence (e.g.
 // downtime) do not reduce B(H): the slash is f of the stake bonded at H,
 // whatever has happened to it since, capped by what is left, so the
 // current delegators can then lose more than f of what they hold now.

@@ -2,6 +2,7 @@ package staking
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/restaked/restaked/account"
 	"github.com/restaked/restaked/num"
@@ -50,7 +51,8 @@ type checkpoint struct {
 	tokens   num.Int
 	unbonded num.Int // Σ initial amounts of the entries created so far
 	time_s   int64
-	nextLot  uint64 // lots created so far (lots.go)
+	nextLot  uint64  // lots created so far (lots.go)
+	seized   num.Int // Σ tokens seized so far by restaking slashes (seize.go)
 }
 
 func tokenHistPrefix(op account.Address) []byte { return state.Key(prefixTokenHist, op[:]) }
@@ -61,25 +63,35 @@ func tokenHistKey(op account.Address, h int64) []byte {
 
 func encodeCheckpoint(c checkpoint) []byte {
 	t, u := c.tokens.Bytes32(), c.unbonded.Bytes32()
-	return state.Key(t[:], u[:], state.U64(uint64(c.time_s)), state.U64(c.nextLot))
+	out := state.Key(t[:], u[:], state.U64(uint64(c.time_s)), state.U64(c.nextLot))
+	if c.seized.IsZero() {
+		return out // the common case keeps the shorter record
+	}
+	s := c.seized.Bytes32()
+	return append(out, s[:]...)
 }
 
 func decodeCheckpoint(k, v []byte) (checkpoint, error) {
 	h, ok := state.ReadU64(k[len(k)-8:])
-	if !ok || (len(v) != 72 && len(v) != 80) {
+	if !ok || (len(v) != 72 && len(v) != 80 && len(v) != 112) {
 		return checkpoint{}, fmt.Errorf("%w: token checkpoint %q", state.ErrCorrupt, k)
 	}
 	t, _ := state.ReadU64(v[64:72])
 	var next uint64
-	if len(v) == 80 { // checkpoints written before lots existed have none
-		next, _ = state.ReadU64(v[72:])
+	if len(v) >= 80 { // checkpoints written before lots existed have none
+		next, _ = state.ReadU64(v[72:80])
 	}
 	tokens, err1 := num.IntFromBytes(v[:32])
 	unbonded, err2 := num.IntFromBytes(v[32:64])
-	if err1 != nil || err2 != nil {
+	var seized num.Int
+	var err3 error
+	if len(v) == 112 {
+		seized, err3 = num.IntFromBytes(v[80:])
+	}
+	if err1 != nil || err2 != nil || err3 != nil {
 		return checkpoint{}, fmt.Errorf("%w: token checkpoint %q", state.ErrCorrupt, k)
 	}
-	return checkpoint{height: int64(h), tokens: tokens, unbonded: unbonded, time_s: int64(t), nextLot: next}, nil
+	return checkpoint{height: int64(h), tokens: tokens, unbonded: unbonded, time_s: int64(t), nextLot: next, seized: seized}, nil
 }
 
 // lastCheckpoint is the newest checkpoint of op at height ≤ h.
@@ -114,18 +126,25 @@ func firstCheckpoint(r store.Reader, op account.Address) (checkpoint, bool, erro
 // recordTokens checkpoints op's tokens after a change that created no
 // unbonding entry.
 func recordTokens(ctx state.Ctx, period_s uint64, op account.Address, tokens num.Int) error {
-	return record(ctx, period_s, op, tokens, nil)
+	return record(ctx, period_s, op, tokens, nil, num.Int{})
 }
 
 // recordUnbonding checkpoints op's tokens after an undelegation; unbonded
 // is the head's new CumTotal.
 func recordUnbonding(ctx state.Ctx, period_s uint64, op account.Address, tokens, unbonded num.Int) error {
-	return record(ctx, period_s, op, tokens, &unbonded)
+	return record(ctx, period_s, op, tokens, &unbonded, num.Int{})
 }
 
-// record writes the current block's checkpoint (unbonded nil = unchanged)
-// and prunes checkpoints older than the unbonding period.
-func record(ctx state.Ctx, period_s uint64, op account.Address, tokens num.Int, unbonded *num.Int) error {
+// recordSeized checkpoints op's tokens after a restaking slash seized
+// amount of them.
+func recordSeized(ctx state.Ctx, period_s uint64, op account.Address, tokens, amount num.Int) error {
+	return record(ctx, period_s, op, tokens, nil, amount)
+}
+
+// record writes the current block's checkpoint (unbonded nil = unchanged;
+// seized: tokens seized by this change) and prunes checkpoints older than
+// the unbonding period.
+func record(ctx state.Ctx, period_s uint64, op account.Address, tokens num.Int, unbonded *num.Int, seized num.Int) error {
 	last, found, sameBlock, err := latestCheckpoint(ctx.KV, op, ctx.Height)
 	if err != nil {
 		return err
@@ -141,11 +160,14 @@ func record(ctx state.Ctx, period_s uint64, op account.Address, tokens num.Int, 
 	if err != nil {
 		return err
 	}
-	c := checkpoint{height: ctx.Height, tokens: tokens, unbonded: last.unbonded, time_s: ctx.Time_s, nextLot: lh.NextLot}
+	c := checkpoint{height: ctx.Height, tokens: tokens, unbonded: last.unbonded, time_s: ctx.Time_s, nextLot: lh.NextLot, seized: last.seized}
 	if unbonded != nil {
 		c.unbonded = *unbonded
 	}
-	if found && last.tokens.Eq(c.tokens) && last.unbonded.Eq(c.unbonded) && last.nextLot == c.nextLot {
+	if c.seized, err = c.seized.Add(seized); err != nil {
+		return err
+	}
+	if found && last.tokens.Eq(c.tokens) && last.unbonded.Eq(c.unbonded) && last.nextLot == c.nextLot && last.seized.Eq(c.seized) {
 		return nil
 	}
 	ctx.KV.Set(tokenHistKey(op, c.height), encodeCheckpoint(c))
@@ -232,6 +254,9 @@ func bondedAt(r store.Reader, v Validator, h int64) (num.Int, error) {
 }
 
 // bondedAndCut is B(h) and the first lot index created after block h.
+// Stake bonded at h that a restaking slash has seized since is not part of
+// it: it left at once, destroyed or handed to a service's recipient, and
+// the stake still bonded must not pay the primary slash for it.
 func bondedAndCut(r store.Reader, v Validator, h int64) (num.Int, uint64, error) {
 	end, err := stateAfter(r, v, h)
 	if err != nil {
@@ -245,5 +270,9 @@ func bondedAndCut(r store.Reader, v Validator, h int64) (num.Int, uint64, error)
 	if err != nil {
 		return num.Int{}, 0, fmt.Errorf("bonded stake at height %d overflows: %w", h, err)
 	}
-	return sum, end.nextLot, nil
+	now, _, err := lastCheckpoint(r, v.Operator, math.MaxInt64-1)
+	if err != nil {
+		return num.Int{}, 0, err
+	}
+	return sum.SubSat(now.seized.SubSat(end.seized)), end.nextLot, nil
 }

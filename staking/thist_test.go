@@ -244,3 +244,19 @@ func TestTokensAfterOutsideHistory(t *testing.T) {
 	eqInt(t, "pruned read", got, n(1010))
 	e.next(blockTime_s, BlockInfo{})
 }
+
+func TestCheckpointEncodingWithSeized(t *testing.T) {
+	k := tokenHistKey(addr("v"), 7)
+	for _, c := range []checkpoint{
+		{height: 7, tokens: num.NewInt(5), unbonded: num.NewInt(2), time_s: 9, nextLot: 3},
+		{height: 7, tokens: num.NewInt(5), unbonded: num.NewInt(2), time_s: 9, nextLot: 3, seized: num.NewInt(11)},
+	} {
+		got, err := decodeCheckpoint(k, encodeCheckpoint(c))
+		if err != nil || !got.tokens.Eq(c.tokens) || !got.unbonded.Eq(c.unbonded) || got.nextLot != c.nextLot || !got.seized.Eq(c.seized) || got.time_s != c.time_s {
+			t.Fatalf("round trip %+v -> %+v, %v", c, got, err)
+		}
+	}
+	if _, err := decodeCheckpoint(k, make([]byte, 100)); err == nil {
+		t.Fatal("a 100-byte checkpoint decoded")
+	}
+}
