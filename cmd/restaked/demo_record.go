@@ -198,7 +198,9 @@ func printDemoSummary(w io.Writer, r demoRecord, home, apiAddr string) {
 		fmt.Fprintf(w, "  %-10s %-26s assets %-19s %s, %s, max slash %s, pfc %s, threshold %s\n",
 			s.Name, s.About, strings.Join(s.Assets, ","), vetoSummary(s), destSummary(s), s.MaxSlash, s.PfC, s.Threshold)
 	}
-	fmt.Fprintf(w, "\nStakers: %s..%s (%d), restaking %s in total.\n", r.Stakers[0].Name, r.Stakers[len(r.Stakers)-1].Name, len(r.Stakers), r.Restaked)
+	if n := len(r.Stakers); n > 0 { // config/demo.json may have been edited
+		fmt.Fprintf(w, "\nStakers: %s..%s (%d), %s deposited at seeding.\n", r.Stakers[0].Name, r.Stakers[n-1].Name, n, r.Restaked)
+	}
 	printDemoQueries(w, r, home, apiAddr)
 }
 
@@ -231,11 +233,17 @@ func destSummary(s demoServiceRecord) string {
 }
 
 func printDemoQueries(w io.Writer, r demoRecord, home, apiAddr string) {
-	api := "http://" + apiAddr
+	api := localURL(apiAddr)
 	fmt.Fprintln(w, "\nLook at it:")
-	fmt.Fprintf(w, "  curl %s/v1/validators                               # the operators' validators\n", api)
+	fmt.Fprintf(w, "  restaked query operators --api %s   # stake, allocations, commissions\n", api)
+	fmt.Fprintf(w, "  restaked query services --api %s    # terms of every service\n", api)
+	for _, s := range r.Stakers[:min(1, len(r.Stakers))] {
+		fmt.Fprintf(w, "  restaked query positions %s --api %s   # %s's positions\n", s.Address, api, s.Name)
+	}
 	fmt.Fprintf(w, "  curl %s/v1/accounts/%s/balances   # restaked ststake and usdc\n", api, r.VaultAccount)
-	fmt.Fprintf(w, "  curl %s/v1/delegations/%s   # stake natively restaked with %s\n", api, r.Operators[1].NativeAccount, r.Operators[1].Name)
+	for _, o := range r.Operators[min(1, len(r.Operators)):min(2, len(r.Operators))] {
+		fmt.Fprintf(w, "  curl %s/v1/delegations/%s   # stake natively restaked with %s\n", api, o.NativeAccount, o.Name)
+	}
 	fmt.Fprintf(w, "  curl %s/v1/invariants\n", api)
 	fmt.Fprintf(w, "  restaked keys list --home %s --keyring-backend test   # every demo key (operators, services, stakers)\n\n", home)
 }
