@@ -184,8 +184,7 @@ func heightQuery(req *http.Request) (int64, error) {
 	return h, nil
 }
 
-// positions lists a staker's positions. The chain bounds the list at
-// restaking.MaxPositionsListed; truncated says the staker holds more.
+// positions lists a staker's positions (at most restaking.MaxPositionsPerStaker: all of them).
 func (s *Server) positions(req *http.Request) (any, error) {
 	staker, err := addrParam(req)
 	if err != nil {
@@ -196,8 +195,7 @@ func (s *Server) positions(req *http.Request) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		out := Positions{Height: h, Staker: staker.String(), Positions: make([]Position, len(list)),
-			Truncated: len(list) >= restaking.MaxPositionsListed}
+		out := Positions{Height: h, Staker: staker.String(), Positions: make([]Position, len(list))}
 		for i, p := range list {
 			out.Positions[i] = positionView(p)
 		}

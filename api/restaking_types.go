@@ -159,7 +159,6 @@ type Positions struct {
 	Height    int64      `json:"height"`
 	Staker    string     `json:"staker"`
 	Positions []Position `json:"positions"`
-	Truncated bool       `json:"truncated"` // the staker holds more than the chain lists
 }
 
 // Withdrawal is a queued (or completed) restaking withdrawal.

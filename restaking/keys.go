@@ -29,8 +29,7 @@ const (
 	MaxServicesPerOperator  = 64   // services an operator is opted in to (or still slashable by)
 	MaxOperatorsPerService  = 1024 // membership records of a service, past and present
 	MaxAllocationsPerVault  = 64   // services one (operator, asset) allocates to
-	MaxPositionsListed      = 1000
-	MaxPositionsPerStaker   = 256 // positions (and native reward records) of one staker: bounds claim_rewards
+	MaxPositionsPerStaker   = 256  // positions (and native reward records) of one staker: bounds claim_rewards
 	MaxWithdrawalsListed    = 1000
 	MaxAllocationsPerBlock  = 256 // pending allocation changes applied per BeginBlock
 	MaxPendingPerService    = 8   // slash requests waiting for their veto window, per (service, operator)

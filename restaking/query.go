@@ -72,7 +72,7 @@ type PositionView struct {
 	Value        num.Int         `json:"value"` // withdrawable in native units
 }
 
-// Positions lists staker's positions (at most MaxPositionsListed).
+// Positions lists staker's positions (all of them: at most MaxPositionsPerStaker).
 func Positions(r store.Reader, staker account.Address) ([]PositionView, error) {
 	prefix := positionPrefix(staker)
 	type raw struct {
@@ -90,7 +90,7 @@ func Positions(r store.Reader, staker account.Address) ([]PositionView, error) {
 			return false
 		}
 		list = append(list, x)
-		return len(list) < MaxPositionsListed
+		return len(list) < MaxPositionsPerStaker
 	})
 	if err != nil {
 		return nil, err

@@ -249,14 +249,7 @@ func printPositions(w io.Writer, p api.Positions) error {
 	for i, x := range p.Positions {
 		rows[i] = strings.Join([]string{x.Operator, x.Asset, x.Deposited, x.Withdrawable, x.Slashed, x.Value}, "\t")
 	}
-	if err := table(w, "OPERATOR\tASSET\tDEPOSITED\tWITHDRAWABLE\tSLASHED\tVALUE", rows); err != nil {
-		return err
-	}
-	if p.Truncated {
-		_, err := fmt.Fprintln(w, "(the chain lists no more positions than these)")
-		return err
-	}
-	return nil
+	return table(w, "OPERATOR\tASSET\tDEPOSITED\tWITHDRAWABLE\tSLASHED\tVALUE", rows)
 }
 
 func withdrawalState(x api.Withdrawal) string {
