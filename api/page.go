@@ -71,22 +71,10 @@ func idParam(r *http.Request) (uint64, error) {
 // chain's naming rule so hostile paths never reach the store.
 func nameParam(r *http.Request) (string, error) {
 	s := r.PathValue("name")
-	if !validServiceName(s) {
+	if !restaking.ValidName(s) {
 		return "", badRequest("bad-name", "service name %q must be 1..%d characters of a-z, 0-9, '-' and '_'", s, restaking.MaxNameLen)
 	}
 	return s, nil
-}
-
-func validServiceName(s string) bool {
-	if len(s) == 0 || len(s) > restaking.MaxNameLen {
-		return false
-	}
-	for _, c := range s {
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
-			return false
-		}
-	}
-	return true
 }
 
 // page trims the limit+1 records a list read to limit and returns the

@@ -113,7 +113,7 @@ func (s *Server) services(req *http.Request) (any, error) {
 		return nil, err
 	}
 	after := req.URL.Query().Get("after")
-	if after != "" && !validServiceName(after) {
+	if after != "" && !restaking.ValidName(after) {
 		return nil, badRequest("bad-cursor", "after %q is not a service name", after)
 	}
 	return s.readNow(func(r store.Reader, h, now int64) (any, error) {

@@ -77,15 +77,22 @@ func checkText(field, s string, max int) error {
 	return nil
 }
 
-// checkName: service names are 1..MaxNameLen of [a-z0-9_-].
-func checkName(s string) error {
+// ValidName reports whether s is a service name: 1..MaxNameLen of [a-z0-9_-].
+func ValidName(s string) bool {
 	if len(s) == 0 || len(s) > MaxNameLen {
-		return state.Reject("bad-name", "service name must be 1..%d characters", MaxNameLen)
+		return false
 	}
 	for _, r := range s {
 		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
-			return state.Reject("bad-name", "service name %q may use only a-z, 0-9, '-' and '_'", s)
+			return false
 		}
+	}
+	return true
+}
+
+func checkName(s string) error {
+	if !ValidName(s) {
+		return state.Reject("bad-name", "service name %q must be 1..%d characters of a-z, 0-9, '-' and '_'", s, MaxNameLen)
 	}
 	return nil
 }

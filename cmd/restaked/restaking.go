@@ -446,13 +446,8 @@ func operatorAndAmount(a []string) (string, string, error) {
 }
 
 func parseServiceName(s string) (string, error) {
-	if len(s) == 0 || len(s) > restaking.MaxNameLen {
-		return "", fmt.Errorf("service name %q is not valid: want 1 to %d characters", s, restaking.MaxNameLen)
-	}
-	for _, c := range s {
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
-			return "", fmt.Errorf("service name %q is not valid: use only a-z, 0-9, '-' and '_'", s)
-		}
+	if !restaking.ValidName(s) {
+		return "", fmt.Errorf("service name %q is not valid: want 1 to %d characters of a-z, 0-9, '-' and '_'", s, restaking.MaxNameLen)
 	}
 	return s, nil
 }
