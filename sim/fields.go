@@ -132,6 +132,16 @@ func (f *fields) account(name string) *acct {
 	return a
 }
 
+// signer reads `from`: the step's signing account and its address ("" if
+// the field failed; the error is reported by done).
+func (f *fields) signer() (*acct, string) {
+	a := f.account("from")
+	if a == nil {
+		return nil, ""
+	}
+	return a, a.addr.String()
+}
+
 // coins reads a coin string ("10stake" or "5usdc,7stake"), validated here
 // so a typo fails at load time; the chain still judges zero or odd amounts.
 func (f *fields) coins(name string) string {

@@ -12,47 +12,37 @@ import (
 // or coins is checked at load time.
 
 func buildRegisterAsset(f *fields) (*acct, proto.Message) {
-	from := f.account("from")
-	m := &tx.MsgRegisterAsset{Denom: f.denom("denom"), Price: f.dec("price", true)}
-	if f.err == nil {
-		m.Authority = from.addr.String()
-	}
+	from, me := f.signer()
+	m := &tx.MsgRegisterAsset{Authority: me, Denom: f.denom("denom"), Price: f.dec("price", true)}
 	return from, m
 }
 
 func buildSetPrice(f *fields) (*acct, proto.Message) {
-	from := f.account("from")
-	m := &tx.MsgSetPrice{Denom: f.denom("denom"), Price: f.dec("price", true)}
-	if f.err == nil {
-		m.Authority = from.addr.String()
-	}
+	from, me := f.signer()
+	m := &tx.MsgSetPrice{Authority: me, Denom: f.denom("denom"), Price: f.dec("price", true)}
 	return from, m
 }
 
 func buildRegisterOperator(f *fields) (*acct, proto.Message) {
-	from := f.account("from")
+	from, me := f.signer()
 	m := &tx.MsgRegisterOperator{
+		Operator:        me,
 		Validator:       f.optAddress("validator"),
 		AllocationDelay: f.str("allocation_delay", false),
 		Degree:          f.str("degree", false),
 		Commission:      f.dec("commission", false),
 		Metadata:        f.str("metadata", false),
 	}
-	if f.err == nil {
-		m.Operator = from.addr.String()
-	}
 	return from, m
 }
 
 func buildUpdateOperator(f *fields) (*acct, proto.Message) {
-	from := f.account("from")
+	from, me := f.signer()
 	m := &tx.MsgUpdateOperator{
+		Operator:        me,
 		AllocationDelay: f.str("allocation_delay", false),
 		Degree:          f.str("degree", false),
 		Metadata:        f.str("metadata", false),
-	}
-	if f.err == nil {
-		m.Operator = from.addr.String()
 	}
 	return from, m
 }
@@ -124,125 +114,87 @@ func buildUpdateService(f *fields) (*acct, proto.Message) {
 }
 
 func buildAllowOperator(f *fields) (*acct, proto.Message) {
-	from := f.account("from")
-	m := &tx.MsgAllowOperator{Service: f.str("service", true), Operator: f.address("operator")}
-	if f.err == nil {
-		m.Admin = from.addr.String()
-	}
+	from, me := f.signer()
+	m := &tx.MsgAllowOperator{Admin: me, Service: f.str("service", true), Operator: f.address("operator")}
 	return from, m
 }
 
 func buildDisallowOperator(f *fields) (*acct, proto.Message) {
-	from := f.account("from")
-	m := &tx.MsgDisallowOperator{Service: f.str("service", true), Operator: f.address("operator")}
-	if f.err == nil {
-		m.Admin = from.addr.String()
-	}
+	from, me := f.signer()
+	m := &tx.MsgDisallowOperator{Admin: me, Service: f.str("service", true), Operator: f.address("operator")}
 	return from, m
 }
 
 func buildOptIn(f *fields) (*acct, proto.Message) {
-	from := f.account("from")
-	m := &tx.MsgOptIn{Service: f.str("service", true)}
-	if f.err == nil {
-		m.Operator = from.addr.String()
-	}
+	from, me := f.signer()
+	m := &tx.MsgOptIn{Operator: me, Service: f.str("service", true)}
 	return from, m
 }
 
 func buildOptOut(f *fields) (*acct, proto.Message) {
-	from := f.account("from")
-	m := &tx.MsgOptOut{Service: f.str("service", true)}
-	if f.err == nil {
-		m.Operator = from.addr.String()
-	}
+	from, me := f.signer()
+	m := &tx.MsgOptOut{Operator: me, Service: f.str("service", true)}
 	return from, m
 }
 
 func buildDeposit(f *fields) (*acct, proto.Message) {
-	from := f.account("from")
-	m := &tx.MsgDeposit{Operator: f.address("operator"), Amount: f.coin("amount")}
-	if f.err == nil {
-		m.Staker = from.addr.String()
-	}
+	from, me := f.signer()
+	m := &tx.MsgDeposit{Staker: me, Operator: f.address("operator"), Amount: f.coin("amount")}
 	return from, m
 }
 
 func buildQueueWithdrawal(f *fields) (*acct, proto.Message) {
-	from := f.account("from")
-	m := &tx.MsgQueueWithdrawal{Operator: f.address("operator"), Amount: f.coin("amount")}
-	if f.err == nil {
-		m.Staker = from.addr.String()
-	}
+	from, me := f.signer()
+	m := &tx.MsgQueueWithdrawal{Staker: me, Operator: f.address("operator"), Amount: f.coin("amount")}
 	return from, m
 }
 
 func buildCompleteWithdrawal(f *fields) (*acct, proto.Message) {
-	from := f.account("from")
-	m := &tx.MsgCompleteWithdrawal{Id: f.id("id")}
-	if f.err == nil {
-		m.Staker = from.addr.String()
-	}
+	from, me := f.signer()
+	m := &tx.MsgCompleteWithdrawal{Staker: me, Id: f.id("id")}
 	return from, m
 }
 
 func buildAllocate(f *fields) (*acct, proto.Message) {
-	from := f.account("from")
-	m := &tx.MsgAllocate{Service: f.str("service", true), Asset: f.denom("asset"), Magnitude: f.dec("magnitude", true)}
-	if f.err == nil {
-		m.Operator = from.addr.String()
-	}
+	from, me := f.signer()
+	m := &tx.MsgAllocate{Operator: me, Service: f.str("service", true), Asset: f.denom("asset"), Magnitude: f.dec("magnitude", true)}
 	return from, m
 }
 
 func buildSetOperatorCommission(f *fields) (*acct, proto.Message) {
-	from := f.account("from")
-	m := &tx.MsgSetOperatorCommission{Service: f.str("service", true), Rate: f.dec("rate", true)}
-	if f.err == nil {
-		m.Operator = from.addr.String()
-	}
+	from, me := f.signer()
+	m := &tx.MsgSetOperatorCommission{Operator: me, Service: f.str("service", true), Rate: f.dec("rate", true)}
 	return from, m
 }
 
 func buildSlash(f *fields) (*acct, proto.Message) {
-	from := f.account("from")
+	from, me := f.signer()
 	m := &tx.MsgSlash{
+		Slasher:  me,
 		Service:  f.str("service", true),
 		Operator: f.address("operator"),
 		Fraction: f.dec("fraction", true),
 		Assets:   f.values("assets", false),
 		Reason:   f.str("reason", false),
 	}
-	if f.err == nil {
-		m.Slasher = from.addr.String()
-	}
 	return from, m
 }
 
 func buildVetoSlash(f *fields) (*acct, proto.Message) {
-	from := f.account("from")
-	m := &tx.MsgVetoSlash{Id: f.id("id")}
-	if f.err == nil {
-		m.Resolver = from.addr.String()
-	}
+	from, me := f.signer()
+	m := &tx.MsgVetoSlash{Resolver: me, Id: f.id("id")}
 	return from, m
 }
 
 // buildExecuteSlash: anyone may execute a slash once its window is over.
 func buildExecuteSlash(f *fields) (*acct, proto.Message) {
-	from := f.account("from")
-	m := &tx.MsgExecuteSlash{Id: f.id("id")}
-	if f.err == nil {
-		m.Signer = from.addr.String()
-	}
+	from, me := f.signer()
+	m := &tx.MsgExecuteSlash{Signer: me, Id: f.id("id")}
 	return from, m
 }
 
 func buildClaimRedistribution(f *fields) (*acct, proto.Message) {
-	from := f.account("from")
-	m := &tx.MsgClaimRedistribution{Id: f.id("id")}
-	if f.err == nil {
-		m.Recipient = from.addr.String()
-	}
+	from, me := f.signer()
+	m := &tx.MsgClaimRedistribution{Recipient: me, Id: f.id("id")}
 	return from, m
 }

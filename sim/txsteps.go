@@ -52,8 +52,8 @@ func buildSend(f *fields) (*acct, proto.Message) {
 }
 
 func buildCreateValidator(f *fields) (*acct, proto.Message) {
-	from := f.account("from")
-	m := &tx.MsgCreateValidator{SelfDelegation: f.coin("self_delegation"), Commission: f.dec("commission", true), Moniker: f.str("moniker", false)}
+	from, me := f.signer()
+	m := &tx.MsgCreateValidator{Operator: me, SelfDelegation: f.coin("self_delegation"), Commission: f.dec("commission", true), Moniker: f.str("moniker", false)}
 	if f.err == nil {
 		m.Operator, m.ConsPubKey = from.addr.String(), from.consKey()
 		if m.Moniker == "" {
@@ -68,9 +68,6 @@ func buildEditValidator(f *fields) (*acct, proto.Message) {
 	m := &tx.MsgEditValidator{Commission: f.dec("commission", false), Moniker: f.str("moniker", false)}
 	if f.err == nil && m.Commission == "" && m.Moniker == "" {
 		f.fail("set commission or moniker")
-	}
-	if f.err == nil {
-		m.Operator = from.addr.String()
 	}
 	return from, m
 }
@@ -94,52 +91,37 @@ func buildUndelegate(f *fields) (*acct, proto.Message) {
 }
 
 func buildUnjail(f *fields) (*acct, proto.Message) {
-	from := f.account("from")
-	m := &tx.MsgUnjail{}
-	if f.err == nil {
-		m.Validator = from.addr.String()
-	}
+	from, me := f.signer()
+	m := &tx.MsgUnjail{Validator: me}
 	return from, m
 }
 
 func buildClaimRewards(f *fields) (*acct, proto.Message) {
-	from := f.account("from")
-	m := &tx.MsgClaimRewards{}
-	if f.err == nil {
-		m.Account = from.addr.String()
-	}
+	from, me := f.signer()
+	m := &tx.MsgClaimRewards{Account: me}
 	return from, m
 }
 
 // buildSetParams leaves names and values to the chain, so a scenario can
 // test that bad params are rejected.
 func buildSetParams(f *fields) (*acct, proto.Message) {
-	from := f.account("from")
-	m := &tx.MsgSetParams{}
+	from, me := f.signer()
+	m := &tx.MsgSetParams{Authority: me}
 	for _, p := range f.mapping("params") {
 		v, _ := scalar(p.val)
 		m.Params = append(m.Params, &tx.Param{Name: p.key, Value: v})
-	}
-	if f.err == nil {
-		m.Authority = from.addr.String()
 	}
 	return from, m
 }
 
 func buildLiquidStake(f *fields) (*acct, proto.Message) {
-	from := f.account("from")
-	m := &tx.MsgLiquidStake{Amount: f.coin("amount")}
-	if f.err == nil {
-		m.From = from.addr.String()
-	}
+	from, me := f.signer()
+	m := &tx.MsgLiquidStake{From: me, Amount: f.coin("amount")}
 	return from, m
 }
 
 func buildLiquidUnstake(f *fields) (*acct, proto.Message) {
-	from := f.account("from")
-	m := &tx.MsgLiquidUnstake{Amount: f.coin("amount")}
-	if f.err == nil {
-		m.From = from.addr.String()
-	}
+	from, me := f.signer()
+	m := &tx.MsgLiquidUnstake{From: me, Amount: f.coin("amount")}
 	return from, m
 }
