@@ -38,16 +38,16 @@ type LiquidClaim struct {
 	CompletesAt   string `json:"completes_at"` // RFC 3339
 	Paid          bool   `json:"paid"`
 	PaidAmount    string `json:"paid_amount"`
+	PaidAt        string `json:"paid_at,omitempty"` // RFC 3339, once paid
 }
 
 // LiquidClaims is GET /v1/liquid/claims/{addr}?before=ID&limit=N: one page
-// of an address's claims, newest first. Next, when set, is the before of
-// the following (older) page.
+// of an address's claims, newest first, paged like every list.
 type LiquidClaims struct {
 	Height int64         `json:"height"`
 	Owner  string        `json:"owner"`
 	Claims []LiquidClaim `json:"claims"`
-	Next   uint64        `json:"next,omitempty"`
+	Next   string        `json:"next"` // ?before= of the next (older) page; "" on the last
 }
 
 func (s *Server) liquidPool(*http.Request) (any, error) {
@@ -69,7 +69,11 @@ func (s *Server) liquidClaims(req *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	before, limit, err := claimsPage(req)
+	before, err := idCursor(req, "before")
+	if err != nil {
+		return nil, err
+	}
+	limit, err := limitParam(req)
 	if err != nil {
 		return nil, err
 	}
@@ -78,33 +82,19 @@ func (s *Server) liquidClaims(req *http.Request) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		out := LiquidClaims{Height: h, Owner: a.String(), Claims: make([]LiquidClaim, len(cs)), Next: next}
+		out := LiquidClaims{Height: h, Owner: a.String(), Claims: make([]LiquidClaim, len(cs))}
+		if next != 0 {
+			out.Next = strconv.FormatUint(next, 10)
+		}
 		for i, c := range cs {
 			out.Claims[i] = LiquidClaim{ID: c.ID, Burned: c.Burned.String(), Amount: c.Amount.String(),
 				RateAtRequest: c.RateAtRequest.String(), CreatedAt: unixTime(c.Created_s),
 				CompletesAt: unixTime(c.Completion_s), Paid: c.Paid, PaidAmount: c.PaidAmount.String()}
+			if c.Paid {
+				out.Claims[i].PaidAt = unixTime(c.Paid_s)
+			}
 		}
 		return out, nil
 	})
 }
 
-// claimsPage reads ?before=ID (claims with a smaller id; none: from the
-// newest) and ?limit=N (1..liquid.MaxClaimsListed, default
-// liquid.DefaultClaimsListed).
-func claimsPage(req *http.Request) (before uint64, limit int, err error) {
-	q := req.URL.Query()
-	limit = liquid.DefaultClaimsListed
-	if v := q.Get("before"); v != "" {
-		if before, err = strconv.ParseUint(v, 10, 64); err != nil || before == 0 {
-			return 0, 0, badRequest("bad-request", "before must be a claim id (a positive integer), got %q", v)
-		}
-	}
-	if v := q.Get("limit"); v != "" {
-		n, perr := strconv.Atoi(v)
-		if perr != nil || n < 1 || n > liquid.MaxClaimsListed {
-			return 0, 0, badRequest("bad-request", "limit must be 1..%d, got %q", liquid.MaxClaimsListed, v)
-		}
-		limit = n
-	}
-	return before, limit, nil
-}

@@ -45,32 +45,16 @@ func liquidCmd(f *txFlags, use, short string, build func(signer, amt string) pro
 // `restaked query liquid claims ADDRESS [--before ID] [--limit N]`.
 func queryLiquidCmd(f *queryFlags) *cobra.Command {
 	cmd := queryNoArg(f, "liquid", "Show the liquid-staking pool: rate, supply and balance sheet", "/v1/liquid", printLiquidPool)
-	var before, limit uint64
 	claims := &cobra.Command{
 		Use: "claims ADDRESS", Short: "List an address's unstake claims, newest first, one page at a time", Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return runQuery(cmd, f, claimsPath(args[0], before, limit), printLiquidClaims)
-		},
 	}
-	claims.Flags().Uint64Var(&before, "before", 0, "list claims with an id below this one (the next page of a long list)")
-	claims.Flags().Uint64Var(&limit, "limit", 0, "claims per page (1..1000; default 100)")
+	limit, before := pageFlags(claims, "before", "claim id")
+	claims.RunE = func(cmd *cobra.Command, args []string) error {
+		path := pageQuery("/v1/liquid/claims/"+url.PathEscape(args[0]), *limit, "before", *before)
+		return runQuery(cmd, f, path, printLiquidClaims)
+	}
 	cmd.AddCommand(claims)
 	return cmd
-}
-
-func claimsPath(addr string, before, limit uint64) string {
-	q := url.Values{}
-	if before > 0 {
-		q.Set("before", strconv.FormatUint(before, 10))
-	}
-	if limit > 0 {
-		q.Set("limit", strconv.FormatUint(limit, 10))
-	}
-	path := "/v1/liquid/claims/" + url.PathEscape(addr)
-	if len(q) > 0 {
-		path += "?" + q.Encode()
-	}
-	return path
 }
 
 func printLiquidPool(w io.Writer, p api.LiquidPool) error {
@@ -90,13 +74,12 @@ func printLiquidClaims(w io.Writer, c api.LiquidClaims) error {
 	for i, x := range c.Claims {
 		state := "pending"
 		if x.Paid {
-			state = "paid " + x.PaidAmount
+			state = "paid " + x.PaidAmount + " " + x.PaidAt
 		}
 		rows[i] = strconv.FormatUint(x.ID, 10) + "\t" + x.Burned + "\t" + x.Amount + "\t" + x.RateAtRequest + "\t" + x.CompletesAt + "\t" + state
 	}
-	if err := table(w, "ID\tBURNED\tUP TO\tRATE\tCOMPLETES\tSTATE", rows); err != nil || c.Next == 0 {
+	if err := table(w, "ID\tBURNED\tUP TO\tRATE\tCOMPLETES\tSTATE", rows); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintf(w, "older claims: --before %d\n", c.Next)
-	return err
+	return printNext(w, "before", c.Next)
 }

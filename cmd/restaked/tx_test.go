@@ -164,14 +164,14 @@ func TestTxEndToEnd(t *testing.T) {
 	// Newest first, one page at a time.
 	mustCLI(t, tx("liquid", "unstake", "1000ststake", "--from", "alice", "--wait")...)
 	if out := mustCLI(t, q("liquid", "claims", aliceAddr, "--limit", "1")...); !strings.Contains(out, "1000") ||
-		strings.Contains(out, "4000") || !strings.Contains(out, "older claims: --before 2") {
+		strings.Contains(out, "4000") || !strings.Contains(out, "more: repeat with --before 2") {
 		t.Errorf("liquid claims, first page: %q", out)
 	}
 	if out := mustCLI(t, q("liquid", "claims", aliceAddr, "--limit", "1", "--before", "2")...); !strings.Contains(out, "4000") ||
-		strings.Contains(out, "older claims") {
+		strings.Contains(out, "more: repeat with --before") {
 		t.Errorf("liquid claims, second page: %q", out)
 	}
-	failCLI(t, "limit must be 1..1000", q("liquid", "claims", aliceAddr, "--limit", "5000")...)
+	failCLI(t, "bad-limit", q("liquid", "claims", aliceAddr, "--limit", "-1")...)
 
 	// Rejections name the rule and fail the command.
 	failCLI(t, "rule commission-change-too-large", tx("staking", "edit-validator", "--from", "val", "--commission", "0.5", "--wait")...)
