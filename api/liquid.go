@@ -97,4 +97,3 @@ func (s *Server) liquidClaims(req *http.Request) (any, error) {
 		return out, nil
 	})
 }
-
