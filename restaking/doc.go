@@ -52,11 +52,24 @@
 // allocation it may slash, so deallocating meanwhile does not help, and
 // withdrawals of the operator due after the request cannot complete until
 // it is vetoed or executed; when it executes, its magnitude drop is
-// recorded in the magnitude history as of the request time. Deposits made
-// while a request is pending (it is public) share its slash like every
-// other position of the vault.
+// recorded in the magnitude history as of the request time (subtracted
+// from every later entry, as the queue's backing lost σ · slashedMag).
+// Only withdrawals of the assets the request may take are held, and a
+// service may keep at most MaxPendingPerService requests waiting on one
+// operator, so no service can crowd out another's. Deposits made while a
+// request is pending (it is public) share its slash like every other
+// position of the vault.
 //
-// Withdrawals. queue_withdrawal moves σ from the position to a numbered
+// A vault is one pool: a native vault's stakers share its delegation, so
+// a primary slash for an infraction before a staker deposited reaches
+// that staker too (staking spares stake that arrived after an infraction
+// per delegation, and the vault's delegation is one). Stake seized by a
+// restaking slash leaves the validator's stake bonded at earlier
+// infraction heights (staking's token history counts it), so the other
+// delegators do not pay for it.
+//
+// Withdrawals. queue_withdrawal (an amount of 0 closes the position
+// whatever it is worth) moves σ from the position to a numbered
 // withdrawal (the shares stop counting as stake at once) due at now +
 // withdrawal_delay, never before the vault's previous withdrawal. It pays
 // floor(σ · m) units with m the magnitude in force just before its due
