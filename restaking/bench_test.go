@@ -116,6 +116,17 @@ func BenchmarkDeposit(b *testing.B) {
 	x.timed(b, x.signed(b, b.N, depositMsg))
 }
 
+// BenchmarkDepositNative: stake restaked natively, so each deposit also
+// harvests the operator's native rewards and delegates to its validator.
+func BenchmarkDepositNative(b *testing.B) {
+	x := newBench(b)
+	x.ok(valLabel, registerOperator(valLabel, true, ""))
+	x.advance(block_s)
+	x.timed(b, x.signed(b, b.N, func(i int) proto.Message {
+		return &tx.MsgDeposit{Staker: benchAddr(i).String(), Operator: s(valLabel), Amount: "1000stake"}
+	}))
+}
+
 func BenchmarkQueueWithdrawal(b *testing.B) {
 	x := newBench(b)
 	x.run(b, x.signed(b, benchAccounts, depositMsg))
