@@ -88,6 +88,16 @@ func page[T any](items []T, limit int, key func(T) string) ([]T, string) {
 	return items, key(items[limit-1])
 }
 
+// pageViews is page, with each kept record turned into its API view.
+func pageViews[T, V any](items []T, limit int, key func(T) string, view func(T) V) ([]V, string) {
+	items, next := page(items, limit, key)
+	out := make([]V, len(items))
+	for i, x := range items {
+		out[i] = view(x)
+	}
+	return out, next
+}
+
 // lookupErr turns a query's "no such record" rejection into a 404; any
 // other error of a read is the node's fault, not the request's.
 func lookupErr(err error) error {

@@ -33,12 +33,8 @@ func (s *Server) operators(req *http.Request) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		list, next := page(list, limit, func(o restaking.Operator) string { return o.Address.String() })
-		out := Operators{Height: h, Operators: make([]Operator, len(list)), Next: next}
-		for i, o := range list {
-			out.Operators[i] = operatorView(o)
-		}
-		return out, nil
+		views, next := pageViews(list, limit, func(o restaking.Operator) string { return o.Address.String() }, operatorView)
+		return Operators{Height: h, Operators: views, Next: next}, nil
 	})
 }
 
@@ -121,12 +117,8 @@ func (s *Server) services(req *http.Request) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		list, next := page(list, limit, func(x restaking.Service) string { return x.Name })
-		out := Services{Height: h, Services: make([]Service, len(list)), Next: next}
-		for i, x := range list {
-			out.Services[i] = serviceView(x)
-		}
-		return out, nil
+		views, next := pageViews(list, limit, func(x restaking.Service) string { return x.Name }, serviceView)
+		return Services{Height: h, Services: views, Next: next}, nil
 	})
 }
 
@@ -221,12 +213,8 @@ func (s *Server) withdrawals(req *http.Request) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		list, next := page(list, limit, func(w restaking.WithdrawalView) string { return strconv.FormatUint(w.ID, 10) })
-		out := Withdrawals{Height: h, Staker: staker.String(), Withdrawals: make([]Withdrawal, len(list)), Next: next}
-		for i, w := range list {
-			out.Withdrawals[i] = withdrawalView(w)
-		}
-		return out, nil
+		views, next := pageViews(list, limit, func(w restaking.WithdrawalView) string { return strconv.FormatUint(w.ID, 10) }, withdrawalView)
+		return Withdrawals{Height: h, Staker: staker.String(), Withdrawals: views, Next: next}, nil
 	})
 }
 
@@ -265,12 +253,8 @@ func (s *Server) slashes(req *http.Request) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		list, next := page(list, limit, func(x restaking.Slash) string { return strconv.FormatUint(x.ID, 10) })
-		out := Slashes{Height: h, Slashes: make([]Slash, len(list)), Next: next}
-		for i, x := range list {
-			out.Slashes[i] = slashView(x)
-		}
-		return out, nil
+		views, next := pageViews(list, limit, func(x restaking.Slash) string { return strconv.FormatUint(x.ID, 10) }, slashView)
+		return Slashes{Height: h, Slashes: views, Next: next}, nil
 	})
 }
 
