@@ -124,6 +124,14 @@ var restakingForms = []string{
 	"double_sign: {validator: %[1]s}",
 	"downtime: {validator: %[1]s}",
 	"advance: %[7]dh",
+	"claim_rewards: {from: %[1]s}",
+	"set_operator_commission: {from: %[1]s, service: %[4]s, rate: \"%[6]s\"}",
+	"update_operator: {from: %[1]s, degree: \"%[7]d\"}",
+	"update_service: {from: %[1]s, name: %[4]s, slasher: %[2]s, max_slash_fraction: \"%[6]s\"}",
+	"allow_operator: {from: %[1]s, service: %[4]s, operator: %[2]s}",
+	"disallow_operator: {from: %[1]s, service: %[4]s, operator: %[2]s}",
+	"set_price: {from: authority, denom: usdc, price: \"%[3]d\"}",
+	"set_params: {from: authority, params: {paused: \"%[8]s\"}}",
 }
 
 // randomRestakingStep draws one restaking transaction, event or advance.
@@ -135,8 +143,9 @@ func randomRestakingStep(t *rapid.T) string {
 	asset := rapid.SampledFrom([]string{"stake", "ststake", "usdc"}).Draw(t, "asset")
 	frac := rapid.SampledFrom([]string{"0", "0.000000000000000001", "0.1", "0.333333333333333333", "0.5", "1"}).Draw(t, "frac")
 	id := rapid.IntRange(1, 6).Draw(t, "id")
+	paused := rapid.SampledFrom([]string{"none", "restaking", "liquid,staking"}).Draw(t, "paused")
 	form := rapid.SampledFrom(restakingForms).Draw(t, "step")
-	return "  - " + fmt.Sprintf(form, x, y, n, svc, asset, frac, id) + "\n"
+	return "  - " + fmt.Sprintf(form, x, y, n, svc, asset, frac, id, paused) + "\n"
 }
 
 // TestPropertyRandomRestaking: random restaking sequences (with primary
