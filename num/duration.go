@@ -47,3 +47,13 @@ func FormatDuration(secs uint64) string {
 	}
 	return strconv.FormatUint(secs, 10) + "s"
 }
+
+// AddTime adds a duration in seconds to a unix time, saturating at the
+// largest int64 instead of overflowing.
+func AddTime(t int64, d_s uint64) int64 {
+	const maxT = int64(^uint64(0) >> 1)
+	if d_s > uint64(maxT) || t > maxT-int64(d_s) {
+		return maxT
+	}
+	return t + int64(d_s)
+}

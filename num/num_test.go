@@ -143,3 +143,16 @@ func FuzzParse(f *testing.F) {
 		_, _ = ParseDuration(s)
 	})
 }
+
+func TestAddTimeSaturates(t *testing.T) {
+	const maxT = int64(^uint64(0) >> 1)
+	for _, c := range []struct {
+		t    int64
+		d    uint64
+		want int64
+	}{{5, 10, 15}, {maxT - 1, 1, maxT}, {maxT - 1, 2, maxT}, {0, ^uint64(0), maxT}, {-5, 3, -2}} {
+		if got := AddTime(c.t, c.d); got != c.want {
+			t.Fatalf("AddTime(%d, %d) = %d, want %d", c.t, c.d, got, c.want)
+		}
+	}
+}

@@ -124,7 +124,7 @@ func applyAllocate(ctx state.Ctx, p params.Params, o Operator, vv *vaultView, sv
 		next.Mag = mag
 		recordAllocMag(ctx, svc, o.Address, vv.asset.Denom, mag)
 	} else {
-		next.Target, next.Effective_s = mag, addTime(ctx.Time_s, delay)
+		next.Target, next.Effective_s = mag, num.AddTime(ctx.Time_s, delay)
 		ctx.KV.Set(allocQueueKey(next.Effective_s, o.Address, vv.asset.Denom, svc), []byte{})
 	}
 	if !found {

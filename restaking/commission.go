@@ -61,7 +61,7 @@ func HandleSetOperatorCommission(ctx state.Ctx, p params.Params, signer account.
 	if err != nil {
 		return err
 	}
-	c.Pending, c.Effective_s = &rate, addTime(ctx.Time_s, p.CommissionChangeDelay_s)
+	c.Pending, c.Effective_s = &rate, num.AddTime(ctx.Time_s, p.CommissionChangeDelay_s)
 	state.Put(ctx.KV, commissionKey(op, m.GetService()), &c)
 	ctx.Emit("set_operator_commission", "operator", op.String(), "service", m.GetService(),
 		"rate", rate.String(), "effective_s", i64s(c.Effective_s))

@@ -81,7 +81,7 @@ func lastDue(r store.Reader, op account.Address, asset string) (int64, num.Int, 
 	series := vaultSeries(prefixCumQueued, op, asset)
 	var due int64
 	var bz []byte
-	r.Iterate(series, prefixEnd(series), true, func(k, v []byte) bool {
+	r.Iterate(series, store.PrefixEnd(series), true, func(k, v []byte) bool {
 		if len(k) == len(series)+8 {
 			t, _ := state.ReadU64(k[len(series):])
 			due, bz = int64(t), v
@@ -100,7 +100,7 @@ func lastDue(r store.Reader, op account.Address, asset string) (int64, num.Int, 
 // shrinks, so the series above stays ordered).
 func queueDue(r store.Reader, op account.Address, asset string, now_s int64, delay_s uint64) (int64, error) {
 	last, _, err := lastDue(r, op, asset)
-	return max(addTime(now_s, delay_s), last), err
+	return max(num.AddTime(now_s, delay_s), last), err
 }
 
 func addQueued(ctx state.Ctx, op account.Address, asset string, due int64, scaled num.Int) error {
@@ -138,7 +138,7 @@ func magBefore(r store.Reader, op account.Address, asset string, t int64) (num.D
 func recordMagSince(ctx state.Ctx, op account.Address, asset string, since int64, before, after num.Dec) error {
 	series := vaultSeries(prefixMagHist, op, asset)
 	var keys, vals [][]byte
-	ctx.KV.Iterate(seriesKey(series, timePos(since)+1), prefixEnd(series), false, func(k, v []byte) bool {
+	ctx.KV.Iterate(seriesKey(series, timePos(since)+1), store.PrefixEnd(series), false, func(k, v []byte) bool {
 		keys, vals = append(keys, append([]byte(nil), k...)), append(vals, v)
 		return len(keys) <= MaxMagRewrite
 	})

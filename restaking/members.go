@@ -243,7 +243,7 @@ func HandleOptOut(ctx state.Ctx, p params.Params, signer account.Address, m *tx.
 
 func optOut(ctx state.Ctx, p params.Params, s Service, op account.Address, mem *Membership) error {
 	mem.OptedIn = false
-	mem.SlashableUntil_s = addTime(ctx.Time_s, p.DeallocationDelay_s)
+	mem.SlashableUntil_s = num.AddTime(ctx.Time_s, p.DeallocationDelay_s)
 	recordMember(ctx, s.Name, op, false)
 	for _, a := range s.Assets {
 		if err := deallocateAll(ctx, p, op, a, s.Name, mem.SlashableUntil_s); err != nil {

@@ -146,7 +146,7 @@ func scheduleOperatorChange(ctx state.Ctx, p params.Params, o *Operator, m *tx.M
 			return err
 		}
 	}
-	ch.Effective_s = addTime(ctx.Time_s, p.AllocationConfigDelay_s)
+	ch.Effective_s = num.AddTime(ctx.Time_s, p.AllocationConfigDelay_s)
 	o.Pending = &ch
 	return nil
 }

@@ -37,7 +37,7 @@ func listJSON[T any](r store.Reader, prefix, after []byte, skip bool, limit int,
 	}
 	var out []T
 	var err error
-	r.Iterate(start, prefixEnd(prefix), false, func(k, v []byte) bool {
+	r.Iterate(start, store.PrefixEnd(prefix), false, func(k, v []byte) bool {
 		var x T
 		if err = state.Decode(k, v, &x); err != nil {
 			return false
@@ -46,17 +46,6 @@ func listJSON[T any](r store.Reader, prefix, after []byte, skip bool, limit int,
 		return len(out) < limit
 	})
 	return out, err
-}
-
-func prefixEnd(p []byte) []byte {
-	end := append([]byte(nil), p...)
-	for i := len(end) - 1; i >= 0; i-- {
-		if end[i] < 0xff {
-			end[i]++
-			return end[:i+1]
-		}
-	}
-	return nil
 }
 
 // PositionView is a position with its current value and slashed status.
@@ -274,7 +263,7 @@ func WithdrawalsOf(r store.Reader, staker account.Address, before uint64, limit 
 // idsBefore lists the ids under prefix (prefix ‖ id keys) below before (0:
 // from the newest), newest first, at most limit.
 func idsBefore(r store.Reader, prefix []byte, before uint64, limit int) []uint64 {
-	end := prefixEnd(prefix)
+	end := store.PrefixEnd(prefix)
 	if before > 0 {
 		end = state.Key(prefix, state.U64(before))
 	}

@@ -1,7 +1,6 @@
 package restaking
 
 import (
-	"math"
 	"strconv"
 
 	"github.com/restaked/restaked/account"
@@ -14,14 +13,6 @@ import (
 
 func u64s(v uint64) string { return strconv.FormatUint(v, 10) }
 func i64s(v int64) string  { return strconv.FormatInt(v, 10) }
-
-// addTime is t + d, saturating (durations come from params and messages).
-func addTime(t int64, d uint64) int64 {
-	if d > uint64(math.MaxInt64-max(t, 0)) {
-		return math.MaxInt64
-	}
-	return t + int64(d)
-}
 
 // loadService returns the service in force at now_s.
 func loadService(r store.Reader, name string, now_s int64) (Service, error) {
@@ -279,7 +270,7 @@ func scheduleSlashConfig(ctx state.Ctx, p params.Params, s *Service, m *tx.MsgUp
 		delayed = true
 	}
 	if delayed {
-		s.Pending, s.PendingEffective_s = &next, addTime(ctx.Time_s, p.ServiceConfigDelay_s)
+		s.Pending, s.PendingEffective_s = &next, num.AddTime(ctx.Time_s, p.ServiceConfigDelay_s)
 	}
 	return nil
 }

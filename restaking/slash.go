@@ -130,7 +130,7 @@ func Request(ctx state.Ctx, p params.Params, s Service, req Slash) (Slash, error
 	req.Requested_s, req.RequestHeight, req.Status = ctx.Time_s, ctx.Height, SlashPending
 	req.ExecuteAfter_s = ctx.Time_s
 	if !s.Resolver.IsZero() {
-		req.ExecuteAfter_s = addTime(ctx.Time_s, s.VetoWindow_s)
+		req.ExecuteAfter_s = num.AddTime(ctx.Time_s, s.VetoWindow_s)
 	}
 	ctx.KV.Set(slashByOpKey(req.Operator, req.ID), []byte{})
 	if !s.Resolver.IsZero() {
@@ -158,7 +158,7 @@ func execute(ctx state.Ctx, p params.Params, s Service, req *Slash) error {
 	to := account.Address{}
 	if !s.Destination.IsZero() {
 		to = Escrow
-		req.Release_s = addTime(ctx.Time_s, p.SlashResolutionDelay_s)
+		req.Release_s = num.AddTime(ctx.Time_s, p.SlashResolutionDelay_s)
 	}
 	for i, d := range req.Assets {
 		take, err := slashAsset(ctx, p, s, req, d, req.Allocated[i], to)

@@ -387,7 +387,7 @@ func addLot(ctx state.Ctx, period_s uint64, op account.Address, h lotHead, d *de
 // and, oldest first, as many more as needed to leave at most keep lots.
 func mergeOldLots(kv store.KV, op account.Address, h lotHead, d *delegation, now_s int64, period_s uint64, keep int) error {
 	n := 0
-	for n < len(d.Lots) && (addTime(d.Lots[n].Time_s, period_s) < now_s || len(d.Lots)-n > keep) {
+	for n < len(d.Lots) && (num.AddTime(d.Lots[n].Time_s, period_s) < now_s || len(d.Lots)-n > keep) {
 		l := d.Lots[n]
 		d.Shares, _ = d.Shares.Add(lotShares(h, l)) // ≤ validator shares
 		if err := treeAdjust(kv, op, h.NextLot, l.Index, l.Raw, true); err != nil {

@@ -103,15 +103,6 @@ func absDiffDec(a, b num.Dec) num.Dec {
 	return d
 }
 
-// addTime adds a duration to a unix time without overflowing int64.
-func addTime(t int64, d_s uint64) int64 {
-	const maxT = int64(^uint64(0) >> 1)
-	if d_s > uint64(maxT) || t > maxT-int64(d_s) {
-		return maxT
-	}
-	return t + int64(d_s)
-}
-
 // clampPowers converts raw powers (tokens / power reduction) to CometBFT
 // powers. If their sum exceeds 2^60−1, every power is scaled by
 // limit/sum (rounding: down, but at least 1 so no member is silenced) where

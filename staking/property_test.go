@@ -138,7 +138,7 @@ func (m *model) doubleSign(v account.Address, h int64) {
 		return
 	}
 	drop := supply.SubSat(e.supply())
-	inWindow := addTime(m.times[h], p.UnbondingPeriod_s) >= e.time_s
+	inWindow := num.AddTime(m.times[h], p.UnbondingPeriod_s) >= e.time_s
 	if !found || before.Tombstoned {
 		eqInt(m.rt, "burned by a no-op slash", drop, num.Int{})
 		return

@@ -98,7 +98,7 @@ func SlashDowntime(ctx state.Ctx, p params.Params, op account.Address) error {
 		return err
 	}
 	v.Jailed = true
-	v.JailedUntil_s = addTime(ctx.Time_s, p.DowntimeJail_s)
+	v.JailedUntil_s = num.AddTime(ctx.Time_s, p.DowntimeJail_s)
 	if err := saveValidator(ctx.KV, &v); err != nil {
 		return err
 	}
@@ -163,7 +163,7 @@ func handleEvidence(ctx state.Ctx, p params.Params, evs []Evidence, slashed *[]a
 		if !ok || ev.Height < 1 || ev.Height > ctx.Height {
 			continue
 		}
-		if addTime(ev.Time_s, p.UnbondingPeriod_s) < ctx.Time_s {
+		if num.AddTime(ev.Time_s, p.UnbondingPeriod_s) < ctx.Time_s {
 			continue
 		}
 		if err := SlashDoubleSign(ctx, p, op, ev.Height); err != nil {

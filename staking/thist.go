@@ -204,7 +204,7 @@ func pruneTokenHistory(kv store.KV, op account.Address, now_s int64, period_s ui
 			return false
 		}
 		if prev >= 0 {
-			if addTime(c.time_s, period_s) >= now_s {
+			if num.AddTime(c.time_s, period_s) >= now_s {
 				return false
 			}
 			drop = append(drop, prev)

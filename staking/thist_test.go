@@ -186,7 +186,7 @@ func TestTokenHistoryPruning(t *testing.T) {
 		t.Fatalf("%d checkpoints kept for a 40-block window with 27 changes", got)
 	}
 	for h := int64(1); h < e.height; h++ {
-		if addTime(times[h], p.UnbondingPeriod_s) < e.time_s {
+		if num.AddTime(times[h], p.UnbondingPeriod_s) < e.time_s {
 			continue // evidence for h would be ignored
 		}
 		got, err := tokensAfter(e.kv, e.validator(v), h)

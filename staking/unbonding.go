@@ -114,7 +114,7 @@ func addUnbonding(ctx state.Ctx, p params.Params, h unbondingHead, delegator, op
 		return unbondingEntry{}, err
 	}
 	// Monotone per validator so entries mature FIFO (see the package notes above).
-	completion := max(h.LastCompletion_s, addTime(max(ctx.Time_s, 0), p.UnbondingPeriod_s))
+	completion := max(h.LastCompletion_s, num.AddTime(max(ctx.Time_s, 0), p.UnbondingPeriod_s))
 	e := unbondingEntry{ID: id + 1, Delegator: delegator, Validator: op, Index: h.NextIndex, Initial: amount,
 		CumBefore: h.CumTotal, CreationHeight: ctx.Height, Creation_s: ctx.Time_s, Completion_s: completion}
 	h.NextIndex++

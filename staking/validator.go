@@ -139,7 +139,7 @@ func checkCommissionChange(v Validator, rate, maxDaily num.Dec, now_s int64) err
 		return state.Reject("commission-change-too-large", "commission may change by at most %s per day, %s → %s changes by %s",
 			maxDaily, v.Commission, rate, d)
 	}
-	if next := addTime(v.CommissionChanged_s, commissionChangeInterval_s); now_s < next {
+	if next := num.AddTime(v.CommissionChanged_s, commissionChangeInterval_s); now_s < next {
 		return state.Reject("commission-change-too-soon", "commission changed at %d; next change allowed at %d (%ds from now)",
 			v.CommissionChanged_s, next, next-now_s)
 	}
