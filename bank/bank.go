@@ -243,3 +243,16 @@ func GenesisBalances(kv store.KV, a account.Address, coins coin.Coins) error {
 	}
 	return nil
 }
+
+// CheckFunds rejects (rule insufficient-funds) when a holds less than
+// amount of denom: the check every module makes before moving funds.
+func CheckFunds(r store.Reader, a account.Address, denom string, amount num.Int) error {
+	bal, err := Balance(r, a, denom)
+	if err != nil {
+		return err
+	}
+	if bal.LT(amount) {
+		return state.Reject("insufficient-funds", "%s has %s%s, needs %s%s", a, bal, denom, amount, denom)
+	}
+	return nil
+}

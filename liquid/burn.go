@@ -25,7 +25,7 @@ import (
 // once (staking.Seize: no unbonding). Backing held in unbonding entries or
 // pending rewards cannot be destroyed at once and stays in the pool.
 func Burn(ctx state.Ctx, p params.Params, from account.Address, st num.Int) (num.Int, error) {
-	if err := checkFunds(ctx, from, Denom, st); err != nil {
+	if err := bank.CheckFunds(ctx.KV, from, Denom, st); err != nil {
 		return num.Int{}, err
 	}
 	if _, err := harvest(ctx, p); err != nil { // seizing settles rewards: take lst_fee first

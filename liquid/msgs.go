@@ -22,7 +22,7 @@ func HandleLiquidStake(ctx state.Ctx, p params.Params, signer account.Address, m
 	if err != nil {
 		return err
 	}
-	amount, err := parseAmount(m.Amount, p.NativeDenom)
+	amount, err := state.ParseAmount("amount", m.Amount, p.NativeDenom)
 	if err != nil {
 		return err
 	}
@@ -39,7 +39,7 @@ func HandleLiquidUnstake(ctx state.Ctx, p params.Params, signer account.Address,
 	if err != nil {
 		return err
 	}
-	amount, err := parseAmount(m.Amount, Denom)
+	amount, err := state.ParseAmount("amount", m.Amount, Denom)
 	if err != nil {
 		return err
 	}
@@ -47,35 +47,10 @@ func HandleLiquidUnstake(ctx state.Ctx, p params.Params, signer account.Address,
 	return err
 }
 
-func parseAmount(s, denom string) (num.Int, error) {
-	c, err := coin.ParseCoin(s)
-	if err != nil {
-		return num.Int{}, state.Reject("bad-amount", "amount %q: %v", s, err)
-	}
-	if c.Denom != denom {
-		return num.Int{}, state.Reject("bad-amount", "amount must be in %s, got %s", denom, c.Denom)
-	}
-	if c.Amount.IsZero() {
-		return num.Int{}, state.Reject("bad-amount", "amount must be positive")
-	}
-	return c.Amount, nil
-}
-
-func checkFunds(ctx state.Ctx, a account.Address, denom string, amount num.Int) error {
-	bal, err := bank.Balance(ctx.KV, a, denom)
-	if err != nil {
-		return err
-	}
-	if bal.LT(amount) {
-		return state.Reject("insufficient-funds", "%s has %s%s, needs %s%s", a, bal, denom, amount, denom)
-	}
-	return nil
-}
-
 // Stake deposits amount of the native denom from `from` and mints ststake
 // at the deposit rate; it returns the ststake minted.
 func Stake(ctx state.Ctx, p params.Params, from account.Address, amount num.Int) (num.Int, error) {
-	if err := checkFunds(ctx, from, p.NativeDenom, amount); err != nil {
+	if err := bank.CheckFunds(ctx.KV, from, p.NativeDenom, amount); err != nil {
 		return num.Int{}, err
 	}
 	if _, err := harvest(ctx, p); err != nil { // the delegation below settles rewards
@@ -140,7 +115,7 @@ func mustRate(b Books) string {
 
 // Unstake burns amount ststake of `from` and opens a claim for its value.
 func Unstake(ctx state.Ctx, p params.Params, from account.Address, st num.Int) (Claim, error) {
-	if err := checkFunds(ctx, from, Denom, st); err != nil {
+	if err := bank.CheckFunds(ctx.KV, from, Denom, st); err != nil {
 		return Claim{}, err
 	}
 	if _, err := harvest(ctx, p); err != nil { // an undelegation below settles rewards

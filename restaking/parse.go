@@ -3,7 +3,6 @@ package restaking
 import (
 	"strconv"
 
-	"github.com/restaked/restaked/coin"
 	"github.com/restaked/restaked/num"
 	"github.com/restaked/restaked/state"
 )
@@ -57,17 +56,6 @@ func parseAmountField(field, s string, def num.Int) (num.Int, error) {
 		return v, state.Reject("bad-amount", "%s %q: %v", field, s, err)
 	}
 	return v, nil
-}
-
-func parseCoin(field, s string) (coin.Coin, error) {
-	c, err := coin.ParseCoin(s)
-	if err != nil {
-		return c, state.Reject("bad-amount", "%s %q: %v", field, s, err)
-	}
-	if c.Amount.IsZero() {
-		return c, state.Reject("bad-amount", "%s must be positive", field)
-	}
-	return c, nil
 }
 
 func checkText(field, s string, max int) error {

@@ -39,7 +39,7 @@ func HandleDeposit(ctx state.Ctx, p params.Params, signer account.Address, m *tx
 	if err != nil {
 		return err
 	}
-	c, err := parseCoin("amount", m.GetAmount())
+	c, err := state.ParseCoin("amount", m.GetAmount())
 	if err != nil {
 		return err
 	}
@@ -74,7 +74,7 @@ func Deposit(ctx state.Ctx, p params.Params, staker, op account.Address, c coin.
 	if err != nil {
 		return num.Int{}, err
 	}
-	if err := checkBalance(ctx.KV, staker, c); err != nil {
+	if err := bank.CheckFunds(ctx.KV, staker, c.Denom, c.Amount); err != nil {
 		return num.Int{}, err
 	}
 	pos, found, err := loadPosition(ctx.KV, staker, op, a.Denom)
@@ -149,17 +149,6 @@ func addShares(pos *Position, v *Vault, scaled, units, amount num.Int) (err erro
 	}
 	v.Units, err = v.Units.Add(units)
 	return
-}
-
-func checkBalance(r store.Reader, a account.Address, c coin.Coin) error {
-	bal, err := bank.Balance(r, a, c.Denom)
-	if err != nil {
-		return err
-	}
-	if bal.LT(c.Amount) {
-		return state.Reject("insufficient-funds", "%s has %s%s, needs %s", a, bal, c.Denom, c)
-	}
-	return nil
 }
 
 // moveIn takes the deposit: native stake is delegated to the operator's

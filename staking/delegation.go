@@ -57,7 +57,7 @@ func parseDelegationMsg(signer account.Address, delegator, validator, amount, de
 	if op, err = state.ParseAddr("validator", validator); err != nil {
 		return
 	}
-	amt, err = parseNativeAmount("amount", amount, denom)
+	amt, err = state.ParseAmount("amount", amount, denom)
 	return
 }
 
@@ -116,7 +116,7 @@ func planDelegate(r store.Reader, denom string, delegator, op account.Address, a
 			return pl, err
 		}
 	}
-	return pl, checkFunds(r, delegator, denom, amount)
+	return pl, bank.CheckFunds(r, delegator, denom, amount)
 }
 
 func checkAcceptsDelegation(v Validator) error {

@@ -30,7 +30,7 @@ func HandleCreateValidator(ctx state.Ctx, p params.Params, signer account.Addres
 	if err != nil {
 		return err
 	}
-	amount, err := parseNativeAmount("self_delegation", m.SelfDelegation, p.NativeDenom)
+	amount, err := state.ParseAmount("self_delegation", m.SelfDelegation, p.NativeDenom)
 	if err != nil {
 		return err
 	}
@@ -87,7 +87,7 @@ func checkNewValidator(r store.Reader, p params.Params, g GenesisValidator) erro
 	if g.SelfDelegation.IsZero() {
 		return state.Reject("bad-amount", "self_delegation must be positive")
 	}
-	return checkFunds(r, g.Operator, p.NativeDenom, g.SelfDelegation)
+	return bank.CheckFunds(r, g.Operator, p.NativeDenom, g.SelfDelegation)
 }
 
 // HandleEditValidator changes commission and/or moniker (empty = unchanged).
@@ -192,20 +192,6 @@ func checkUnjail(r store.Reader, v Validator, now_s int64) error {
 
 // Input helpers shared by the handlers.
 
-func parseNativeAmount(field, s, denom string) (num.Int, error) {
-	c, err := coin.ParseCoin(s)
-	if err != nil {
-		return num.Int{}, state.Reject("bad-amount", "%s %q: %v", field, s, err)
-	}
-	if c.Denom != denom {
-		return num.Int{}, state.Reject("bad-amount", "%s must be in %s, got %s", field, denom, c.Denom)
-	}
-	if c.Amount.IsZero() {
-		return num.Int{}, state.Reject("bad-amount", "%s must be positive", field)
-	}
-	return c.Amount, nil
-}
-
 func parseCommission(s string) (num.Dec, error) {
 	d, err := num.ParseDec(s)
 	if err != nil {
@@ -215,15 +201,4 @@ func parseCommission(s string) (num.Dec, error) {
 		return d, state.Reject("bad-commission", "commission %s must be between 0 and 1", d)
 	}
 	return d, nil
-}
-
-func checkFunds(r store.Reader, a account.Address, denom string, amount num.Int) error {
-	bal, err := bank.Balance(r, a, denom)
-	if err != nil {
-		return err
-	}
-	if bal.LT(amount) {
-		return state.Reject("insufficient-funds", "%s has %s%s, needs %s%s", a, bal, denom, amount, denom)
-	}
-	return nil
 }
