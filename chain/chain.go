@@ -321,7 +321,8 @@ func entryModule(m *tx.Msg) string {
 }
 
 func msgName(m *tx.Msg) string {
-	if f := m.ProtoReflect().WhichOneof(m.ProtoReflect().Descriptor().Oneofs().ByName("sum")); f != nil {
+	r := m.ProtoReflect()
+	if f := r.WhichOneof(r.Descriptor().Oneofs().ByName("sum")); f != nil {
 		return string(f.Name())
 	}
 	return "message"

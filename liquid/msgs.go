@@ -165,7 +165,7 @@ func newClaim(ctx state.Ctx, p params.Params, b Books, from account.Address, st 
 	}
 	ps.NextClaim++
 	c := Claim{ID: ps.NextClaim, Owner: from, Burned: st, Amount: amount, RateAtRequest: rate,
-		Created_s: ctx.Time_s, Completion_s: ctx.Time_s + int64(p.UnbondingPeriod_s)}
+		Created_s: ctx.Time_s, Completion_s: num.AddTime(ctx.Time_s, p.UnbondingPeriod_s)}
 	if ps.Unpaid == 0 || c.Completion_s < ps.NextDue_s {
 		ps.NextDue_s = c.Completion_s
 	}

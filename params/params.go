@@ -56,14 +56,10 @@ type Params struct {
 var PausableModules = []string{"bank", "liquid", "restaking", "staking"}
 
 // IsPaused reports whether module's entry messages are refused.
-func (p Params) IsPaused(module string) bool {
-	for _, m := range p.Paused {
-		if m == module {
-			return true
-		}
-	}
-	return false
-}
+func (p Params) IsPaused(module string) bool { return slices.Contains(p.Paused, module) }
+
+// MaxDegree bounds max_restaking_degree and every operator's degree.
+const MaxDegree = 1000
 
 // setPaused parses "liquid,restaking" ("" or "none": nothing paused).
 func setPaused(p *Params, v string) error {
@@ -142,8 +138,8 @@ func (p Params) Validate() error {
 		return fmt.Errorf("max_validators must be 1..10000, got %d", p.MaxValidators)
 	case p.DowntimeWindow == 0 || p.DowntimeWindow > 1_000_000:
 		return fmt.Errorf("downtime_window must be 1..1000000 blocks, got %d", p.DowntimeWindow)
-	case p.MaxRestakingDegree == 0 || p.MaxRestakingDegree > 1000:
-		return fmt.Errorf("max_restaking_degree must be 1..1000, got %d", p.MaxRestakingDegree)
+	case p.MaxRestakingDegree == 0 || p.MaxRestakingDegree > MaxDegree:
+		return fmt.Errorf("max_restaking_degree must be 1..%d, got %d", MaxDegree, p.MaxRestakingDegree)
 	case p.UnbondingPeriod_s == 0:
 		return fmt.Errorf("unbonding_period must be positive")
 	}

@@ -24,7 +24,7 @@ func BeginBlock(ctx state.Ctx, p params.Params, slashed []account.Address) error
 		return err
 	}
 	for _, op := range slashed {
-		if err := AfterPrimarySlash(ctx, op); err != nil {
+		if err := revalueNative(ctx, p, op); err != nil {
 			return err
 		}
 	}
@@ -47,16 +47,21 @@ func sampleLiquid(ctx state.Ctx) error {
 }
 
 // AfterPrimarySlash records, after validator op was slashed by the primary
-// layer, the lower native factor of operator op in the stake history (the
-// factor itself is read live from the delegation: nothing to update) and
-// ststake's lower value.
-func AfterPrimarySlash(ctx state.Ctx, op account.Address) error {
-	o, found, err := loadJSON[Operator](ctx.KV, operatorKey(op))
-	if err != nil || !found || !o.Validator {
+// layer outside BeginBlock (simulator events), what BeginBlock records for
+// the validators it reports slashed.
+func AfterPrimarySlash(ctx state.Ctx, p params.Params, op account.Address) error {
+	if err := revalueNative(ctx, p, op); err != nil {
 		return err
 	}
-	p, err := params.Load(ctx.KV)
-	if err != nil {
+	return sampleLiquid(ctx)
+}
+
+// revalueNative records operator op's lower native factor in the stake
+// history (the factor itself is read live from the delegation: nothing to
+// update).
+func revalueNative(ctx state.Ctx, p params.Params, op account.Address) error {
+	o, found, err := loadJSON[Operator](ctx.KV, operatorKey(op))
+	if err != nil || !found || !o.Validator {
 		return err
 	}
 	a, err := loadAsset(ctx.KV, p.NativeDenom)
@@ -67,10 +72,8 @@ func AfterPrimarySlash(ctx state.Ctx, op account.Address) error {
 	if err != nil {
 		return err
 	}
-	if err := writeVaultCheckpoint(ctx, vv); err != nil {
-		return err
-	}
-	return sampleLiquid(ctx)
+	writeVaultCheckpoint(ctx, vv)
+	return nil
 }
 
 // Route executes a restaking message; handled is false for other modules' messages.

@@ -188,10 +188,9 @@ func (p *VaultPoint) UnmarshalRecord(b []byte) error {
 	return r.Done()
 }
 
-func writeVaultCheckpoint(ctx state.Ctx, vv vaultView) error {
+func writeVaultCheckpoint(ctx state.Ctx, vv vaultView) {
 	pt := VaultPoint{Scaled: vv.v.Scaled, MaxMag: vv.v.MaxMag, Units: vv.v.Units, Tokens: vv.tokens}
 	state.Put(ctx.KV, seriesKey(vaultSeries(prefixVaultHist, vv.op, vv.asset.Denom), timePos(ctx.Height)), &pt)
-	return nil
 }
 
 // vaultAt is the vault of (op, asset) at the end of block h (found false:

@@ -37,10 +37,15 @@ func checkVaults(r store.Reader) error {
 	sums := map[vaultID]num.Int{} // checked per key below, never iterated for state
 	var err error
 	store.IteratePrefix(r, prefixPosition, false, func(k, v []byte) bool {
-		rest := k[len(prefixPosition):]
 		var id vaultID
-		copy(id.op[:], rest[20:40])
-		id.asset = string(rest[40:])
+		var rest []byte
+		if _, rest, err = addrPart(k, k[len(prefixPosition):]); err != nil {
+			return false
+		}
+		if id.op, rest, err = addrPart(k, rest); err != nil {
+			return false
+		}
+		id.asset = string(rest)
 		var p Position
 		if err = state.Decode(k, v, &p); err != nil {
 			return false
@@ -57,9 +62,12 @@ func checkVaults(r store.Reader) error {
 	}
 	seen := 0
 	store.IteratePrefix(r, prefixVault, false, func(k, v []byte) bool {
-		rest := k[len(prefixVault):]
-		id := vaultID{asset: string(rest[20:])}
-		copy(id.op[:], rest[:20])
+		var id vaultID
+		var rest []byte
+		if id.op, rest, err = addrPart(k, k[len(prefixVault):]); err != nil {
+			return false
+		}
+		id.asset = string(rest)
 		var vt Vault
 		if err = state.Decode(k, v, &vt); err != nil {
 			return false
@@ -106,8 +114,24 @@ func checkVault(r store.Reader, id vaultID, vt Vault, positions num.Int) error {
 }
 
 // checkBacking: the vault account holds, per non-native denom, exactly the
-// units of that denom's vaults.
+// units of that denom's vaults (one pass over the vaults).
 func checkBacking(r store.Reader) error {
+	units := map[string]num.Int{} // looked up per asset below, never iterated for state
+	var err error
+	store.IteratePrefix(r, prefixVault, false, func(k, v []byte) bool {
+		var rest []byte
+		if _, rest, err = addrPart(k, k[len(prefixVault):]); err != nil {
+			return false
+		}
+		var vt Vault
+		if err = state.Decode(k, v, &vt); err == nil {
+			units[string(rest)], err = units[string(rest)].Add(vt.Units)
+		}
+		return err == nil
+	})
+	if err != nil {
+		return err
+	}
 	assets, err := Assets(r)
 	if err != nil {
 		return err
@@ -116,26 +140,12 @@ func checkBacking(r store.Reader) error {
 		if a.Kind == KindNative {
 			continue
 		}
-		var units num.Int
-		store.IteratePrefix(r, prefixVault, false, func(k, v []byte) bool {
-			if string(k[len(prefixVault)+20:]) != a.Denom {
-				return true
-			}
-			var vt Vault
-			if err = state.Decode(k, v, &vt); err == nil {
-				units, err = units.Add(vt.Units)
-			}
-			return err == nil
-		})
-		if err != nil {
-			return err
-		}
 		bal, err := bank.Balance(r, VaultAccount, a.Denom)
 		if err != nil {
 			return err
 		}
-		if !bal.Eq(units) {
-			return fmt.Errorf("vault account holds %s%s, vaults count %s", bal, a.Denom, units)
+		if !bal.Eq(units[a.Denom]) {
+			return fmt.Errorf("vault account holds %s%s, vaults count %s", bal, a.Denom, units[a.Denom])
 		}
 	}
 	return nil
@@ -146,14 +156,15 @@ func checkBacking(r store.Reader) error {
 func checkMagnitudes(r store.Reader) error {
 	var err error
 	store.IteratePrefix(r, prefixVault, false, func(k, v []byte) bool {
-		rest := k[len(prefixVault):]
-		var op account.Address
-		copy(op[:], rest[:20])
+		op, rest, perr := addrPart(k, k[len(prefixVault):])
+		if err = perr; err != nil {
+			return false
+		}
 		var vt Vault
 		if err = state.Decode(k, v, &vt); err != nil {
 			return false
 		}
-		err = checkMagSeries(r, op, string(rest[20:]), vt.MaxMag)
+		err = checkMagSeries(r, op, string(rest), vt.MaxMag)
 		return err == nil
 	})
 	return err
@@ -313,10 +324,14 @@ func checkNativeRewards(r store.Reader) error {
 	}
 	owed := map[account.Address]num.Int{} // looked up per operator below, never iterated for state
 	store.IteratePrefix(r, prefixPosRewards, false, func(k, v []byte) bool {
-		var staker, op account.Address
-		rest := k[len(prefixPosRewards):]
-		copy(staker[:], rest[:20])
-		copy(op[:], rest[20:])
+		staker, rest, perr := addrPart(k, k[len(prefixPosRewards):])
+		if err = perr; err != nil {
+			return false
+		}
+		var op account.Address
+		if op, _, err = addrPart(k, rest); err != nil {
+			return false
+		}
 		var pr positionRewards
 		if err = state.Decode(k, v, &pr); err != nil {
 			return false

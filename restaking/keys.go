@@ -1,6 +1,8 @@
 package restaking
 
 import (
+	"fmt"
+
 	"github.com/restaked/restaked/account"
 	"github.com/restaked/restaked/state"
 )
@@ -21,20 +23,18 @@ func NativeAccount(op account.Address) account.Address {
 
 // Bounds that keep every loop and record small.
 const (
-	MaxNameLen              = 64
-	MaxMetadataLen          = 512
-	MaxReasonLen            = 256
-	MaxAssetsPerService     = 8
-	MaxAssets               = 64   // registered assets
-	MaxServicesPerOperator  = 64   // services an operator is opted in to (or still slashable by)
-	MaxOperatorsPerService  = 1024 // membership records of a service, past and present
-	MaxAllocationsPerVault  = 64   // services one (operator, asset) allocates to
-	MaxPositionsPerStaker   = 256  // positions (and native reward records) of one staker: bounds claim_rewards
-	MaxWithdrawalsListed    = 1000
-	MaxAllocationsPerBlock  = 256 // pending allocation changes applied per BeginBlock
-	MaxPendingPerService    = 8   // slash requests waiting for their veto window, per (service, operator)
-	MaxMagRewrite           = 256 // magnitude checkpoints a late-executed slash may rewrite
-	MaxRestakingDegreeLimit = 1000
+	MaxNameLen             = 64
+	MaxMetadataLen         = 512
+	MaxReasonLen           = 256
+	MaxAssetsPerService    = 8
+	MaxAssets              = 64   // registered assets
+	MaxServicesPerOperator = 64   // services an operator is opted in to (or still slashable by)
+	MaxOperatorsPerService = 1024 // membership records of a service, past and present
+	MaxAllocationsPerVault = 64   // services one (operator, asset) allocates to
+	MaxPositionsPerStaker  = 256  // positions (and native reward records) of one staker: bounds claim_rewards
+	MaxAllocationsPerBlock = 256  // pending allocation changes applied per BeginBlock
+	MaxPendingPerService   = 8    // slash requests waiting for their veto window, per (service, operator)
+	MaxMagRewrite          = 256  // magnitude checkpoints a late-executed slash may rewrite
 )
 
 var (
@@ -66,6 +66,17 @@ var (
 	keyNextWd           = []byte("rs/seq/withdrawal")
 	keyNextSlash        = []byte("rs/seq/slash")
 )
+
+// addrPart splits an address off the front of a key's rest, reporting a
+// key too short to hold one as corrupt state (never a slice panic).
+func addrPart(k, rest []byte) (account.Address, []byte, error) {
+	var a account.Address
+	if len(rest) < len(a) {
+		return a, nil, fmt.Errorf("%w: key %q", state.ErrCorrupt, k)
+	}
+	copy(a[:], rest)
+	return a, rest[len(a):], nil
+}
 
 // Variable-length parts (denoms, service names) are length-prefixed so
 // keys of different owners never collide and prefixes iterate exactly.

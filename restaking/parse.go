@@ -4,6 +4,7 @@ import (
 	"strconv"
 
 	"github.com/restaked/restaked/num"
+	"github.com/restaked/restaked/params"
 	"github.com/restaked/restaked/state"
 )
 
@@ -25,8 +26,8 @@ func parseDegree(field, s string, def uint64) (uint64, error) {
 		return def, nil
 	}
 	d, err := strconv.ParseUint(s, 10, 64)
-	if err != nil || d == 0 || d > MaxRestakingDegreeLimit {
-		return 0, state.Reject("bad-degree", "%s %q must be an integer from 1 to %d", field, s, MaxRestakingDegreeLimit)
+	if err != nil || d == 0 || d > params.MaxDegree {
+		return 0, state.Reject("bad-degree", "%s %q must be an integer from 1 to %d", field, s, params.MaxDegree)
 	}
 	return d, nil
 }

@@ -73,8 +73,11 @@ func Positions(r store.Reader, staker account.Address) ([]PositionView, error) {
 	var err error
 	store.IteratePrefix(r, prefix, false, func(k, v []byte) bool {
 		var x raw
-		copy(x.op[:], k[len(prefix):len(prefix)+20])
-		x.asset = string(k[len(prefix)+20:])
+		var rest []byte
+		if x.op, rest, err = addrPart(k, k[len(prefix):]); err != nil {
+			return false
+		}
+		x.asset = string(rest)
 		if err = state.Decode(k, v, &x.p); err != nil {
 			return false
 		}

@@ -60,7 +60,8 @@ func (vv *vaultView) save(ctx state.Ctx) error {
 	if err := vv.refreshTokens(ctx.KV); err != nil {
 		return err
 	}
-	return writeVaultCheckpoint(ctx, *vv)
+	writeVaultCheckpoint(ctx, *vv)
+	return nil
 }
 
 // active is the operator's delegated units, floor(Σσ · maxMagnitude)

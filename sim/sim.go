@@ -228,7 +228,7 @@ func (s *Sim) slashEvent(val *acct, fn func(state.Ctx, params.Params) error) (st
 		if err := fn(ctx, p); err != nil {
 			return err
 		}
-		return restaking.AfterPrimarySlash(ctx, val.addr)
+		return restaking.AfterPrimarySlash(ctx, p, val.addr)
 	})
 	if err != nil {
 		if state.RuleOf(err) != "" {

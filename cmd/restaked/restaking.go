@@ -10,6 +10,7 @@ import (
 
 	"github.com/restaked/restaked/coin"
 	"github.com/restaked/restaked/num"
+	"github.com/restaked/restaked/params"
 	"github.com/restaked/restaked/restaking"
 	"github.com/restaked/restaked/tx"
 )
@@ -496,8 +497,8 @@ func parseDegreeArg(flag, s string) (string, error) {
 		return "", nil
 	}
 	d, err := strconv.ParseUint(s, 10, 64)
-	if err != nil || d == 0 || d > restaking.MaxRestakingDegreeLimit {
-		return "", fmt.Errorf("%s %q is not valid: want an integer from 1 to %d", flag, s, restaking.MaxRestakingDegreeLimit)
+	if err != nil || d == 0 || d > params.MaxDegree {
+		return "", fmt.Errorf("%s %q is not valid: want an integer from 1 to %d", flag, s, params.MaxDegree)
 	}
 	return s, nil
 }
