@@ -96,40 +96,73 @@ func free(b Books) num.Int {
 }
 
 // EndBlock pays due claims, oldest first, at most MaxClaimsPerBlock. A
-// block with none due costs one point read.
+// block with none due costs one point read; so does every block while a
+// due claim waits for the pool's unbonding stake to return (the next try
+// is when the first of it matures).
 func EndBlock(ctx state.Ctx, p params.Params) (err error) {
 	ps, err := loadPool(ctx.KV)
-	if err != nil || ps.Unpaid == 0 || ctx.Time_s < ps.NextDue_s {
+	if err != nil || ps.Unpaid == 0 || ctx.Time_s < ps.NextDue_s || ctx.Time_s < retryAt(ctx.KV) {
 		return err
 	}
 	ids, err := dueClaims(ctx)
 	if err != nil || len(ids) == 0 {
 		return err
 	}
-	defer func() {
-		if err == nil {
-			err = refreshNextDue(ctx)
-		}
-	}()
 	b, err := loadBooks(ctx.KV, p)
 	if err != nil {
 		return err
 	}
 	for _, id := range ids { // b follows every payment: each claim is valued on the books as they are
-		paid, perr := payClaim(ctx, p, &b, id)
-		if perr != nil || !paid {
-			return perr
+		paid, err := payClaim(ctx, p, &b, id)
+		if err != nil {
+			return err
+		}
+		if !paid {
+			return waitForLiquidity(ctx)
 		}
 	}
+	ctx.KV.Delete(keyRetry)
+	return refreshNextDue(ctx)
+}
+
+// retryAt is when a due claim that waits for liquidity is tried again (0: none waits).
+func retryAt(r store.Reader) int64 {
+	bz, _ := r.Get(keyRetry)
+	t, _ := state.ReadU64(bz)
+	return int64(t)
+}
+
+// waitForLiquidity records when to try the waiting claim again: when the
+// pool's first unbonding entry matures (staking pays it in that block's
+// EndBlock, after this one, so the try is at the block after), or the
+// next block if stake is arriving now or nothing is unbonding.
+func waitForLiquidity(ctx state.Ctx) error {
+	ubs, err := staking.UnbondingsOf(ctx.KV, Pool)
+	if err != nil {
+		return err
+	}
+	first := int64(-1)
+	for _, u := range ubs {
+		if first < 0 || u.Completion_s < first {
+			first = u.Completion_s
+		}
+	}
+	if first <= ctx.Time_s {
+		ctx.KV.Delete(keyRetry)
+		return nil
+	}
+	ctx.KV.Set(keyRetry, state.U64(uint64(first)))
 	return nil
 }
 
-// refreshNextDue sets NextDue_s to the first queued completion (one seek).
+// refreshNextDue sets NextDue_s to the first queued completion (one seek),
+// writing the pool only when it moved.
 func refreshNextDue(ctx state.Ctx) error {
 	ps, err := loadPool(ctx.KV)
 	if err != nil || ps.Unpaid == 0 {
 		return err
 	}
+	next := ps.NextDue_s
 	var bad error
 	store.IteratePrefix(ctx.KV, prefixQueue, false, func(k, _ []byte) bool {
 		if len(k) != len(prefixQueue)+16 {
@@ -137,10 +170,13 @@ func refreshNextDue(ctx state.Ctx) error {
 			return false
 		}
 		t, _ := state.ReadU64(k[len(prefixQueue) : len(prefixQueue)+8])
-		ps.NextDue_s = int64(t)
+		next = int64(t)
 		return false
 	})
-	savePool(ctx.KV, ps)
+	if bad == nil && next != ps.NextDue_s {
+		ps.NextDue_s = next
+		savePool(ctx.KV, ps)
+	}
 	return bad
 }
 

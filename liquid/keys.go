@@ -39,6 +39,7 @@ const (
 
 var (
 	keyPool      = []byte("liquid/pool")
+	keyRetry     = []byte("liquid/retry_s") // when a due claim waiting for liquidity is tried again
 	prefixClaim  = []byte("liquid/claim/")
 	prefixQueue  = []byte("liquid/queue/")
 	prefixByUser = []byte("liquid/owner/")
