@@ -46,8 +46,8 @@ func randomScenario(t *rapid.T) string {
 
 // runTolerant runs every step, accepting the chain's rejections; anything
 // else (internal error, broken invariant, panic) fails. It returns the
-// final app hash.
-func runTolerant(t *rapid.T, src string) string {
+// final app hash and how many steps the chain accepted.
+func runTolerant(t *rapid.T, src string) (string, int) {
 	sc, err := Load([]byte(src))
 	if err != nil {
 		t.Fatalf("generated scenario does not load: %v\n%s", err, src)
@@ -56,28 +56,51 @@ func runTolerant(t *rapid.T, src string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	accepted := 0
 	for _, st := range sc.Steps {
 		_, err := st.act.run(s)
 		var rej *rejection
 		if err != nil && !errors.As(err, &rej) {
 			t.Fatalf("step %d (%s): %v\n%s", st.Index, st.Text, err, src)
 		}
+		if err == nil {
+			accepted++
+		}
 	}
 	if err := s.end(); err != nil {
 		t.Fatalf("last block: %v\n%s", err, src)
 	}
-	return fmt.Sprintf("%X", s.c.AppHash())
+	return fmt.Sprintf("%X", s.c.AppHash()), accepted
+}
+
+// replays runs src twice, requires the same app hash, and adds the
+// accepted steps to *accepted (so a test can tell that its random steps
+// did something, not only get rejected).
+// skip leading steps (a fixed setup) are not counted.
+func replays(t *rapid.T, src string, skip int, accepted *int) {
+	a, n := runTolerant(t, src)
+	b, _ := runTolerant(t, src)
+	if a != b {
+		t.Fatalf("replay gave app hash %s, first run %s\n%s", b, a, src)
+	}
+	*accepted += n - skip
+}
+
+// mostlyMeaningful fails when the random steps of a whole property run
+// were almost all rejected (the generator or the step parsers broke).
+func mostlyMeaningful(t *testing.T, accepted, floor int) {
+	t.Logf("%d random steps accepted", accepted)
+	if accepted < floor {
+		t.Fatalf("only %d random steps were accepted in the whole run", accepted)
+	}
 }
 
 // TestPropertyRandomScenarios: random sequences of transactions, events and
 // advances never panic or break an invariant, and replay to the same app hash.
 func TestPropertyRandomScenarios(t *testing.T) {
-	rapid.Check(t, func(t *rapid.T) {
-		src := randomScenario(t)
-		if a, b := runTolerant(t, src), runTolerant(t, src); a != b {
-			t.Fatalf("replay gave app hash %s, first run %s\n%s", b, a, src)
-		}
-	})
+	accepted := 0
+	rapid.Check(t, func(t *rapid.T) { replays(t, randomScenario(t), 0, &accepted) })
+	mostlyMeaningful(t, accepted, 100)
 }
 
 // restakingSetup gives random restaking steps something to act on: two
@@ -153,6 +176,7 @@ func randomRestakingStep(t *rapid.T) string {
 // invariant, and replay to the same app hash.
 func TestPropertyRandomRestaking(t *testing.T) {
 	mustPass(t, restakingSetup) // rejections below are tolerated; the setup must not need them
+	accepted := 0
 	rapid.Check(t, func(t *rapid.T) {
 		var b strings.Builder
 		b.WriteString(restakingSetup)
@@ -160,9 +184,7 @@ func TestPropertyRandomRestaking(t *testing.T) {
 		for i := 0; i < steps; i++ {
 			b.WriteString(randomRestakingStep(t))
 		}
-		src := b.String()
-		if a, b := runTolerant(t, src), runTolerant(t, src); a != b {
-			t.Fatalf("replay gave app hash %s, first run %s\n%s", b, a, src)
-		}
+		replays(t, b.String(), strings.Count(restakingSetup, "\n  - "), &accepted)
 	})
+	mostlyMeaningful(t, accepted, 100)
 }
