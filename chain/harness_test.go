@@ -115,15 +115,7 @@ func (h *harness) signed(label, fee string, msgs ...proto.Message) []byte {
 
 func signTx(t testing.TB, k ed25519.PrivateKey, chainID string, seq uint64, fee string, msgs ...proto.Message) []byte {
 	t.Helper()
-	body := &tx.Body{ChainId: chainID, Sequence: seq, Fee: fee}
-	for _, m := range msgs {
-		w, err := tx.Wrap(m)
-		if err != nil {
-			t.Fatal(err)
-		}
-		body.Msgs = append(body.Msgs, w)
-	}
-	raw, err := tx.Sign(k, body)
+	raw, err := tx.SignMsgs(k, chainID, seq, fee, msgs...)
 	if err != nil {
 		t.Fatal(err)
 	}

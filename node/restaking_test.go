@@ -113,15 +113,7 @@ func (n *rsNet) submit(ctx context.Context, label string, msgs ...proto.Message)
 
 func (n *rsNet) sign(label string, msgs []proto.Message) []byte {
 	n.t.Helper()
-	body := &tx.Body{ChainId: rsChainID, Sequence: n.sequence(label), Fee: fmt.Sprintf("%dstake", params.DefaultMinFee*len(msgs))}
-	for _, m := range msgs {
-		w, err := tx.Wrap(m)
-		if err != nil {
-			n.t.Fatal(err)
-		}
-		body.Msgs = append(body.Msgs, w)
-	}
-	raw, err := tx.Sign(rsKey(label), body)
+	raw, err := tx.SignMsgs(rsKey(label), rsChainID, n.sequence(label), fmt.Sprintf("%dstake", params.DefaultMinFee*len(msgs)), msgs...)
 	if err != nil {
 		n.t.Fatal(err)
 	}

@@ -69,13 +69,8 @@ func (x *bench) signed(b *testing.B, n int, msg func(i int) proto.Message) [][]b
 	out := make([][]byte, n)
 	for i := range out {
 		a := i % benchAccounts
-		body := &tx.Body{ChainId: chainID, Sequence: x.seqs[a]}
-		w, err := tx.Wrap(msg(i))
-		if err != nil {
-			b.Fatal(err)
-		}
-		body.Msgs = []*tx.Msg{w}
-		if out[i], err = tx.Sign(benchKeys[a], body); err != nil {
+		var err error
+		if out[i], err = tx.SignMsgs(benchKeys[a], chainID, x.seqs[a], "", msg(i)); err != nil {
 			b.Fatal(err)
 		}
 		x.seqs[a]++

@@ -116,15 +116,7 @@ func (x *h) deliver(label string, msgs ...proto.Message) chain.TxResult {
 	if err != nil {
 		x.t.Fatal(err)
 	}
-	body := &tx.Body{ChainId: chainID, Sequence: seq}
-	for _, m := range msgs {
-		w, err := tx.Wrap(m)
-		if err != nil {
-			x.t.Fatal(err)
-		}
-		body.Msgs = append(body.Msgs, w)
-	}
-	raw, err := tx.Sign(key(label), body)
+	raw, err := tx.SignMsgs(key(label), chainID, seq, "", msgs...)
 	if err != nil {
 		x.t.Fatal(err)
 	}

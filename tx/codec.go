@@ -164,3 +164,25 @@ func Unwrap(m *Msg) proto.Message {
 	}
 	return r.Get(f).Message().Interface()
 }
+
+// NewBody is a Body for chainID with sequence, fee and msgs wrapped.
+func NewBody(chainID string, seq uint64, fee string, msgs ...proto.Message) (*Body, error) {
+	b := &Body{ChainId: chainID, Sequence: seq, Fee: fee}
+	for _, m := range msgs {
+		w, err := Wrap(m)
+		if err != nil {
+			return nil, err
+		}
+		b.Msgs = append(b.Msgs, w)
+	}
+	return b, nil
+}
+
+// SignMsgs builds the Body of msgs and signs it (NewBody, then Sign).
+func SignMsgs(priv ed25519.PrivateKey, chainID string, seq uint64, fee string, msgs ...proto.Message) ([]byte, error) {
+	b, err := NewBody(chainID, seq, fee, msgs...)
+	if err != nil {
+		return nil, err
+	}
+	return Sign(priv, b)
+}

@@ -126,3 +126,21 @@ func FuzzDecode(f *testing.F) {
 		_ = d.VerifySignature("c1")
 	})
 }
+
+func TestSignMsgs(t *testing.T) {
+	k := testKey("signmsgs")
+	raw, err := SignMsgs(k, "c1", 7, "10stake", &MsgSend{From: "a", To: "b", Amount: "1stake"}, &MsgUnjail{Validator: "v"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := Decode(raw)
+	if err != nil || d.Body.ChainId != "c1" || d.Body.Sequence != 7 || d.Body.Fee != "10stake" || len(d.Body.Msgs) != 2 {
+		t.Fatalf("decoded %+v, %v", d, err)
+	}
+	if err := d.VerifySignature("c1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := SignMsgs(k, "c1", 0, "", &Tx{}); err == nil {
+		t.Fatal("a non-message was signed")
+	}
+}

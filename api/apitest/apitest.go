@@ -84,15 +84,7 @@ func Logger() *slog.Logger {
 // minimum fee.
 func Sign(t testing.TB, key ed25519.PrivateKey, seq uint64, msgs ...proto.Message) []byte {
 	t.Helper()
-	body := &tx.Body{ChainId: ChainID, Sequence: seq, Fee: fmt.Sprintf("%dstake", MinFee)}
-	for _, m := range msgs {
-		w, err := tx.Wrap(m)
-		if err != nil {
-			t.Fatal(err)
-		}
-		body.Msgs = append(body.Msgs, w)
-	}
-	raw, err := tx.Sign(key, body)
+	raw, err := tx.SignMsgs(key, ChainID, seq, fmt.Sprintf("%dstake", MinFee), msgs...)
 	if err != nil {
 		t.Fatal(err)
 	}

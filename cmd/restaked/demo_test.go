@@ -100,15 +100,7 @@ func (d *demoChain) sign(dtx demoTx) []byte {
 	if err != nil {
 		d.t.Fatal(err)
 	}
-	body := &tx.Body{ChainId: devnetChainID, Sequence: seq, Fee: fmt.Sprintf("%dstake", devnetMinFee*len(dtx.msgs))}
-	for _, m := range dtx.msgs {
-		w, err := tx.Wrap(m)
-		if err != nil {
-			d.t.Fatal(err)
-		}
-		body.Msgs = append(body.Msgs, w)
-	}
-	raw, err := tx.Sign(devnetKey(dtx.signer), body)
+	raw, err := tx.SignMsgs(devnetKey(dtx.signer), devnetChainID, seq, fmt.Sprintf("%dstake", devnetMinFee*len(dtx.msgs)), dtx.msgs...)
 	if err != nil {
 		d.t.Fatal(err)
 	}

@@ -387,14 +387,11 @@ func (f *txFlags) run(cmd *cobra.Command, key string, build msgBuilder) error {
 
 // body fills chain id, sequence and fee, asking the API for what the flags leave out.
 func (f *txFlags) body(ctx context.Context, c *apiClient, signer string, ms []proto.Message) (*tx.Body, error) {
-	b := &tx.Body{ChainId: f.chainID, Sequence: f.sequence, Fee: f.fee, Memo: f.memo}
-	for _, m := range ms {
-		w, err := tx.Wrap(m)
-		if err != nil {
-			return nil, err
-		}
-		b.Msgs = append(b.Msgs, w)
+	b, err := tx.NewBody(f.chainID, f.sequence, f.fee, ms...)
+	if err != nil {
+		return nil, err
 	}
+	b.Memo = f.memo
 	if err := f.fillChainID(ctx, c, b); err != nil {
 		return nil, err
 	}
