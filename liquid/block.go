@@ -101,8 +101,11 @@ func free(b Books) num.Int {
 // is when the first of it matures).
 func EndBlock(ctx state.Ctx, p params.Params) (err error) {
 	ps, err := loadPool(ctx.KV)
-	if err != nil || ps.Unpaid == 0 || ctx.Time_s < ps.NextDue_s || ctx.Time_s < retryAt(ctx.KV) {
+	if err != nil || ps.Unpaid == 0 || ctx.Time_s < ps.NextDue_s {
 		return err
+	}
+	if retry, err := state.LoadU64(ctx.KV, keyRetry); err != nil || ctx.Time_s < int64(retry) {
+		return err // waiting for the pool's unbonding stake (waitForLiquidity)
 	}
 	ids, err := dueClaims(ctx)
 	if err != nil || len(ids) == 0 {
@@ -123,13 +126,6 @@ func EndBlock(ctx state.Ctx, p params.Params) (err error) {
 	}
 	ctx.KV.Delete(keyRetry)
 	return refreshNextDue(ctx)
-}
-
-// retryAt is when a due claim that waits for liquidity is tried again (0: none waits).
-func retryAt(r store.Reader) int64 {
-	bz, _ := r.Get(keyRetry)
-	t, _ := state.ReadU64(bz)
-	return int64(t)
 }
 
 // waitForLiquidity records when to try the waiting claim again: when the

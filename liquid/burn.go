@@ -76,11 +76,7 @@ func destroyBacking(ctx state.Ctx, p params.Params, b Books, amount num.Int) (nu
 		return amount, err
 	}
 	rest := amount.SubSat(idle)
-	ts := make([]target, 0, len(b.dels))
-	for _, d := range b.dels {
-		ts = append(ts, target{op: d.Validator, stake: d.Tokens})
-	}
-	sortTargets(ts, false)
+	ts := largestFirst(b)
 	for _, t := range ts {
 		if rest.IsZero() {
 			break

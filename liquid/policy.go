@@ -58,6 +58,17 @@ func stakeOn(dels []staking.DelegationView, op account.Address) num.Int {
 	return num.Int{}
 }
 
+// largestFirst is the pool's delegations by stake, largest first (ties:
+// lowest address): where undelegations and burns take from.
+func largestFirst(b Books) []target {
+	ts := make([]target, 0, len(b.dels))
+	for _, d := range b.dels {
+		ts = append(ts, target{op: d.Validator, stake: d.Tokens})
+	}
+	sortTargets(ts, false)
+	return ts
+}
+
 func sortTargets(ts []target, asc bool) {
 	sort.SliceStable(ts, func(i, j int) bool {
 		if c := ts[i].stake.Cmp(ts[j].stake); c != 0 {
@@ -126,11 +137,7 @@ func undelegateFor(ctx state.Ctx, p params.Params, b Books, need num.Int) (num.I
 	if _, err := harvest(ctx, p); err != nil { // an undelegation settles rewards
 		return need, err
 	}
-	ts := make([]target, 0, len(b.dels))
-	for _, d := range b.dels {
-		ts = append(ts, target{op: d.Validator, stake: d.Tokens})
-	}
-	sortTargets(ts, false)
+	ts := largestFirst(b)
 	used := 0
 	for _, t := range ts {
 		if need.IsZero() || used == MaxUndelegationsPerUnstake {

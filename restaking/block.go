@@ -28,9 +28,12 @@ func BeginBlock(ctx state.Ctx, p params.Params, slashed []account.Address) error
 			return err
 		}
 	}
-	bz, _ := ctx.KV.Get(keySample)
-	last, _ := state.ReadU64(bz)
-	if len(slashed) == 0 && bz != nil && timePos(ctx.Time_s)/sampleInterval_s == last/sampleInterval_s {
+	_, sampled := ctx.KV.Get(keySample)
+	last, err := state.LoadU64(ctx.KV, keySample)
+	if err != nil {
+		return err
+	}
+	if len(slashed) == 0 && sampled && timePos(ctx.Time_s)/sampleInterval_s == last/sampleInterval_s {
 		return nil
 	}
 	return sampleLiquid(ctx)

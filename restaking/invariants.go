@@ -196,10 +196,11 @@ func checkMagSeries(r store.Reader, op account.Address, asset string, final num.
 // most σ × maxMagnitude before its due time (once: completion is a flag
 // that never clears); uncompleted ones fit in their vault's queued units.
 func checkWithdrawals(r store.Reader) error {
-	bz, _ := r.Get(keyNextWd)
-	next, _ := state.ReadU64(bz)
+	next, err := state.LoadU64(r, keyNextWd)
+	if err != nil {
+		return err
+	}
 	var n uint64
-	var err error
 	store.IteratePrefix(r, prefixWithdrawal, false, func(k, v []byte) bool {
 		var w Withdrawal
 		if err = state.Decode(k, v, &w); err != nil {
@@ -288,10 +289,11 @@ func checkEscrow(r store.Reader) error {
 // checkSlashes: ids run 1..next, and a slash waits in the pending index
 // exactly while it is pending (the index holds withdrawals back).
 func checkSlashes(r store.Reader) error {
-	bz, _ := r.Get(keyNextSlash)
-	next, _ := state.ReadU64(bz)
+	next, err := state.LoadU64(r, keyNextSlash)
+	if err != nil {
+		return err
+	}
 	var n uint64
-	var err error
 	store.IteratePrefix(r, prefixSlash, false, func(k, v []byte) bool {
 		var s Slash
 		if err = state.Decode(k, v, &s); err != nil {

@@ -295,10 +295,9 @@ func takeShares(pos *Position, v *Vault, w *Withdrawal) error {
 }
 
 func nextID(kv store.KV, key []byte) (uint64, error) {
-	bz, _ := kv.Get(key)
-	n, ok := state.ReadU64(bz)
-	if !ok && bz != nil {
-		return 0, fmt.Errorf("%w: sequence %q", state.ErrCorrupt, key)
+	n, err := state.LoadU64(kv, key)
+	if err != nil {
+		return 0, err
 	}
 	n++
 	kv.Set(key, state.U64(n))

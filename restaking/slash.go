@@ -367,8 +367,10 @@ func pendingCountKey(svc string, op account.Address) []byte {
 // waiting on one operator, so no service can crowd out another's.
 func addPending(kv store.KV, req Slash, delta int) error {
 	k := pendingCountKey(req.Service, req.Operator)
-	bz, _ := kv.Get(k)
-	n, _ := state.ReadU64(bz)
+	n, err := state.LoadU64(kv, k)
+	if err != nil {
+		return err
+	}
 	switch {
 	case delta > 0 && n >= MaxPendingPerService:
 		return state.Reject("too-many-pending-slashes", "service %s already has %d slash requests of %s in their veto window", req.Service, n, req.Operator)

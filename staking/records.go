@@ -178,17 +178,7 @@ func loadDelegation(r store.Reader, d, op account.Address) (delegation, bool, er
 	return del, found, err
 }
 
-func loadU64(r store.Reader, key []byte) (uint64, error) {
-	bz, ok := r.Get(key)
-	if !ok {
-		return 0, nil
-	}
-	v, ok := state.ReadU64(bz)
-	if !ok {
-		return 0, fmt.Errorf("%w at %q", state.ErrCorrupt, key)
-	}
-	return v, nil
-}
+func loadU64(r store.Reader, key []byte) (uint64, error) { return state.LoadU64(r, key) }
 
 // nativeDenom is the staking denom recorded at genesis (params otherwise),
 // so read-only paths need not decode the whole params record.

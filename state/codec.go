@@ -141,6 +141,20 @@ func (r *Reader) Done() error {
 	return r.err
 }
 
+// LoadU64 reads a counter stored with U64 (0 when absent), reporting a
+// malformed value as corrupt state.
+func LoadU64(r store.Reader, key []byte) (uint64, error) {
+	bz, ok := r.Get(key)
+	if !ok {
+		return 0, nil
+	}
+	v, ok := ReadU64(bz)
+	if !ok {
+		return 0, fmt.Errorf("%w at %q", ErrCorrupt, key)
+	}
+	return v, nil
+}
+
 // LoadAmount reads an amount stored by PutAmount (absent = 0).
 func LoadAmount(r store.Reader, key []byte) (num.Int, error) {
 	bz, ok := r.Get(key)
