@@ -240,19 +240,6 @@ func stateAfter(r store.Reader, v Validator, h int64) (checkpoint, error) {
 	return checkpoint{tokens: v.Tokens, nextLot: lh.NextLot}, err
 }
 
-// tokensAfter is v's tokens at the end of block h (see stateAfter).
-func tokensAfter(r store.Reader, v Validator, h int64) (num.Int, error) {
-	c, err := stateAfter(r, v, h)
-	return c.tokens, err
-}
-
-// bondedAt is B(h) (slash.go): v's tokens at the end of block h plus the
-// initial amounts of the unbonding entries it created in block h.
-func bondedAt(r store.Reader, v Validator, h int64) (num.Int, error) {
-	b, _, err := bondedAndCut(r, v, h)
-	return b, err
-}
-
 // bondedAndCut is B(h) and the first lot index created after block h.
 // Stake bonded at h that a restaking slash has seized since is not part of
 // it: it left at once, destroyed or handed to a service's recipient, and

@@ -6,6 +6,7 @@ import (
 	"github.com/restaked/restaked/account"
 	"github.com/restaked/restaked/num"
 	"github.com/restaked/restaked/params"
+	"github.com/restaked/restaked/store"
 )
 
 // slashCase drives one chain to the slash: setup runs from block 1 (v has
@@ -259,4 +260,17 @@ func TestCheckpointEncodingWithSeized(t *testing.T) {
 	if _, err := decodeCheckpoint(k, make([]byte, 100)); err == nil {
 		t.Fatal("a 100-byte checkpoint decoded")
 	}
+}
+
+// tokensAfter is v's tokens at the end of block h (see stateAfter).
+func tokensAfter(r store.Reader, v Validator, h int64) (num.Int, error) {
+	c, err := stateAfter(r, v, h)
+	return c.tokens, err
+}
+
+// bondedAt is B(h) (slash.go): v's tokens at the end of block h plus the
+// initial amounts of the unbonding entries it created in block h.
+func bondedAt(r store.Reader, v Validator, h int64) (num.Int, error) {
+	b, _, err := bondedAndCut(r, v, h)
+	return b, err
 }
