@@ -12,9 +12,7 @@ import (
 )
 
 func loadAlloc(r store.Reader, op account.Address, asset, svc string) (Allocation, bool, error) {
-	var a Allocation
-	found, err := state.Load(r, allocKey(op, asset, svc), &a)
-	return a, found, err
+	return loadRecord[Allocation](r, allocKey(op, asset, svc))
 }
 
 // HandleAllocate sets the magnitude of the signer's stake in one asset

@@ -20,7 +20,7 @@ func InitGenesis(ctx state.Ctx, p params.Params) error {
 }
 
 func loadAsset(r store.Reader, denom string) (Asset, error) {
-	a, found, err := loadJSON[Asset](r, assetKey(denom))
+	a, found, err := loadRecord[Asset](r, assetKey(denom))
 	if err != nil {
 		return a, err
 	}
@@ -97,7 +97,7 @@ func HandleRegisterAsset(ctx state.Ctx, signer account.Address, m *tx.MsgRegiste
 	if err := coin.ValidateDenom(m.GetDenom()); err != nil {
 		return state.Reject("bad-denom", "%v", err)
 	}
-	if _, found, err := loadJSON[Asset](ctx.KV, assetKey(m.GetDenom())); err != nil || found {
+	if _, found, err := loadRecord[Asset](ctx.KV, assetKey(m.GetDenom())); err != nil || found {
 		if err == nil {
 			err = state.Reject("asset-exists", "%s is already a restakable asset", m.GetDenom())
 		}

@@ -63,7 +63,7 @@ func AfterPrimarySlash(ctx state.Ctx, p params.Params, op account.Address) error
 // history (the factor itself is read live from the delegation: nothing to
 // update).
 func revalueNative(ctx state.Ctx, p params.Params, op account.Address) error {
-	o, found, err := loadJSON[Operator](ctx.KV, operatorKey(op))
+	o, found, err := loadRecord[Operator](ctx.KV, operatorKey(op))
 	if err != nil || !found || !o.Validator {
 		return err
 	}

@@ -33,7 +33,7 @@ func commissionKey(op account.Address, svc string) []byte {
 // OperatorCommission is op's commission on svc in force at now_s, with any
 // pending change.
 func OperatorCommission(r store.Reader, op account.Address, svc string, now_s int64) (Commission, error) {
-	c, found, err := loadJSON[Commission](r, commissionKey(op, svc))
+	c, found, err := loadRecord[Commission](r, commissionKey(op, svc))
 	if err != nil || found {
 		return c.current(now_s), err
 	}

@@ -10,7 +10,7 @@ import (
 )
 
 func loadMember(r store.Reader, svc string, op account.Address) (Membership, bool, error) {
-	return loadJSON[Membership](r, memberKey(svc, op))
+	return loadRecord[Membership](r, memberKey(svc, op))
 }
 
 // saveMember writes a membership, counting a new record against the

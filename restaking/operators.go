@@ -12,7 +12,7 @@ import (
 
 // loadOperator returns the operator in force at now_s.
 func loadOperator(r store.Reader, op account.Address, now_s int64) (Operator, error) {
-	o, found, err := loadJSON[Operator](r, operatorKey(op))
+	o, found, err := loadRecord[Operator](r, operatorKey(op))
 	if err != nil {
 		return o, err
 	}
@@ -30,7 +30,7 @@ func HandleRegisterOperator(ctx state.Ctx, p params.Params, signer account.Addre
 	if err != nil {
 		return err
 	}
-	if _, found, err := loadJSON[Operator](ctx.KV, operatorKey(op)); err != nil || found {
+	if _, found, err := loadRecord[Operator](ctx.KV, operatorKey(op)); err != nil || found {
 		if err == nil {
 			err = state.Reject("operator-exists", "%s is already an operator", op)
 		}

@@ -15,9 +15,7 @@ import (
 )
 
 func loadPosition(r store.Reader, staker, op account.Address, asset string) (Position, bool, error) {
-	var p Position
-	found, err := state.Load(r, positionKey(staker, op, asset), &p)
-	return p, found, err
+	return loadRecord[Position](r, positionKey(staker, op, asset))
 }
 
 func savePosition(kv store.KV, staker, op account.Address, asset string, p *Position) {

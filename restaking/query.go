@@ -282,7 +282,7 @@ func idsBefore(r store.Reader, prefix []byte, before uint64, limit int) []uint64
 
 // GetSlash returns slash id.
 func GetSlash(r store.Reader, id uint64) (Slash, bool, error) {
-	return loadJSON[Slash](r, slashKey(id))
+	return loadRecord[Slash](r, slashKey(id))
 }
 
 // Slashes lists slashes newest first with id < before (0: from the newest),
@@ -327,7 +327,7 @@ type ServiceStake struct {
 // by svc then. Cost: O(members × assets) reverse seeks, each O(log n).
 func ServiceStakeAt(r store.Reader, svc string, h int64) (ServiceStake, error) {
 	out := ServiceStake{Service: svc, Height: h}
-	s, found, err := loadJSON[Service](r, serviceKey(svc))
+	s, found, err := loadRecord[Service](r, serviceKey(svc))
 	if err != nil || !found {
 		if err == nil {
 			err = state.Reject("unknown-service", "no service named %q", svc)

@@ -263,7 +263,8 @@ type SlashTake struct {
 	Amount       num.Int `json:"amount"`        // asset base units burned or escrowed
 }
 
-func loadJSON[T any](r store.Reader, key []byte) (T, bool, error) {
+// loadRecord reads the record under key into a new T (found false: absent).
+func loadRecord[T any](r store.Reader, key []byte) (T, bool, error) {
 	var v T
 	found, err := state.Load(r, key, &v)
 	return v, found, err

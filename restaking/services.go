@@ -16,7 +16,7 @@ func i64s(v int64) string  { return strconv.FormatInt(v, 10) }
 
 // loadService returns the service in force at now_s.
 func loadService(r store.Reader, name string, now_s int64) (Service, error) {
-	s, found, err := loadJSON[Service](r, serviceKey(name))
+	s, found, err := loadRecord[Service](r, serviceKey(name))
 	if err != nil {
 		return s, err
 	}
@@ -53,7 +53,7 @@ func HandleRegisterService(ctx state.Ctx, p params.Params, signer account.Addres
 	if err := checkName(m.GetName()); err != nil {
 		return err
 	}
-	if _, found, err := loadJSON[Service](ctx.KV, serviceKey(m.GetName())); err != nil || found {
+	if _, found, err := loadRecord[Service](ctx.KV, serviceKey(m.GetName())); err != nil || found {
 		if err == nil {
 			err = state.Reject("service-exists", "a service named %q exists", m.GetName())
 		}

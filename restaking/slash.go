@@ -351,7 +351,7 @@ func seize(ctx state.Ctx, p params.Params, vv vaultView, amount num.Int, to acco
 }
 
 func loadSlash(r store.Reader, id uint64) (Slash, error) {
-	s, found, err := loadJSON[Slash](r, slashKey(id))
+	s, found, err := loadRecord[Slash](r, slashKey(id))
 	if err == nil && !found {
 		err = state.Reject("unknown-slash", "no slash #%d", id)
 	}
