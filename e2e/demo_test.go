@@ -54,6 +54,7 @@ func TestDevnetDemo(t *testing.T) {
 		t.Fatalf("demo too small: %d operators, %d services, %d stakers", len(layout.Operators), len(layout.Services), len(layout.Stakers))
 	}
 	checkDemoAPI(t, apiURL, layout)
+	checkDemoRestakingRoutes(t, apiURL, layout)
 	p.stop(t)
 	checkDemoState(t, home, layout)
 
@@ -105,7 +106,7 @@ func logText(p *proc) string {
 
 // checkDemoAPI reads the demo network through routes every node serves:
 // validators, the native accounts' delegations, the vault's balances and
-// the invariants. Restaking routes can add checks here once they exist.
+// the invariants.
 func checkDemoAPI(t *testing.T, api string, l demoLayout) {
 	t.Helper()
 	var vals struct {
@@ -216,4 +217,31 @@ func mustAddress(t *testing.T, s string) account.Address {
 		t.Fatal(err)
 	}
 	return a
+}
+
+// checkDemoRestakingRoutes reads the seeded network back through the
+// restaking routes: every operator and service, and each staker's
+// positions (one per deposit).
+func checkDemoRestakingRoutes(t *testing.T, api string, l demoLayout) {
+	t.Helper()
+	var ops struct {
+		Operators []struct{ Address string } `json:"operators"`
+	}
+	if err := getJSON(api+"/v1/operators?limit=1000", &ops); err != nil || len(ops.Operators) != len(l.Operators) {
+		t.Fatalf("operators %+v (want %d), %v", ops, len(l.Operators), err)
+	}
+	var svcs struct {
+		Services []struct{ Name string } `json:"services"`
+	}
+	if err := getJSON(api+"/v1/services?limit=1000", &svcs); err != nil || len(svcs.Services) != len(l.Services) {
+		t.Fatalf("services %+v (want %d), %v", svcs, len(l.Services), err)
+	}
+	for _, st := range l.Stakers {
+		var ps struct {
+			Positions []struct{ Operator, Asset, Withdrawable string } `json:"positions"`
+		}
+		if err := getJSON(api+"/v1/positions/"+st.Address, &ps); err != nil || len(ps.Positions) != len(st.Deposits) {
+			t.Fatalf("%s: positions %+v, want %d, %v", st.Name, ps, len(st.Deposits), err)
+		}
+	}
 }
