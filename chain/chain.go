@@ -329,7 +329,12 @@ func msgName(m *tx.Msg) string {
 }
 
 // moduleAccounts hold pooled or escrowed funds that their module tracks
-// exactly; no key controls them and sends to them are refused.
+// exactly; no key controls them and sends to them are refused (restaking
+// answers for its own, per operator). The liquid pool and its fee account
+// are left open on purpose: the pool counts any stake it holds as assets
+// (a send is a donation to ststake holders, priced against the
+// first-depositor attack by its virtual shares) and the fee account is
+// only ever checked to hold at least the fees paid.
 var moduleAccounts = []account.Address{auth.FeeCollector, staking.BondedPool, staking.UnbondingPool, staking.RewardsPool}
 
 func isModuleAccount(r store.Reader, a account.Address) bool {
