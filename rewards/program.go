@@ -119,3 +119,39 @@ func Owed(u, acc, snap num.Int) (num.Int, error) {
 	}
 	return u.MulDivDown(d, accScale)
 }
+
+// OperatorCut splits what an operator's allocation earned (owed) between
+// its commission and its stakers: the stakers' part raises an accumulator
+// over the vault's scaled shares by inc = floor((owed − commission) · 1e36
+// / Σσ) (rounding: down); the operator receives the commission
+// (rounding: down: the stakers keep the remainder) plus whatever the
+// increment can never pay out, so owed = operator + staker credit exactly.
+type OperatorCut struct {
+	Operator num.Int // commission and rounding remainder
+	Inc      num.Int // staker accumulator increment (×1e36 per scaled share)
+	Stakers  num.Int // what Inc can ever pay
+}
+
+// CutForOperator applies the operator's commission rate to owed.
+func CutForOperator(owed num.Int, rate num.Dec, scaled num.Int) (OperatorCut, error) {
+	var c OperatorCut
+	comm, err := rate.MulIntDown(owed) // rounding: down
+	if err != nil {
+		return c, err
+	}
+	rest, err := owed.Sub(comm)
+	if err != nil || scaled.IsZero() {
+		c.Operator = owed // no stakers' shares to credit
+		return c, err
+	}
+	if c.Inc, err = rest.MulDivDown(accScale, scaled); err != nil { // rounding: down
+		return c, err
+	}
+	can, err := c.Inc.MulDivUp(scaled, accScale)
+	if err != nil {
+		return c, err
+	}
+	c.Stakers = can.Min(rest)
+	c.Operator, err = owed.Sub(c.Stakers)
+	return c, err
+}
