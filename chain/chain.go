@@ -286,7 +286,10 @@ func (c *Chain) route(ctx state.Ctx, signer account.Address, m *tx.Msg) error {
 		if err := staking.HandleClaimRewards(ctx, p, signer, v.ClaimRewards); err != nil {
 			return err
 		}
-		_, err := restaking.ClaimNative(ctx, p, signer) // signer is the account (checked above)
+		if _, err := restaking.ClaimNative(ctx, p, signer); err != nil { // signer is the account (checked above)
+			return err
+		}
+		_, err := restaking.ClaimService(ctx, signer)
 		return err
 	case *tx.Msg_SetParams:
 		return handleSetParams(ctx, p, signer, v.SetParams)

@@ -201,3 +201,30 @@ func (a *Int) UnmarshalText(b []byte) error {
 	*a = v
 	return nil
 }
+
+// MulAddDivMod returns q = floor((a*b + c) / d) and r = (a*b + c) mod d,
+// exactly (512-bit product): the division with carry that reward
+// accumulators use so that no fraction is ever dropped.
+func (a Int) MulAddDivMod(b, c, d Int) (q, r Int, err error) {
+	if d.IsZero() {
+		return Int{}, Int{}, ErrDivZero
+	}
+	if _, of := q.v.MulDivOverflow(&a.v, &b.v, &d.v); of {
+		return Int{}, Int{}, ErrOverflow
+	}
+	var r1, q2, r2 uint256.Int
+	r1.MulMod(&a.v, &b.v, &d.v)
+	q2.DivMod(&c.v, &d.v, &r2)
+	if _, of := q.v.AddOverflow(&q.v, &q2); of {
+		return Int{}, Int{}, ErrOverflow
+	}
+	// r1, r2 < d: their sum is below 2d, so at most one more d fits.
+	_, of := r.v.AddOverflow(&r1, &r2)
+	if of || !r.v.Lt(&d.v) {
+		r.v.Sub(&r.v, &d.v) // wraps back into range when the sum overflowed
+		if _, of2 := q.v.AddOverflow(&q.v, uint256.NewInt(1)); of2 {
+			return Int{}, Int{}, ErrOverflow
+		}
+	}
+	return q, r, nil
+}

@@ -2,6 +2,7 @@ package num
 
 import (
 	"errors"
+	"math/big"
 	"testing"
 
 	"pgregory.net/rapid"
@@ -155,4 +156,34 @@ func TestAddTimeSaturates(t *testing.T) {
 			t.Fatalf("AddTime(%d, %d) = %d, want %d", c.t, c.d, got, c.want)
 		}
 	}
+}
+
+func TestMulAddDivModMatchesBig(t *testing.T) {
+	rapid.Check(t, func(rt *rapid.T) {
+		gen := func(name string) Int {
+			b := rapid.SliceOfN(rapid.Byte(), 0, 32).Draw(rt, name)
+			x, _ := IntFromBytes(b)
+			return x
+		}
+		a, b, c, d := gen("a"), gen("b"), gen("c"), gen("d")
+		q, r, err := a.MulAddDivMod(b, c, d)
+		if d.IsZero() {
+			if err == nil {
+				rt.Fatal("division by zero accepted")
+			}
+			return
+		}
+		n := new(big.Int).Mul(a.Big(), b.Big())
+		n.Add(n, c.Big())
+		wq, wr := new(big.Int).QuoRem(n, d.Big(), new(big.Int))
+		if wq.BitLen() > 256 {
+			if err == nil {
+				rt.Fatalf("overflow not reported: %s", wq)
+			}
+			return
+		}
+		if err != nil || q.Big().Cmp(wq) != 0 || r.Big().Cmp(wr) != 0 {
+			rt.Fatalf("(%s*%s+%s)/%s = %s r %s, %v; want %s r %s", a, b, c, d, q, r, err, wq, wr)
+		}
+	})
 }

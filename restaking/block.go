@@ -15,11 +15,19 @@ const sampleInterval_s = 86_400
 
 var keySample = []byte("rs/sample_s")
 
-// BeginBlock applies the allocation changes due by this block's time
-// (before any transaction sees the block), revalues what primary slashes
-// of this block changed (slashed: the validators staking just slashed) and
-// samples ststake's value. A block with none of these costs two reads.
+// BeginBlock emits the reward programs' share of (t_prev, t] at the stake
+// and commission in force over that interval, then applies the commission
+// and allocation changes due by this block's time (before any transaction
+// sees the block), revalues what primary slashes of this block changed
+// (slashed: the validators staking just slashed) and samples ststake's
+// value. A block with none of these costs a few seeks.
 func BeginBlock(ctx state.Ctx, p params.Params, slashed []account.Address) error {
+	if err := emitPrograms(ctx); err != nil { // for (t_prev, t]: at the stake and rates before this block's changes
+		return err
+	}
+	if err := applyDueCommissions(ctx); err != nil {
+		return err
+	}
 	if err := applyDueAllocations(ctx); err != nil {
 		return err
 	}
@@ -76,7 +84,7 @@ func revalueNative(ctx state.Ctx, p params.Params, op account.Address) error {
 		return err
 	}
 	writeVaultCheckpoint(ctx, vv)
-	return nil
+	return reweigh(ctx, vv)
 }
 
 // Route executes a restaking message; handled is false for other modules' messages.
@@ -120,6 +128,10 @@ func Route(ctx state.Ctx, p params.Params, signer account.Address, m *tx.Msg) (h
 		return true, HandleClaimRedistribution(ctx, signer, v.ClaimRedistribution)
 	case *tx.Msg_SetOperatorCommission:
 		return true, HandleSetOperatorCommission(ctx, p, signer, v.SetOperatorCommission)
+	case *tx.Msg_CreateRewardProgram:
+		return true, HandleCreateRewardProgram(ctx, p, signer, v.CreateRewardProgram)
+	case *tx.Msg_CancelRewardProgram:
+		return true, HandleCancelRewardProgram(ctx, signer, v.CancelRewardProgram)
 	}
 	return false, nil
 }
@@ -127,7 +139,7 @@ func Route(ctx state.Ctx, p params.Params, signer account.Address, m *tx.Msg) (h
 // IsModuleAccount reports whether a is an account this module controls
 // (sends to them are refused: their balances are tracked exactly).
 func IsModuleAccount(r interface{ Get([]byte) ([]byte, bool) }, a account.Address) bool {
-	if a == VaultAccount || a == Escrow {
+	if a == VaultAccount || a == Escrow || a == RewardsAccount {
 		return true
 	}
 	_, ok := r.Get(state.Key(prefixNativeAcct, a[:]))

@@ -61,8 +61,12 @@ func HandleSetOperatorCommission(ctx state.Ctx, p params.Params, signer account.
 	if err != nil {
 		return err
 	}
+	if c.Pending != nil {
+		ctx.KV.Delete(commQueueKey(c.Effective_s, op, m.GetService()))
+	}
 	c.Pending, c.Effective_s = &rate, num.AddTime(ctx.Time_s, p.CommissionChangeDelay_s)
 	state.Put(ctx.KV, commissionKey(op, m.GetService()), &c)
+	ctx.KV.Set(commQueueKey(c.Effective_s, op, m.GetService()), []byte{})
 	ctx.Emit("set_operator_commission", "operator", op.String(), "service", m.GetService(),
 		"rate", rate.String(), "effective_s", i64s(c.Effective_s))
 	return nil

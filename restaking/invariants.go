@@ -21,6 +21,8 @@ func Invariants() []state.Invariant {
 		{Name: "restaking-escrow", Check: checkEscrow},
 		{Name: "restaking-slashes", Check: checkSlashes},
 		{Name: "restaking-native-rewards", Check: checkNativeRewards},
+		{Name: "restaking-reward-weights", Check: checkRewardWeights},
+		{Name: "restaking-reward-streams", Check: checkRewardStreams},
 	}
 }
 

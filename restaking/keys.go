@@ -23,18 +23,23 @@ func NativeAccount(op account.Address) account.Address {
 
 // Bounds that keep every loop and record small.
 const (
-	MaxNameLen             = 64
-	MaxMetadataLen         = 512
-	MaxReasonLen           = 256
-	MaxAssetsPerService    = 8
-	MaxAssets              = 64   // registered assets
-	MaxServicesPerOperator = 64   // services an operator is opted in to (or still slashable by)
-	MaxOperatorsPerService = 1024 // membership records of a service, past and present
-	MaxAllocationsPerVault = 64   // services one (operator, asset) allocates to
-	MaxPositionsPerStaker  = 256  // positions (and native reward records) of one staker: bounds claim_rewards
-	MaxAllocationsPerBlock = 256  // pending allocation changes applied per BeginBlock
-	MaxPendingPerService   = 8    // slash requests waiting for their veto window, per (service, operator)
-	MaxMagRewrite          = 256  // magnitude checkpoints a late-executed slash may rewrite
+	MaxNameLen                = 64
+	MaxMetadataLen            = 512
+	MaxReasonLen              = 256
+	MaxAssetsPerService       = 8
+	MaxAssets                 = 64   // registered assets
+	MaxServicesPerOperator    = 64   // services an operator is opted in to (or still slashable by)
+	MaxOperatorsPerService    = 1024 // membership records of a service, past and present
+	MaxAllocationsPerVault    = 64   // services one (operator, asset) allocates to
+	MaxPositionsPerStaker     = 256  // positions (and native reward records) of one staker: bounds claim_rewards
+	MaxAllocationsPerBlock    = 256  // pending allocation changes applied per BeginBlock
+	MaxPendingPerService      = 8    // slash requests waiting for their veto window, per (service, operator)
+	MaxMagRewrite             = 256  // magnitude checkpoints a late-executed slash may rewrite
+	MaxProgramsPerService     = 16   // live reward programs of one service
+	MaxRewardDenomsPerService = 8    // denoms a service has ever paid rewards in
+	MaxEmissionsPerBlock      = 4096 // programs emitting in one block (the rest catch up next block)
+	MaxStreamServices         = 128  // services with reward streams in one vault before new allocations are refused
+	MaxStreamsPerVault        = (MaxStreamServices + MaxAllocationsPerVault) * MaxRewardDenomsPerService
 )
 
 var (
@@ -63,6 +68,19 @@ var (
 	prefixCommission    = []byte("rs/comm/")    // op ‖ svc → Commission
 	prefixPendingCount  = []byte("rs/pendn/")   // svc ‖ op → requests of svc pending on op
 	prefixPending       = []byte("rs/pend/")    // op ‖ requested_s ‖ id → (slash requests waiting for their veto window)
+	prefixProgram       = []byte("rs/prog/")    // id → Program
+	prefixLiveProgram   = []byte("rs/live/")    // id → (index: programs still emitting)
+	prefixProgramBySvc  = []byte("rs/progsvc/") // svc ‖ id → (index)
+	prefixStreamDenom   = []byte("rs/sden/")    // svc ‖ denom → (denoms a service has ever paid rewards in)
+	prefixSvcWeight     = []byte("rs/sw/")      // svc ‖ asset → U: Σ operator weights
+	prefixSvcAcc        = []byte("rs/sacc/")    // svc ‖ asset ‖ denom → serviceAcc
+	prefixWeight        = []byte("rs/w/")       // op ‖ asset ‖ svc → weight (effective allocated amount)
+	prefixAllocStream   = []byte("rs/as/")      // op ‖ asset ‖ svc ‖ denom → allocStream
+	prefixPosStream     = []byte("rs/ps/")      // staker ‖ op ‖ asset ‖ svc ‖ denom → posStream
+	prefixCommQueue     = []byte("rs/commq/")   // effective_s ‖ op ‖ svc → (commission change due)
+	prefixStreamPaid    = []byte("rs/paid/")    // svc ‖ denom → Σ claimed from the stream
+	keyNextProgram      = []byte("rs/seq/program")
+	keyEmitCursor       = []byte("rs/emitcursor")
 	keyNextWd           = []byte("rs/seq/withdrawal")
 	keyNextSlash        = []byte("rs/seq/slash")
 )

@@ -84,10 +84,8 @@ func Deposit(ctx state.Ctx, p params.Params, staker, op account.Address, c coin.
 			return num.Int{}, err
 		}
 	}
-	if a.Kind == KindNative {
-		if err := beforeNativeChange(ctx, p, vv, staker, pos.Scaled); err != nil {
-			return num.Int{}, err
-		}
+	if err := beforeSharesChange(ctx, p, vv, staker, pos.Scaled); err != nil {
+		return num.Int{}, err
 	}
 	if err := moveIn(ctx, p, staker, op, c); err != nil {
 		return num.Int{}, err
@@ -203,10 +201,8 @@ func QueueWithdrawal(ctx state.Ctx, p params.Params, staker, op account.Address,
 	if err != nil {
 		return Withdrawal{}, err
 	}
-	if a.Kind == KindNative {
-		if err := beforeNativeChange(ctx, p, vv, staker, pos.Scaled); err != nil {
-			return Withdrawal{}, err
-		}
+	if err := beforeSharesChange(ctx, p, vv, staker, pos.Scaled); err != nil {
+		return Withdrawal{}, err
 	}
 	due, err := queueDue(ctx.KV, op, a.Denom, ctx.Time_s, p.WithdrawalDelay_s)
 	if err != nil {

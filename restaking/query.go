@@ -63,33 +63,13 @@ type PositionView struct {
 
 // Positions lists staker's positions (all of them: at most MaxPositionsPerStaker).
 func Positions(r store.Reader, staker account.Address) ([]PositionView, error) {
-	prefix := positionPrefix(staker)
-	type raw struct {
-		op    account.Address
-		asset string
-		p     Position
-	}
-	var list []raw
-	var err error
-	store.IteratePrefix(r, prefix, false, func(k, v []byte) bool {
-		var x raw
-		var rest []byte
-		if x.op, rest, err = addrPart(k, k[len(prefix):]); err != nil {
-			return false
-		}
-		x.asset = string(rest)
-		if err = state.Decode(k, v, &x.p); err != nil {
-			return false
-		}
-		list = append(list, x)
-		return len(list) < MaxPositionsPerStaker
-	})
+	list, err := rawPositions(r, staker)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]PositionView, 0, len(list))
 	for _, x := range list {
-		pv, err := viewPosition(r, staker, x.op, x.asset, x.p)
+		pv, err := viewPosition(r, staker, x.op, x.asset, x.pos)
 		if err != nil {
 			return nil, err
 		}
@@ -412,4 +392,32 @@ func VaultMagnitude(r store.Reader, op account.Address, asset string) (num.Dec, 
 	}
 	vv, err := loadVault(r, op, a)
 	return vv.v.MaxMag, err
+}
+
+// rawPosition is a stored position with its key parts.
+type rawPosition struct {
+	op    account.Address
+	asset string
+	pos   Position
+}
+
+// rawPositions reads staker's positions (at most MaxPositionsPerStaker).
+func rawPositions(r store.Reader, staker account.Address) ([]rawPosition, error) {
+	prefix := positionPrefix(staker)
+	var list []rawPosition
+	var err error
+	store.IteratePrefix(r, prefix, false, func(k, v []byte) bool {
+		var x rawPosition
+		var rest []byte
+		if x.op, rest, err = addrPart(k, k[len(prefix):]); err != nil {
+			return false
+		}
+		x.asset = string(rest)
+		if err = state.Decode(k, v, &x.pos); err != nil {
+			return false
+		}
+		list = append(list, x)
+		return len(list) < MaxPositionsPerStaker
+	})
+	return list, err
 }

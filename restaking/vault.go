@@ -61,7 +61,7 @@ func (vv *vaultView) save(ctx state.Ctx) error {
 		return err
 	}
 	writeVaultCheckpoint(ctx, *vv)
-	return nil
+	return reweigh(ctx, *vv)
 }
 
 // active is the operator's delegated units, floor(Σσ · maxMagnitude)

@@ -6,14 +6,18 @@ import (
 	"github.com/restaked/restaked/num"
 )
 
-// accScale is the accumulators' fixed point: reward per allocated unit ×1e36.
-var accScale = func() num.Int {
+// Scale is the accumulators' fixed point: reward per unit ×1e36.
+var Scale = func() num.Int {
 	x, err := num.WAD().Mul(num.WAD())
 	if err != nil {
 		panic(err) // constants
 	}
 	return x
 }()
+
+// MaxDuration_s bounds a program's length (100 years): block times stay
+// far from overflow.
+const MaxDuration_s = 100 * 365 * 86_400
 
 // Schedule is a program's emission schedule.
 type Schedule struct {
@@ -27,8 +31,8 @@ func (s Schedule) Validate() error {
 	if s.Amount.IsZero() {
 		return fmt.Errorf("amount must be positive")
 	}
-	if s.Duration_s == 0 {
-		return fmt.Errorf("duration must be positive")
+	if s.Duration_s == 0 || s.Duration_s > MaxDuration_s {
+		return fmt.Errorf("duration must be between 1s and %d s", uint64(MaxDuration_s))
 	}
 	return nil
 }
@@ -54,104 +58,66 @@ type Weight struct {
 	Value num.Dec // native units per base unit
 }
 
-// Split is one block's emission of one program, split across assets.
-type Split struct {
-	Inc        []num.Int // accumulator increment per asset (×1e36 per unit)
-	Credited   num.Int   // what the increments can ever pay
-	Unassigned num.Int   // the rest of the emission: returned to the service
-}
-
-// SplitEmission splits e across the assets by native-unit weight (doc.go).
-// With no weight at all, everything is unassigned.
-func SplitEmission(e num.Int, ws []Weight) (Split, error) {
-	sp := Split{Inc: make([]num.Int, len(ws))}
+// Split shares e across the assets by native-unit weight (doc.go). The
+// shares and the unassigned rest add up to e exactly.
+func Split(e num.Int, ws []Weight) (shares []num.Int, unassigned num.Int, err error) {
+	shares = make([]num.Int, len(ws))
 	values := make([]num.Int, len(ws))
 	var total num.Int
-	var err error
 	for i, w := range ws {
 		if values[i], err = w.Value.MulIntDown(w.Units); err != nil { // rounding: down
-			return sp, err
+			return nil, e, err
 		}
 		if total, err = total.Add(values[i]); err != nil {
-			return sp, err
+			return nil, e, err
 		}
 	}
-	if total.IsZero() {
-		sp.Unassigned = e
-		return sp, nil
+	if total.IsZero() || e.IsZero() {
+		return shares, e, nil
 	}
-	for i, w := range ws {
-		if err := creditAsset(&sp, i, e, values[i], total, w.Units); err != nil {
-			return sp, err
+	unassigned = e
+	for i := range ws {
+		if shares[i], err = e.MulDivDown(values[i], total); err != nil { // rounding: down
+			return nil, e, err
+		}
+		if unassigned, err = unassigned.Sub(shares[i]); err != nil {
+			return nil, e, fmt.Errorf("split of %s exceeds it", e)
 		}
 	}
-	sp.Unassigned, err = e.Sub(sp.Credited)
-	return sp, err
+	return shares, unassigned, nil
 }
 
-func creditAsset(sp *Split, i int, e, value, total, units num.Int) error {
-	if value.IsZero() || units.IsZero() {
-		return nil
+// Spread raises an accumulator over n units by amount, with carry:
+// inc = floor((amount·1e36 + rem) / n), rem' the remainder (doc.go).
+func Spread(amount, n, rem num.Int) (inc, remOut num.Int, err error) {
+	if n.IsZero() {
+		return num.Int{}, rem, fmt.Errorf("spread over zero units")
 	}
-	share, err := e.MulDivDown(value, total) // rounding: down
-	if err != nil {
-		return err
-	}
-	inc, err := share.MulDivDown(accScale, units) // rounding: down
-	if err != nil || inc.IsZero() {
-		return err
-	}
-	can, err := inc.MulDivUp(units, accScale) // ≤ share
-	if err != nil {
-		return err
-	}
-	sp.Inc[i] = inc
-	sp.Credited, err = sp.Credited.Add(can.Min(share))
-	return err
+	return amount.MulAddDivMod(Scale, rem, n)
 }
 
-// Owed is what u units earned while an accumulator rose from snap to acc
-// (rounding: down: paid out).
-func Owed(u, acc, snap num.Int) (num.Int, error) {
+// Collect is what w units earned while an accumulator rose by delta, with
+// carry: floor((w·delta + rem) / 1e36), rem' the remainder (doc.go).
+func Collect(w, delta, rem num.Int) (owed, remOut num.Int, err error) {
+	return w.MulAddDivMod(delta, rem, Scale)
+}
+
+// Since is the accumulator's rise since a snapshot; a snapshot above its
+// accumulator is corrupt state.
+func Since(acc, snap num.Int) (num.Int, error) {
 	d, err := acc.Sub(snap)
 	if err != nil {
-		return d, fmt.Errorf("reward snapshot above its accumulator")
+		return d, fmt.Errorf("reward snapshot %s above its accumulator %s", snap, acc)
 	}
-	return u.MulDivDown(d, accScale)
+	return d, nil
 }
 
-// OperatorCut splits what an operator's allocation earned (owed) between
-// its commission and its stakers: the stakers' part raises an accumulator
-// over the vault's scaled shares by inc = floor((owed − commission) · 1e36
-// / Σσ) (rounding: down); the operator receives the commission
-// (rounding: down: the stakers keep the remainder) plus whatever the
-// increment can never pay out, so owed = operator + staker credit exactly.
-type OperatorCut struct {
-	Operator num.Int // commission and rounding remainder
-	Inc      num.Int // staker accumulator increment (×1e36 per scaled share)
-	Stakers  num.Int // what Inc can ever pay
-}
-
-// CutForOperator applies the operator's commission rate to owed.
-func CutForOperator(owed num.Int, rate num.Dec, scaled num.Int) (OperatorCut, error) {
-	var c OperatorCut
-	comm, err := rate.MulIntDown(owed) // rounding: down
-	if err != nil {
-		return c, err
+// Commission splits owed into the operator's take, floor(owed · rate)
+// (rounding: down), and the stakers' rest; they add up to owed.
+func Commission(owed num.Int, rate num.Dec) (operator, stakers num.Int, err error) {
+	if operator, err = rate.MulIntDown(owed); err != nil {
+		return operator, stakers, err
 	}
-	rest, err := owed.Sub(comm)
-	if err != nil || scaled.IsZero() {
-		c.Operator = owed // no stakers' shares to credit
-		return c, err
-	}
-	if c.Inc, err = rest.MulDivDown(accScale, scaled); err != nil { // rounding: down
-		return c, err
-	}
-	can, err := c.Inc.MulDivUp(scaled, accScale)
-	if err != nil {
-		return c, err
-	}
-	c.Stakers = can.Min(rest)
-	c.Operator, err = owed.Sub(c.Stakers)
-	return c, err
+	stakers, err = owed.Sub(operator)
+	return operator, stakers, err
 }

@@ -1,6 +1,7 @@
 package rewards
 
 import (
+	"math/big"
 	"testing"
 
 	"github.com/restaked/restaked/num"
@@ -18,94 +19,102 @@ func TestEmittedBy(t *testing.T) {
 			t.Fatalf("E(%d) = %s, %v; want %d", c.t, got, err, c.want)
 		}
 	}
-	if (Schedule{Amount: num.NewInt(1)}).Validate() == nil || (Schedule{Duration_s: 1}).Validate() == nil {
-		t.Fatal("zero duration or amount accepted")
+	for _, bad := range []Schedule{{Amount: num.NewInt(1)}, {Duration_s: 1}, {Amount: num.NewInt(1), Duration_s: MaxDuration_s + 1}} {
+		if bad.Validate() == nil {
+			t.Fatalf("schedule %+v accepted", bad)
+		}
 	}
 }
 
-// Property: over any block times, per-block emissions sum to the amount,
-// and each split conserves exactly: credited + unassigned = emitted, and
-// what the units of each asset can ever claim from the increments never
-// exceeds what was credited.
+// Property: over any block times, per-block emissions sum to the amount;
+// every split conserves exactly; and spreading over units then collecting
+// per holder, with carries, accounts for every 1e-36 of a unit.
 func TestEmissionConservation(t *testing.T) {
 	rapid.Check(t, func(rt *rapid.T) {
 		s := Schedule{Amount: num.NewInt(rapid.Uint64Range(1, 1e15).Draw(rt, "amount")),
 			Start_s: 1000, Duration_s: rapid.Uint64Range(1, 1e6).Draw(rt, "duration")}
-		units := []num.Int{num.NewInt(rapid.Uint64Range(0, 1e12).Draw(rt, "u0")), num.NewInt(rapid.Uint64Range(0, 1e9).Draw(rt, "u1"))}
-		ws := []Weight{{units[0], num.OneDec()}, {units[1], num.MustDec("0.37")}}
-		var emitted, credited, unassigned num.Int
-		acc := make([]num.Int, len(ws))
+		holders := rapid.SliceOfN(rapid.Uint64Range(0, 1e12), 1, 4).Draw(rt, "holders")
+		var units num.Int
+		for _, h := range holders {
+			units, _ = units.Add(num.NewInt(h))
+		}
+		ws := []Weight{{units, num.OneDec()}, {num.NewInt(rapid.Uint64Range(0, 1e9).Draw(rt, "u1")), num.MustDec("0.37")}}
+		var emitted, spread, unassigned, acc, rem num.Int
 		prev, t0 := num.Int{}, int64(990)
 		for t0 < s.End_s()+10 {
 			t0 += rapid.Int64Range(1, 200_000).Draw(rt, "dt")
 			e, _ := s.EmittedBy(t0)
 			step, _ := e.Sub(prev)
 			prev = e
-			sp, err := SplitEmission(step, ws)
+			shares, un, err := Split(step, ws)
 			if err != nil {
 				rt.Fatal(err)
 			}
-			if sum, _ := sp.Credited.Add(sp.Unassigned); !sum.Eq(step) {
-				rt.Fatalf("split of %s: credited %s + unassigned %s", step, sp.Credited, sp.Unassigned)
+			sum := un
+			for _, sh := range shares {
+				sum, _ = sum.Add(sh)
 			}
-			for i := range acc {
-				acc[i], _ = acc[i].Add(sp.Inc[i])
+			if !sum.Eq(step) {
+				rt.Fatalf("split of %s adds up to %s", step, sum)
+			}
+			unassigned, _ = unassigned.Add(un)
+			if !units.IsZero() && !shares[0].IsZero() {
+				var inc num.Int
+				inc, rem, _ = Spread(shares[0], units, rem)
+				acc, _ = acc.Add(inc)
+				spread, _ = spread.Add(shares[0])
 			}
 			emitted, _ = emitted.Add(step)
-			credited, _ = credited.Add(sp.Credited)
-			unassigned, _ = unassigned.Add(sp.Unassigned)
 		}
 		if !emitted.Eq(s.Amount) {
 			rt.Fatalf("emitted %s of %s", emitted, s.Amount)
 		}
-		var claimable num.Int
-		for i, a := range acc {
-			c, _ := Owed(units[i], a, num.Int{})
-			claimable, _ = claimable.Add(c)
+		// Σ paid·1e36 + Σ holder carries + the spread carry = spread·1e36.
+		total := new(big.Int).Set(rem.Big())
+		for _, h := range holders {
+			owed, r, err := Collect(num.NewInt(h), acc, num.Int{})
+			if err != nil {
+				rt.Fatal(err)
+			}
+			total.Add(total, new(big.Int).Mul(owed.Big(), Scale.Big()))
+			total.Add(total, r.Big())
 		}
-		if claimable.GT(credited) {
-			rt.Fatalf("units can claim %s, only %s credited", claimable, credited)
+		if want := new(big.Int).Mul(spread.Big(), Scale.Big()); total.Cmp(want) != 0 {
+			rt.Fatalf("holders account for %s of %s (1e-36 units)", total, want)
 		}
 	})
 }
 
 // The SPEC §7 worked example at the operator level: 1,000 earned, 10%
 // commission, stakers holding 3:1 → 100 / 675 / 225.
-func TestCutForOperatorExample(t *testing.T) {
+func TestCommissionExample(t *testing.T) {
 	sigmaA, sigmaB := num.MustInt("3000000000000000000000"), num.MustInt("1000000000000000000000")
 	total, _ := sigmaA.Add(sigmaB)
-	c, err := CutForOperator(num.NewInt(1000), num.MustDec("0.1"), total)
+	op, rest, err := Commission(num.NewInt(1000), num.MustDec("0.1"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, _ := Owed(sigmaA, c.Inc, num.Int{})
-	b, _ := Owed(sigmaB, c.Inc, num.Int{})
-	if !c.Operator.Eq(num.NewInt(100)) || !a.Eq(num.NewInt(675)) || !b.Eq(num.NewInt(225)) {
-		t.Fatalf("operator %s, stakers %s and %s", c.Operator, a, b)
+	inc, rem, err := Spread(rest, total, num.Int{})
+	if err != nil || !rem.IsZero() {
+		t.Fatalf("spread: %v, remainder %s", err, rem)
 	}
-	if sum, _ := c.Operator.Add(c.Stakers); !sum.Eq(num.NewInt(1000)) {
-		t.Fatalf("cut does not add up: %+v", c)
+	a, _, _ := Collect(sigmaA, inc, num.Int{})
+	b, _, _ := Collect(sigmaB, inc, num.Int{})
+	if !op.Eq(num.NewInt(100)) || !a.Eq(num.NewInt(675)) || !b.Eq(num.NewInt(225)) {
+		t.Fatalf("operator %s, stakers %s and %s", op, a, b)
 	}
 }
 
-func TestCutForOperatorConserves(t *testing.T) {
+func TestCommissionConserves(t *testing.T) {
 	rapid.Check(t, func(rt *rapid.T) {
 		owed := num.NewInt(rapid.Uint64Range(0, 1e18).Draw(rt, "owed"))
 		rate := num.DecFromRaw(num.NewInt(rapid.Uint64Range(0, 1e18).Draw(rt, "rate")))
-		s1 := num.NewInt(rapid.Uint64Range(0, 1e18).Draw(rt, "s1"))
-		s2 := num.NewInt(rapid.Uint64Range(0, 1e18).Draw(rt, "s2"))
-		total, _ := s1.Add(s2)
-		c, err := CutForOperator(owed, rate, total)
+		op, rest, err := Commission(owed, rate)
 		if err != nil {
 			rt.Fatal(err)
 		}
-		if sum, _ := c.Operator.Add(c.Stakers); !sum.Eq(owed) {
-			rt.Fatalf("cut %+v of %s", c, owed)
-		}
-		a, _ := Owed(s1, c.Inc, num.Int{})
-		b, _ := Owed(s2, c.Inc, num.Int{})
-		if paid, _ := a.Add(b); paid.GT(c.Stakers) {
-			rt.Fatalf("stakers can claim %s, credited %s", paid, c.Stakers)
+		if sum, _ := op.Add(rest); !sum.Eq(owed) {
+			rt.Fatalf("%s + %s != %s", op, rest, owed)
 		}
 	})
 }

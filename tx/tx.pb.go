@@ -195,6 +195,8 @@ type Msg struct {
 	//	*Msg_ExecuteSlash
 	//	*Msg_ClaimRedistribution
 	//	*Msg_SetOperatorCommission
+	//	*Msg_CreateRewardProgram
+	//	*Msg_CancelRewardProgram
 	Sum           isMsg_Sum `protobuf_oneof:"sum"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -498,6 +500,24 @@ func (x *Msg) GetSetOperatorCommission() *MsgSetOperatorCommission {
 	return nil
 }
 
+func (x *Msg) GetCreateRewardProgram() *MsgCreateRewardProgram {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_CreateRewardProgram); ok {
+			return x.CreateRewardProgram
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetCancelRewardProgram() *MsgCancelRewardProgram {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_CancelRewardProgram); ok {
+			return x.CancelRewardProgram
+		}
+	}
+	return nil
+}
+
 type isMsg_Sum interface {
 	isMsg_Sum()
 }
@@ -621,6 +641,14 @@ type Msg_SetOperatorCommission struct {
 	SetOperatorCommission *MsgSetOperatorCommission `protobuf:"bytes,50,opt,name=set_operator_commission,json=setOperatorCommission,proto3,oneof"`
 }
 
+type Msg_CreateRewardProgram struct {
+	CreateRewardProgram *MsgCreateRewardProgram `protobuf:"bytes,51,opt,name=create_reward_program,json=createRewardProgram,proto3,oneof"`
+}
+
+type Msg_CancelRewardProgram struct {
+	CancelRewardProgram *MsgCancelRewardProgram `protobuf:"bytes,52,opt,name=cancel_reward_program,json=cancelRewardProgram,proto3,oneof"`
+}
+
 func (*Msg_Send) isMsg_Sum() {}
 
 func (*Msg_CreateValidator) isMsg_Sum() {}
@@ -678,6 +706,10 @@ func (*Msg_ExecuteSlash) isMsg_Sum() {}
 func (*Msg_ClaimRedistribution) isMsg_Sum() {}
 
 func (*Msg_SetOperatorCommission) isMsg_Sum() {}
+
+func (*Msg_CreateRewardProgram) isMsg_Sum() {}
+
+func (*Msg_CancelRewardProgram) isMsg_Sum() {}
 
 type MsgSend struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -2648,6 +2680,139 @@ func (x *MsgSetOperatorCommission) GetRate() string {
 	return ""
 }
 
+// MsgCreateRewardProgram escrows amount from the service's admin and emits
+// it to the service's operators and their stakers, pro rata per block
+// time, from start_s over duration (SPEC §7).
+type MsgCreateRewardProgram struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Admin         string                 `protobuf:"bytes,1,opt,name=admin,proto3" json:"admin,omitempty"`
+	Service       string                 `protobuf:"bytes,2,opt,name=service,proto3" json:"service,omitempty"`
+	Amount        string                 `protobuf:"bytes,3,opt,name=amount,proto3" json:"amount,omitempty"`                // one coin, e.g. "1000usdc"
+	Duration      string                 `protobuf:"bytes,4,opt,name=duration,proto3" json:"duration,omitempty"`            // e.g. "30d"
+	StartS        int64                  `protobuf:"varint,5,opt,name=start_s,json=startS,proto3" json:"start_s,omitempty"` // block time (unix seconds) emission starts; 0: the block the tx lands in
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MsgCreateRewardProgram) Reset() {
+	*x = MsgCreateRewardProgram{}
+	mi := &file_restaked_tx_v1_tx_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MsgCreateRewardProgram) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MsgCreateRewardProgram) ProtoMessage() {}
+
+func (x *MsgCreateRewardProgram) ProtoReflect() protoreflect.Message {
+	mi := &file_restaked_tx_v1_tx_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MsgCreateRewardProgram.ProtoReflect.Descriptor instead.
+func (*MsgCreateRewardProgram) Descriptor() ([]byte, []int) {
+	return file_restaked_tx_v1_tx_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *MsgCreateRewardProgram) GetAdmin() string {
+	if x != nil {
+		return x.Admin
+	}
+	return ""
+}
+
+func (x *MsgCreateRewardProgram) GetService() string {
+	if x != nil {
+		return x.Service
+	}
+	return ""
+}
+
+func (x *MsgCreateRewardProgram) GetAmount() string {
+	if x != nil {
+		return x.Amount
+	}
+	return ""
+}
+
+func (x *MsgCreateRewardProgram) GetDuration() string {
+	if x != nil {
+		return x.Duration
+	}
+	return ""
+}
+
+func (x *MsgCreateRewardProgram) GetStartS() int64 {
+	if x != nil {
+		return x.StartS
+	}
+	return 0
+}
+
+// MsgCancelRewardProgram stops a program: what it has not emitted yet, and
+// what no eligible stake received, returns to the service's admin.
+type MsgCancelRewardProgram struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Admin         string                 `protobuf:"bytes,1,opt,name=admin,proto3" json:"admin,omitempty"`
+	Id            uint64                 `protobuf:"varint,2,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MsgCancelRewardProgram) Reset() {
+	*x = MsgCancelRewardProgram{}
+	mi := &file_restaked_tx_v1_tx_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MsgCancelRewardProgram) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MsgCancelRewardProgram) ProtoMessage() {}
+
+func (x *MsgCancelRewardProgram) ProtoReflect() protoreflect.Message {
+	mi := &file_restaked_tx_v1_tx_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MsgCancelRewardProgram.ProtoReflect.Descriptor instead.
+func (*MsgCancelRewardProgram) Descriptor() ([]byte, []int) {
+	return file_restaked_tx_v1_tx_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *MsgCancelRewardProgram) GetAdmin() string {
+	if x != nil {
+		return x.Admin
+	}
+	return ""
+}
+
+func (x *MsgCancelRewardProgram) GetId() uint64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
 var File_restaked_tx_v1_tx_proto protoreflect.FileDescriptor
 
 const file_restaked_tx_v1_tx_proto_rawDesc = "" +
@@ -2662,7 +2827,7 @@ const file_restaked_tx_v1_tx_proto_rawDesc = "" +
 	"\bsequence\x18\x02 \x01(\x04R\bsequence\x12\x10\n" +
 	"\x03fee\x18\x03 \x01(\tR\x03fee\x12'\n" +
 	"\x04msgs\x18\x04 \x03(\v2\x13.restaked.tx.v1.MsgR\x04msgs\x12\x12\n" +
-	"\x04memo\x18\x05 \x01(\tR\x04memo\"\x84\x10\n" +
+	"\x04memo\x18\x05 \x01(\tR\x04memo\"\xc0\x11\n" +
 	"\x03Msg\x12-\n" +
 	"\x04send\x18\x01 \x01(\v2\x17.restaked.tx.v1.MsgSendH\x00R\x04send\x12O\n" +
 	"\x10create_validator\x18\x02 \x01(\v2\".restaked.tx.v1.MsgCreateValidatorH\x00R\x0fcreateValidator\x12I\n" +
@@ -2696,7 +2861,9 @@ const file_restaked_tx_v1_tx_proto_rawDesc = "" +
 	"veto_slash\x18- \x01(\v2\x1c.restaked.tx.v1.MsgVetoSlashH\x00R\tvetoSlash\x12F\n" +
 	"\rexecute_slash\x18. \x01(\v2\x1f.restaked.tx.v1.MsgExecuteSlashH\x00R\fexecuteSlash\x12[\n" +
 	"\x14claim_redistribution\x18/ \x01(\v2&.restaked.tx.v1.MsgClaimRedistributionH\x00R\x13claimRedistribution\x12b\n" +
-	"\x17set_operator_commission\x182 \x01(\v2(.restaked.tx.v1.MsgSetOperatorCommissionH\x00R\x15setOperatorCommissionB\x05\n" +
+	"\x17set_operator_commission\x182 \x01(\v2(.restaked.tx.v1.MsgSetOperatorCommissionH\x00R\x15setOperatorCommission\x12\\\n" +
+	"\x15create_reward_program\x183 \x01(\v2&.restaked.tx.v1.MsgCreateRewardProgramH\x00R\x13createRewardProgram\x12\\\n" +
+	"\x15cancel_reward_program\x184 \x01(\v2&.restaked.tx.v1.MsgCancelRewardProgramH\x00R\x13cancelRewardProgramB\x05\n" +
 	"\x03sum\"E\n" +
 	"\aMsgSend\x12\x12\n" +
 	"\x04from\x18\x01 \x01(\tR\x04from\x12\x0e\n" +
@@ -2849,7 +3016,16 @@ const file_restaked_tx_v1_tx_proto_rawDesc = "" +
 	"\x18MsgSetOperatorCommission\x12\x1a\n" +
 	"\boperator\x18\x01 \x01(\tR\boperator\x12\x18\n" +
 	"\aservice\x18\x02 \x01(\tR\aservice\x12\x12\n" +
-	"\x04rate\x18\x03 \x01(\tR\x04rateB!Z\x1fgithub.com/restaked/restaked/txb\x06proto3"
+	"\x04rate\x18\x03 \x01(\tR\x04rate\"\x95\x01\n" +
+	"\x16MsgCreateRewardProgram\x12\x14\n" +
+	"\x05admin\x18\x01 \x01(\tR\x05admin\x12\x18\n" +
+	"\aservice\x18\x02 \x01(\tR\aservice\x12\x16\n" +
+	"\x06amount\x18\x03 \x01(\tR\x06amount\x12\x1a\n" +
+	"\bduration\x18\x04 \x01(\tR\bduration\x12\x17\n" +
+	"\astart_s\x18\x05 \x01(\x03R\x06startS\">\n" +
+	"\x16MsgCancelRewardProgram\x12\x14\n" +
+	"\x05admin\x18\x01 \x01(\tR\x05admin\x12\x0e\n" +
+	"\x02id\x18\x02 \x01(\x04R\x02idB!Z\x1fgithub.com/restaked/restaked/txb\x06proto3"
 
 var (
 	file_restaked_tx_v1_tx_proto_rawDescOnce sync.Once
@@ -2863,7 +3039,7 @@ func file_restaked_tx_v1_tx_proto_rawDescGZIP() []byte {
 	return file_restaked_tx_v1_tx_proto_rawDescData
 }
 
-var file_restaked_tx_v1_tx_proto_msgTypes = make([]protoimpl.MessageInfo, 33)
+var file_restaked_tx_v1_tx_proto_msgTypes = make([]protoimpl.MessageInfo, 35)
 var file_restaked_tx_v1_tx_proto_goTypes = []any{
 	(*Tx)(nil),                       // 0: restaked.tx.v1.Tx
 	(*Body)(nil),                     // 1: restaked.tx.v1.Body
@@ -2898,6 +3074,8 @@ var file_restaked_tx_v1_tx_proto_goTypes = []any{
 	(*MsgExecuteSlash)(nil),          // 30: restaked.tx.v1.MsgExecuteSlash
 	(*MsgClaimRedistribution)(nil),   // 31: restaked.tx.v1.MsgClaimRedistribution
 	(*MsgSetOperatorCommission)(nil), // 32: restaked.tx.v1.MsgSetOperatorCommission
+	(*MsgCreateRewardProgram)(nil),   // 33: restaked.tx.v1.MsgCreateRewardProgram
+	(*MsgCancelRewardProgram)(nil),   // 34: restaked.tx.v1.MsgCancelRewardProgram
 }
 var file_restaked_tx_v1_tx_proto_depIdxs = []int32{
 	2,  // 0: restaked.tx.v1.Body.msgs:type_name -> restaked.tx.v1.Msg
@@ -2930,12 +3108,14 @@ var file_restaked_tx_v1_tx_proto_depIdxs = []int32{
 	30, // 27: restaked.tx.v1.Msg.execute_slash:type_name -> restaked.tx.v1.MsgExecuteSlash
 	31, // 28: restaked.tx.v1.Msg.claim_redistribution:type_name -> restaked.tx.v1.MsgClaimRedistribution
 	32, // 29: restaked.tx.v1.Msg.set_operator_commission:type_name -> restaked.tx.v1.MsgSetOperatorCommission
-	11, // 30: restaked.tx.v1.MsgSetParams.params:type_name -> restaked.tx.v1.Param
-	31, // [31:31] is the sub-list for method output_type
-	31, // [31:31] is the sub-list for method input_type
-	31, // [31:31] is the sub-list for extension type_name
-	31, // [31:31] is the sub-list for extension extendee
-	0,  // [0:31] is the sub-list for field type_name
+	33, // 30: restaked.tx.v1.Msg.create_reward_program:type_name -> restaked.tx.v1.MsgCreateRewardProgram
+	34, // 31: restaked.tx.v1.Msg.cancel_reward_program:type_name -> restaked.tx.v1.MsgCancelRewardProgram
+	11, // 32: restaked.tx.v1.MsgSetParams.params:type_name -> restaked.tx.v1.Param
+	33, // [33:33] is the sub-list for method output_type
+	33, // [33:33] is the sub-list for method input_type
+	33, // [33:33] is the sub-list for extension type_name
+	33, // [33:33] is the sub-list for extension extendee
+	0,  // [0:33] is the sub-list for field type_name
 }
 
 func init() { file_restaked_tx_v1_tx_proto_init() }
@@ -2973,6 +3153,8 @@ func file_restaked_tx_v1_tx_proto_init() {
 		(*Msg_ExecuteSlash)(nil),
 		(*Msg_ClaimRedistribution)(nil),
 		(*Msg_SetOperatorCommission)(nil),
+		(*Msg_CreateRewardProgram)(nil),
+		(*Msg_CancelRewardProgram)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -2980,7 +3162,7 @@ func file_restaked_tx_v1_tx_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_restaked_tx_v1_tx_proto_rawDesc), len(file_restaked_tx_v1_tx_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   33,
+			NumMessages:   35,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -1,0 +1,496 @@
+package restaking
+
+import (
+	"fmt"
+
+	"github.com/restaked/restaked/account"
+	"github.com/restaked/restaked/bank"
+	"github.com/restaked/restaked/coin"
+	"github.com/restaked/restaked/num"
+	"github.com/restaked/restaked/params"
+	"github.com/restaked/restaked/rewards"
+	"github.com/restaked/restaked/state"
+	"github.com/restaked/restaked/store"
+	"github.com/restaked/restaked/tx"
+)
+
+// RewardsAccount escrows reward programs and holds everything they have
+// credited until it is claimed.
+var RewardsAccount = account.Module("restaking_rewards")
+
+// Program is a service reward program (SPEC §7). Its books are exact:
+//
+//	Amount = (Amount − Emitted) + Unassigned + Credited
+//
+// where Amount − Emitted is still escrowed, Unassigned is emission no
+// eligible stake received (Refunded of it is back with the admin; the
+// rest is refunded when the program closes) and Credited went into the
+// service's accumulators, to be claimed by operators and stakers.
+type Program struct {
+	ID         uint64          `json:"id"`
+	Service    string          `json:"service"`
+	Denom      string          `json:"denom"`
+	Funder     account.Address `json:"funder"`
+	Amount     num.Int         `json:"amount"`
+	Start_s    int64           `json:"start_s"`
+	Duration_s uint64          `json:"duration_s"`
+	Created_s  int64           `json:"created_s"`
+	Emitted    num.Int         `json:"emitted"`
+	Credited   num.Int         `json:"credited"`
+	Unassigned num.Int         `json:"unassigned"`
+	Refunded   num.Int         `json:"refunded"`
+	Status     string          `json:"status"` // active, ended, cancelled
+	Closed_s   int64           `json:"closed_s,omitempty"`
+}
+
+// Program statuses.
+const (
+	ProgramActive    = "active"
+	ProgramEnded     = "ended"
+	ProgramCancelled = "cancelled"
+)
+
+func (pg Program) schedule() rewards.Schedule {
+	return rewards.Schedule{Amount: pg.Amount, Start_s: pg.Start_s, Duration_s: pg.Duration_s}
+}
+
+// check asserts the program's books (where they are read and written).
+func (pg Program) check() error {
+	escrowed, err := pg.Amount.Sub(pg.Emitted)
+	if err == nil {
+		var sum num.Int
+		if sum, err = escrowed.Add(pg.Unassigned); err == nil {
+			sum, err = sum.Add(pg.Credited)
+			if err == nil && !sum.Eq(pg.Amount) {
+				err = fmt.Errorf("escrowed %s + unassigned %s + credited %s != amount %s", escrowed, pg.Unassigned, pg.Credited, pg.Amount)
+			}
+		}
+	}
+	if err == nil && pg.Refunded.GT(pg.Unassigned) {
+		err = fmt.Errorf("refunded %s above unassigned %s", pg.Refunded, pg.Unassigned)
+	}
+	if err != nil {
+		return fmt.Errorf("%w: reward program %d: %v", state.ErrCorrupt, pg.ID, err)
+	}
+	return nil
+}
+
+// Owed is what the program still holds for its service: the unemitted
+// escrow and the unassigned emission not yet refunded.
+func (pg Program) owed() (num.Int, error) {
+	escrowed, err := pg.Amount.Sub(pg.Emitted)
+	if err != nil {
+		return escrowed, err
+	}
+	return escrowed.Add(pg.Unassigned.SubSat(pg.Refunded))
+}
+
+func programKey(id uint64) []byte { return state.Key(prefixProgram, state.U64(id)) }
+func liveKey(id uint64) []byte    { return state.Key(prefixLiveProgram, state.U64(id)) }
+func programBySvcKey(svc string, id uint64) []byte {
+	return state.Key(prefixProgramBySvc, lp(svc), state.U64(id))
+}
+
+func loadProgram(r store.Reader, id uint64) (Program, error) {
+	pg, found, err := loadRecord[Program](r, programKey(id))
+	if err == nil && !found {
+		err = state.Reject("no-program", "reward program %d does not exist", id)
+	}
+	if err == nil {
+		err = pg.check()
+	}
+	return pg, err
+}
+
+func saveProgram(kv store.KV, pg *Program) error {
+	if err := pg.check(); err != nil {
+		return err
+	}
+	state.Put(kv, programKey(pg.ID), pg)
+	return nil
+}
+
+// HandleCreateRewardProgram escrows a program from the service's admin.
+func HandleCreateRewardProgram(ctx state.Ctx, p params.Params, signer account.Address, m *tx.MsgCreateRewardProgram) error {
+	s, err := loadAdmin(ctx, "admin", m.GetAdmin(), m.GetService(), signer)
+	if err != nil {
+		return err
+	}
+	pg, err := parseProgram(ctx, s, m)
+	if err != nil {
+		return err
+	}
+	if err := checkProgramRoom(ctx.KV, s.Name, pg.Denom); err != nil {
+		return err
+	}
+	if err := bank.CheckFunds(ctx.KV, signer, pg.Denom, pg.Amount); err != nil {
+		return err
+	}
+	if pg.ID, err = nextID(ctx.KV, keyNextProgram); err != nil {
+		return err
+	}
+	if err := bank.SendOne(ctx.KV, signer, RewardsAccount, pg.Denom, pg.Amount); err != nil {
+		return err
+	}
+	ctx.KV.Set(streamDenomKey(s.Name, pg.Denom), []byte{})
+	ctx.KV.Set(liveKey(pg.ID), []byte{})
+	ctx.KV.Set(programBySvcKey(s.Name, pg.ID), []byte{})
+	if err := saveProgram(ctx.KV, &pg); err != nil {
+		return err
+	}
+	ctx.Emit("create_reward_program", "id", u64s(pg.ID), "service", s.Name,
+		"amount", coin.New(pg.Denom, pg.Amount).String(), "start_s", i64s(pg.Start_s), "duration_s", u64s(pg.Duration_s))
+	return nil
+}
+
+func parseProgram(ctx state.Ctx, s Service, m *tx.MsgCreateRewardProgram) (Program, error) {
+	c, err := state.ParseCoin("amount", m.GetAmount())
+	if err != nil {
+		return Program{}, err
+	}
+	if c.Amount.IsZero() {
+		return Program{}, state.Reject("bad-amount", "amount must be positive")
+	}
+	if m.GetDuration() == "" {
+		return Program{}, state.Reject("bad-duration", "duration is required")
+	}
+	d, err := parseDuration("duration", m.GetDuration(), 0)
+	if err != nil {
+		return Program{}, err
+	}
+	start := m.GetStartS()
+	if start == 0 {
+		start = ctx.Time_s
+	}
+	if start < ctx.Time_s || start-ctx.Time_s > rewards.MaxDuration_s {
+		return Program{}, state.Reject("bad-start", "start_s %d must be between now (%d) and %d s from now", start, ctx.Time_s, int64(rewards.MaxDuration_s))
+	}
+	pg := Program{Service: s.Name, Denom: c.Denom, Funder: s.Admin, Amount: c.Amount, Start_s: start,
+		Duration_s: d, Created_s: ctx.Time_s, Status: ProgramActive}
+	if err := pg.schedule().Validate(); err != nil {
+		return pg, state.Reject("bad-duration", "%v", err)
+	}
+	return pg, nil
+}
+
+// checkProgramRoom bounds a service's live programs and reward denoms.
+func checkProgramRoom(r store.Reader, svc, denom string) error {
+	live := 0
+	store.IteratePrefix(r, state.Key(prefixProgramBySvc, lp(svc)), true, func(k, _ []byte) bool {
+		id, _ := state.ReadU64(k[len(k)-8:])
+		if _, ok := r.Get(liveKey(id)); ok {
+			live++
+		}
+		return live < MaxProgramsPerService
+	})
+	if live >= MaxProgramsPerService {
+		return state.Reject("too-many-programs", "service %s already runs %d reward programs (the maximum)", svc, live)
+	}
+	if _, ok := r.Get(streamDenomKey(svc, denom)); ok {
+		return nil
+	}
+	if d, _ := streamDenoms(r, svc); len(d) >= MaxRewardDenomsPerService {
+		return state.Reject("too-many-reward-denoms", "service %s already pays rewards in %d denoms (the maximum)", svc, len(d))
+	}
+	return nil
+}
+
+// HandleCancelRewardProgram stops a program at this block: its unemitted
+// escrow and its unassigned emission go back to the service's admin.
+func HandleCancelRewardProgram(ctx state.Ctx, signer account.Address, m *tx.MsgCancelRewardProgram) error {
+	pg, err := loadProgram(ctx.KV, m.GetId())
+	if err != nil {
+		return err
+	}
+	if _, err := loadAdmin(ctx, "admin", m.GetAdmin(), pg.Service, signer); err != nil {
+		return err
+	}
+	if pg.Status != ProgramActive {
+		return state.Reject("program-closed", "reward program %d is already %s", pg.ID, pg.Status)
+	}
+	return closeProgram(ctx, &pg, ProgramCancelled)
+}
+
+// closeProgram refunds what the program still holds to the service's
+// current admin and takes it off the live list.
+func closeProgram(ctx state.Ctx, pg *Program, status string) error {
+	refund, err := pg.owed()
+	if err != nil {
+		return err
+	}
+	s, err := loadService(ctx.KV, pg.Service, ctx.Time_s)
+	if err != nil {
+		return err
+	}
+	// The unemitted escrow now counts as unassigned: never emitted, refunded.
+	escrowed, _ := pg.Amount.Sub(pg.Emitted)
+	if pg.Unassigned, err = pg.Unassigned.Add(escrowed); err != nil {
+		return err
+	}
+	pg.Emitted, pg.Refunded = pg.Amount, pg.Unassigned
+	pg.Status, pg.Closed_s = status, ctx.Time_s
+	if err := bank.SendOne(ctx.KV, RewardsAccount, s.Admin, pg.Denom, refund); err != nil {
+		return err
+	}
+	ctx.KV.Delete(liveKey(pg.ID))
+	if err := saveProgram(ctx.KV, pg); err != nil {
+		return err
+	}
+	ctx.Emit("close_reward_program", "id", u64s(pg.ID), "service", pg.Service, "status", status,
+		"refund", coin.New(pg.Denom, refund).String())
+	return nil
+}
+
+// emitPrograms runs this block's emission of every live program, at most
+// MaxEmissionsPerBlock of them per block in id order from a rotating
+// cursor (emission is by time, so a program skipped in a crowded block
+// catches up at its next turn). Cost: O(live programs × service assets).
+func emitPrograms(ctx state.Ctx) error {
+	ids, err := dueEmissions(ctx.KV)
+	if err != nil || len(ids) == 0 {
+		return err
+	}
+	vals := map[string]num.Dec{} // asset values, read once per block (lookup only)
+	for _, id := range ids {
+		if err := emitOne(ctx, id, vals); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// dueEmissions is the next MaxEmissionsPerBlock live programs after the
+// cursor, wrapping around once.
+func dueEmissions(kv store.KV) ([]uint64, error) {
+	cursor, err := state.LoadU64(kv, keyEmitCursor)
+	if err != nil {
+		return nil, err
+	}
+	var ids []uint64
+	collect := func(start, end []byte) {
+		kv.Iterate(start, end, false, func(k, _ []byte) bool {
+			id, _ := state.ReadU64(k[len(prefixLiveProgram):])
+			ids = append(ids, id)
+			return len(ids) < MaxEmissionsPerBlock
+		})
+	}
+	collect(liveKey(cursor+1), store.PrefixEnd(prefixLiveProgram))
+	if len(ids) < MaxEmissionsPerBlock && cursor > 0 {
+		collect(prefixLiveProgram, liveKey(cursor+1))
+	}
+	if len(ids) == MaxEmissionsPerBlock {
+		kv.Set(keyEmitCursor, state.U64(ids[len(ids)-1]))
+	} else if cursor != 0 {
+		kv.Delete(keyEmitCursor)
+	}
+	return ids, nil
+}
+
+func emitOne(ctx state.Ctx, id uint64, vals map[string]num.Dec) error {
+	pg, err := loadProgram(ctx.KV, id)
+	if err != nil {
+		return err
+	}
+	if ctx.Time_s <= pg.Start_s {
+		return nil
+	}
+	total, err := pg.schedule().EmittedBy(ctx.Time_s)
+	if err != nil {
+		return err
+	}
+	e, err := total.Sub(pg.Emitted)
+	if err != nil {
+		return fmt.Errorf("%w: program %d emitted %s beyond its schedule %s", state.ErrCorrupt, pg.ID, pg.Emitted, total)
+	}
+	if !e.IsZero() {
+		if err := spreadEmission(ctx, &pg, e, vals); err != nil {
+			return err
+		}
+		pg.Emitted = total
+	}
+	if pg.Emitted.Eq(pg.Amount) {
+		return closeProgram(ctx, &pg, ProgramEnded)
+	}
+	return saveProgram(ctx.KV, &pg)
+}
+
+// spreadEmission splits e across the service's assets by allocated value
+// and raises each asset's accumulator in the program's denom.
+func spreadEmission(ctx state.Ctx, pg *Program, e num.Int, vals map[string]num.Dec) error {
+	s, err := loadService(ctx.KV, pg.Service, ctx.Time_s)
+	if err != nil {
+		return err
+	}
+	ws := make([]rewards.Weight, len(s.Assets))
+	for i, a := range s.Assets {
+		if ws[i], err = assetWeight(ctx.KV, s.Name, a, vals); err != nil {
+			return err
+		}
+	}
+	shares, unassigned, err := rewards.Split(e, ws)
+	if err != nil {
+		return err
+	}
+	for i, a := range s.Assets {
+		if shares[i].IsZero() {
+			continue
+		}
+		if err := raiseServiceAcc(ctx, s.Name, a, pg.Denom, shares[i], ws[i].Units); err != nil {
+			return err
+		}
+		if pg.Credited, err = pg.Credited.Add(shares[i]); err != nil {
+			return err
+		}
+	}
+	pg.Unassigned, err = pg.Unassigned.Add(unassigned)
+	return err
+}
+
+func assetWeight(r store.Reader, svc, denom string, vals map[string]num.Dec) (rewards.Weight, error) {
+	u, err := state.LoadAmount(r, serviceWeightKey(svc, denom))
+	if err != nil || u.IsZero() {
+		return rewards.Weight{}, err
+	}
+	v, ok := vals[denom]
+	if !ok {
+		a, err := loadAsset(r, denom)
+		if err != nil {
+			return rewards.Weight{}, err
+		}
+		if v, err = AssetValue(r, a); err != nil {
+			return rewards.Weight{}, err
+		}
+		vals[denom] = v
+	}
+	return rewards.Weight{Units: u, Value: v}, nil
+}
+
+func raiseServiceAcc(ctx state.Ctx, svc, asset, denom string, share, units num.Int) error {
+	key := serviceAccKey(svc, asset, denom)
+	var sa serviceAcc
+	if _, err := state.Load(ctx.KV, key, &sa); err != nil {
+		return err
+	}
+	inc, rem, err := rewards.Spread(share, units, sa.Rem) // rounding: down, remainder carried
+	if err != nil {
+		return err
+	}
+	if sa.Acc, err = sa.Acc.Add(inc); err != nil {
+		return err
+	}
+	sa.Rem = rem
+	sampleYield(&sa, ctx.Height, ctx.Time_s)
+	state.Put(ctx.KV, key, &sa)
+	return nil
+}
+
+// yieldWindowBlocks is the span of accrual the yield view looks back over
+// (one hour of 5 s blocks).
+const yieldWindowBlocks = 720
+
+// sampleYield keeps two samples of the accumulator at least
+// yieldWindowBlocks apart, so the yield view spans one to two windows of
+// actual accrual.
+func sampleYield(sa *serviceAcc, h, t int64) {
+	if sa.H1 == 0 {
+		sa.Acc0, sa.H0, sa.T0 = sa.Acc, h, t
+		sa.Acc1, sa.H1, sa.T1 = sa.Acc, h, t
+		return
+	}
+	if h-sa.H1 >= yieldWindowBlocks {
+		sa.Acc0, sa.H0, sa.T0 = sa.Acc1, sa.H1, sa.T1
+		sa.Acc1, sa.H1, sa.T1 = sa.Acc, h, t
+	}
+}
+
+// applyDueCommissions makes commission changes due by this block
+// effective, pulling the operator's streams for that service at the old
+// rate first, so each block's rewards are cut at the rate in force then.
+func applyDueCommissions(ctx state.Ctx) error {
+	end := state.Key(prefixCommQueue, state.U64(timePos(ctx.Time_s)+1))
+	var keys [][]byte
+	ctx.KV.Iterate(prefixCommQueue, end, false, func(k, _ []byte) bool {
+		keys = append(keys, append([]byte(nil), k...))
+		return len(keys) < MaxAllocationsPerBlock
+	})
+	for _, k := range keys {
+		if err := applyDueCommission(ctx, k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func commQueueKey(t int64, op account.Address, svc string) []byte {
+	return state.Key(prefixCommQueue, state.U64(timePos(t)), op[:], []byte(svc))
+}
+
+func applyDueCommission(ctx state.Ctx, k []byte) error {
+	ctx.KV.Delete(k)
+	rest := k[len(prefixCommQueue):]
+	if len(rest) < 8+20 {
+		return fmt.Errorf("%w: commission queue key %q", state.ErrCorrupt, k)
+	}
+	var op account.Address
+	copy(op[:], rest[8:28])
+	svc := string(rest[28:])
+	c, found, err := loadRecord[Commission](ctx.KV, commissionKey(op, svc))
+	if err != nil || !found || c.Pending == nil || c.Effective_s > ctx.Time_s {
+		return err // replaced since
+	}
+	if err := pullOperatorService(ctx, op, svc); err != nil {
+		return err
+	}
+	c = c.current(ctx.Time_s)
+	state.Put(ctx.KV, commissionKey(op, svc), &c)
+	return nil
+}
+
+// pullOperatorService pulls op's streams in every asset for svc.
+func pullOperatorService(ctx state.Ctx, op account.Address, svc string) error {
+	assets, err := Assets(ctx.KV)
+	if err != nil {
+		return err
+	}
+	for _, a := range assets {
+		w, err := state.LoadAmount(ctx.KV, weightKey(op, a.Denom, svc))
+		if err != nil || w.IsZero() {
+			if err != nil {
+				return err
+			}
+			continue
+		}
+		vv, err := loadVault(ctx.KV, op, a)
+		if err != nil {
+			return err
+		}
+		if err := pullAlloc(ctx, vv, svc, w); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// GetProgram reads a reward program.
+func GetProgram(r store.Reader, id uint64) (Program, bool, error) {
+	return loadRecord[Program](r, programKey(id))
+}
+
+// Programs lists reward programs newest first, those of svc only when svc
+// is set, starting below id before (0: from the newest), at most limit.
+func Programs(r store.Reader, svc string, before uint64, limit int) ([]Program, error) {
+	prefix := prefixProgram
+	if svc != "" {
+		prefix = state.Key(prefixProgramBySvc, lp(svc))
+	}
+	ids := idsBefore(r, prefix, before, limit)
+	out := make([]Program, 0, len(ids))
+	for _, id := range ids {
+		pg, err := loadProgram(r, id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, pg)
+	}
+	return out, nil
+}

@@ -1,0 +1,462 @@
+package restaking
+
+import (
+	"fmt"
+
+	"github.com/restaked/restaked/account"
+	"github.com/restaked/restaked/num"
+	"github.com/restaked/restaked/params"
+	"github.com/restaked/restaked/rewards"
+	"github.com/restaked/restaked/state"
+	"github.com/restaked/restaked/store"
+)
+
+// Service reward streams (SPEC §7; the arithmetic is package rewards).
+// A stream is one (service, denom): every program of that service in that
+// denom feeds it. Three levels of accumulators, none iterating holders:
+//
+//  1. serviceAcc per (service, asset, denom): each block's emission share
+//     of the asset spread over U, the sum of the operators' weights.
+//  2. allocStream per (operator, asset, service, denom): the operator
+//     collects weight × the rise of (1) since its snapshot, keeps its
+//     commission and spreads the rest over its vault's Σσ (its stakers'
+//     accumulator). This "pull" runs before a weight or Σσ changes.
+//  3. posStream per (staker, operator, asset, service, denom): a position
+//     collects σ × the rise of (2) before its σ changes and on claims.
+//
+// An operator's weight in a service and asset is the asset amount of its
+// effective allocated stake, toTokens(active · min(m, maxMag) / maxMag)
+// (rounding: down), stored so that U is an exact sum; it is recomputed
+// whenever the vault or the allocation changes (reweigh) and asserted
+// against a fresh computation by the invariants. Queued withdrawals are
+// outside active stake and Σσ, so they earn nothing.
+//
+// Every division carries its remainder (rewards.Spread / Collect), so the
+// streams account for each 1e-36 of a base unit: the invariants check, per
+// stream, that what programs credited equals, exactly, what was paid,
+// what is pending at every level and every carried remainder.
+
+type serviceAcc struct {
+	Acc num.Int // reward per unit of weight, ×1e36
+	Rem num.Int // carried remainder, 1e-36 base units
+	// Two samples of Acc for the yield view: the older one is at least
+	// yieldWindowBlocks old once the stream has run that long.
+	Acc0, Acc1 num.Int
+	H0, H1     int64
+	T0, T1     int64
+}
+
+type allocStream struct {
+	Snap       num.Int // serviceAcc.Acc when last collected
+	OpRem      num.Int // carried remainder of the collection, 1e-36 base units
+	Acc        num.Int // stakers' reward per scaled share, ×1e36
+	Rem        num.Int // carried remainder of the stakers' spread, 1e-36 base units
+	Commission num.Int // operator's take, unclaimed
+}
+
+type posStream struct {
+	Snap    num.Int // allocStream.Acc when last settled
+	Rem     num.Int // carried remainder, 1e-36 base units
+	Accrued num.Int // settled and unclaimed
+}
+
+const serviceAccVersion, allocStreamVersion, posStreamVersion = 1, 1, 1
+
+func (s *serviceAcc) MarshalRecord() []byte {
+	w := state.NewWriter(serviceAccVersion, 96)
+	for _, x := range []num.Int{s.Acc, s.Rem, s.Acc0, s.Acc1} {
+		w.Int(x)
+	}
+	for _, x := range []int64{s.H0, s.H1, s.T0, s.T1} {
+		w.Varint(x)
+	}
+	return w.Out()
+}
+
+func (s *serviceAcc) UnmarshalRecord(b []byte) error {
+	r := state.NewReader(b, serviceAccVersion)
+	s.Acc, s.Rem, s.Acc0, s.Acc1 = r.Int(), r.Int(), r.Int(), r.Int()
+	s.H0, s.H1, s.T0, s.T1 = r.Varint(), r.Varint(), r.Varint(), r.Varint()
+	return r.Done()
+}
+
+func (a *allocStream) MarshalRecord() []byte {
+	w := state.NewWriter(allocStreamVersion, 96)
+	for _, x := range []num.Int{a.Snap, a.OpRem, a.Acc, a.Rem, a.Commission} {
+		w.Int(x)
+	}
+	return w.Out()
+}
+
+func (a *allocStream) UnmarshalRecord(b []byte) error {
+	r := state.NewReader(b, allocStreamVersion)
+	a.Snap, a.OpRem, a.Acc, a.Rem, a.Commission = r.Int(), r.Int(), r.Int(), r.Int(), r.Int()
+	return r.Done()
+}
+
+func (p *posStream) MarshalRecord() []byte {
+	w := state.NewWriter(posStreamVersion, 64)
+	w.Int(p.Snap)
+	w.Int(p.Rem)
+	w.Int(p.Accrued)
+	return w.Out()
+}
+
+func (p *posStream) UnmarshalRecord(b []byte) error {
+	r := state.NewReader(b, posStreamVersion)
+	p.Snap, p.Rem, p.Accrued = r.Int(), r.Int(), r.Int()
+	return r.Done()
+}
+
+// Keys. Denoms and service names are length-prefixed except when last.
+func serviceWeightKey(svc, asset string) []byte {
+	return state.Key(prefixSvcWeight, lp(svc), []byte(asset))
+}
+func serviceAccKey(svc, asset, denom string) []byte {
+	return state.Key(prefixSvcAcc, lp(svc), lp(asset), []byte(denom))
+}
+func streamDenomPrefix(svc string) []byte { return state.Key(prefixStreamDenom, lp(svc)) }
+func streamDenomKey(svc, denom string) []byte {
+	return state.Key(prefixStreamDenom, lp(svc), []byte(denom))
+}
+func weightPrefix(op account.Address, asset string) []byte {
+	return state.Key(prefixWeight, op[:], lp(asset))
+}
+func weightKey(op account.Address, asset, svc string) []byte {
+	return state.Key(prefixWeight, op[:], lp(asset), []byte(svc))
+}
+func allocStreamPrefix(op account.Address, asset string) []byte {
+	return state.Key(prefixAllocStream, op[:], lp(asset))
+}
+func allocStreamKey(op account.Address, asset, svc, denom string) []byte {
+	return state.Key(prefixAllocStream, op[:], lp(asset), lp(svc), []byte(denom))
+}
+func posStreamKey(staker, op account.Address, asset, svc, denom string) []byte {
+	return state.Key(prefixPosStream, staker[:], op[:], lp(asset), lp(svc), []byte(denom))
+}
+
+// streamDenoms lists the denoms a service has ever run programs in.
+func streamDenoms(r store.Reader, svc string) ([]string, error) {
+	prefix := streamDenomPrefix(svc)
+	var out []string
+	store.IteratePrefix(r, prefix, false, func(k, _ []byte) bool {
+		out = append(out, string(k[len(prefix):]))
+		return len(out) < MaxRewardDenomsPerService
+	})
+	return out, nil
+}
+
+// weightOf is the asset amount of an allocation's effective stake.
+func weightOf(vv vaultView, mag num.Dec) (num.Int, error) {
+	u, err := vv.allocatedUnits(mag) // rounding: down
+	if err != nil {
+		return u, err
+	}
+	return vv.toTokens(u) // rounding: down
+}
+
+// pullVault brings every stream of vault vv up to date with its current
+// weights and Σσ (run before Σσ changes, and before a weight changes).
+func pullVault(ctx state.Ctx, vv vaultView) error {
+	var bad error
+	type entry struct {
+		svc string
+		w   num.Int
+	}
+	var list []entry
+	prefix := weightPrefix(vv.op, vv.asset.Denom)
+	store.IteratePrefix(ctx.KV, prefix, false, func(k, v []byte) bool {
+		w, err := num.IntFromBytes(v)
+		if err != nil {
+			bad = fmt.Errorf("%w: weight at %q", state.ErrCorrupt, k)
+			return false
+		}
+		list = append(list, entry{string(k[len(prefix):]), w})
+		return len(list) < MaxAllocationsPerVault
+	})
+	if bad != nil {
+		return bad
+	}
+	for _, e := range list {
+		if err := pullAlloc(ctx, vv, e.svc, e.w); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// pullAlloc collects what weight w of (vv, svc) earned in each of the
+// service's denoms since the last collection, takes the commission at the
+// rate in force (changes are applied by BeginBlock when due, after a pull
+// at the old rate) and spreads the rest over the vault's Σσ.
+func pullAlloc(ctx state.Ctx, vv vaultView, svc string, w num.Int) error {
+	denoms, err := streamDenoms(ctx.KV, svc)
+	if err != nil || len(denoms) == 0 {
+		return err
+	}
+	rate, err := commissionInForce(ctx.KV, vv.op, svc)
+	if err != nil {
+		return err
+	}
+	for _, d := range denoms {
+		if err := pullOne(ctx.KV, vv, svc, d, w, rate); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func pullOne(kv store.KV, vv vaultView, svc, denom string, w num.Int, rate num.Dec) error {
+	var sa serviceAcc
+	if _, err := state.Load(kv, serviceAccKey(svc, vv.asset.Denom, denom), &sa); err != nil {
+		return err
+	}
+	key := allocStreamKey(vv.op, vv.asset.Denom, svc, denom)
+	var as allocStream
+	found, err := state.Load(kv, key, &as)
+	if err != nil {
+		return err
+	}
+	delta, err := rewards.Since(sa.Acc, as.Snap)
+	if err != nil {
+		return fmt.Errorf("%w: %v", state.ErrCorrupt, err)
+	}
+	if delta.IsZero() && found {
+		return nil
+	}
+	owed, rem, err := rewards.Collect(w, delta, as.OpRem) // rounding: down, remainder carried
+	if err != nil {
+		return err
+	}
+	as.Snap, as.OpRem = sa.Acc, rem
+	if err := creditVault(&as, owed, rate, vv.v.Scaled); err != nil {
+		return err
+	}
+	state.Put(kv, key, &as)
+	return nil
+}
+
+// creditVault splits an operator's collection into its commission and its
+// stakers' accumulator. A vault without shares cannot carry weight; should
+// it ever, the operator keeps all (nothing is left unowned).
+func creditVault(as *allocStream, owed num.Int, rate num.Dec, scaled num.Int) error {
+	comm, rest, err := rewards.Commission(owed, rate) // rounding: down for the operator
+	if err != nil {
+		return err
+	}
+	if scaled.IsZero() {
+		comm, rest = owed, num.Int{}
+	}
+	if as.Commission, err = as.Commission.Add(comm); err != nil {
+		return err
+	}
+	if scaled.IsZero() || (rest.IsZero() && as.Rem.LT(scaled)) {
+		return nil
+	}
+	inc, rem, err := rewards.Spread(rest, scaled, as.Rem) // rounding: down, remainder carried
+	if err != nil {
+		return err
+	}
+	as.Rem = rem
+	as.Acc, err = as.Acc.Add(inc)
+	return err
+}
+
+// commissionInForce is the rate a pull applies: the stored rate, which
+// BeginBlock replaces by a pending one only after pulling at the old rate.
+func commissionInForce(r store.Reader, op account.Address, svc string) (num.Dec, error) {
+	c, found, err := loadRecord[Commission](r, commissionKey(op, svc))
+	if err != nil || found {
+		return c.Rate, err
+	}
+	o, found, err := loadRecord[Operator](r, operatorKey(op))
+	if err != nil || !found {
+		return num.Dec{}, err
+	}
+	return o.Commission, nil
+}
+
+// reweigh recomputes the weights of every allocation of vault vv after it
+// changed (shares, magnitude, native factor or an allocation), pulling
+// each stream at its old weight first. O(allocations of the vault ×
+// the services' reward denoms).
+func reweigh(ctx state.Ctx, vv vaultView) error {
+	if err := pullVault(ctx, vv); err != nil {
+		return err
+	}
+	svcs, err := weightedServices(ctx.KV, vv)
+	if err != nil {
+		return err
+	}
+	for _, svc := range svcs {
+		if err := setWeight(ctx, vv, svc); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// weightedServices lists the services vv has an allocation or a weight
+// with (a weight may outlive its deleted allocation until reweighed).
+func weightedServices(r store.Reader, vv vaultView) ([]string, error) {
+	var out []string
+	prefix := weightPrefix(vv.op, vv.asset.Denom)
+	store.IteratePrefix(r, prefix, false, func(k, _ []byte) bool {
+		out = append(out, string(k[len(prefix):]))
+		return len(out) < MaxAllocationsPerVault
+	})
+	aprefix := allocPrefix(vv.op, vv.asset.Denom)
+	var bad error
+	store.IteratePrefix(r, aprefix, false, func(k, _ []byte) bool {
+		svc := string(k[len(aprefix):])
+		if _, has := r.Get(weightKey(vv.op, vv.asset.Denom, svc)); !has {
+			out = append(out, svc)
+		}
+		if len(out) > 2*MaxAllocationsPerVault {
+			bad = fmt.Errorf("%w: vault %s/%s has more than %d allocations", state.ErrCorrupt, vv.op, vv.asset.Denom, MaxAllocationsPerVault)
+			return false
+		}
+		return true
+	})
+	return out, bad
+}
+
+// setWeight stores the allocation's weight and moves the service total.
+// A weight starting from zero first moves its snapshots up to the
+// accumulators (it earned nothing while it was zero).
+func setWeight(ctx state.Ctx, vv vaultView, svc string) error {
+	kv := ctx.KV
+	al, _, err := loadAlloc(kv, vv.op, vv.asset.Denom, svc)
+	if err != nil {
+		return err
+	}
+	next, err := weightOf(vv, al.Mag)
+	if err != nil {
+		return err
+	}
+	key := weightKey(vv.op, vv.asset.Denom, svc)
+	prev, err := state.LoadAmount(kv, key)
+	if err != nil || prev.Eq(next) {
+		return err
+	}
+	if prev.IsZero() {
+		if err := pullAlloc(ctx, vv, svc, num.Int{}); err != nil {
+			return err
+		}
+	}
+	if next.IsZero() {
+		kv.Delete(key)
+	} else {
+		state.PutAmount(kv, key, next)
+	}
+	tk := serviceWeightKey(svc, vv.asset.Denom)
+	total, err := state.LoadAmount(kv, tk)
+	if err != nil {
+		return err
+	}
+	if total, err = total.Sub(prev); err != nil {
+		return fmt.Errorf("%w: weight of %s in %s/%s exceeds the service total", state.ErrCorrupt, vv.op, svc, vv.asset.Denom)
+	}
+	if total, err = total.Add(next); err != nil {
+		return err
+	}
+	if total.IsZero() {
+		kv.Delete(tk)
+	} else {
+		state.PutAmount(kv, tk, total)
+	}
+	return nil
+}
+
+// settlePosition collects a position's accrual in every stream of its
+// vault at σ = scaled (after pullVault, before σ changes).
+func settlePosition(kv store.KV, staker account.Address, vv vaultView, scaled num.Int) error {
+	list, err := vaultStreams(kv, vv.op, vv.asset.Denom)
+	if err != nil {
+		return err
+	}
+	for _, s := range list {
+		if err := settleStream(kv, staker, vv, s, scaled); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func settleStream(kv store.KV, staker account.Address, vv vaultView, s streamRef, scaled num.Int) error {
+	key := posStreamKey(staker, vv.op, vv.asset.Denom, s.svc, s.denom)
+	var ps posStream
+	found, err := state.Load(kv, key, &ps)
+	if err != nil {
+		return err
+	}
+	if found && ps.Snap.Eq(s.as.Acc) {
+		return nil
+	}
+	delta, err := rewards.Since(s.as.Acc, ps.Snap)
+	if err != nil {
+		return fmt.Errorf("%w: %v", state.ErrCorrupt, err)
+	}
+	owed, rem, err := rewards.Collect(scaled, delta, ps.Rem) // rounding: down, remainder carried
+	if err != nil {
+		return err
+	}
+	if ps.Accrued, err = ps.Accrued.Add(owed); err != nil {
+		return err
+	}
+	ps.Snap, ps.Rem = s.as.Acc, rem
+	state.Put(kv, key, &ps)
+	return nil
+}
+
+// streamRef is one stream of a vault with its accumulators.
+type streamRef struct {
+	svc, denom string
+	as         allocStream
+}
+
+// vaultStreams lists the (service, denom) streams vault (op, asset) has
+// ever had, in key order, at most MaxStreamsPerVault.
+func vaultStreams(r store.Reader, op account.Address, asset string) ([]streamRef, error) {
+	prefix := allocStreamPrefix(op, asset)
+	var out []streamRef
+	var bad error
+	store.IteratePrefix(r, prefix, false, func(k, v []byte) bool {
+		svc, denom, ok := splitLP(k[len(prefix):])
+		s := streamRef{svc: svc, denom: denom}
+		if !ok {
+			bad = fmt.Errorf("%w: stream key %q", state.ErrCorrupt, k)
+			return false
+		}
+		if bad = state.Decode(k, v, &s.as); bad != nil {
+			return false
+		}
+		out = append(out, s)
+		return len(out) < MaxStreamsPerVault
+	})
+	return out, bad
+}
+
+// splitLP splits a length-prefixed string off the front of b.
+func splitLP(b []byte) (first, rest string, ok bool) {
+	if len(b) < 1 || len(b) < 1+int(b[0]) {
+		return "", "", false
+	}
+	n := int(b[0])
+	return string(b[1 : 1+n]), string(b[1+n:]), true
+}
+
+// beforeSharesChange brings the vault's rewards (native pass-through and
+// every service stream) up to date and settles the staker's position at
+// its current σ, ahead of a deposit or withdrawal that changes σ.
+func beforeSharesChange(ctx state.Ctx, p params.Params, vv vaultView, staker account.Address, posScaled num.Int) error {
+	if vv.asset.Kind == KindNative {
+		if err := beforeNativeChange(ctx, p, vv, staker, posScaled); err != nil {
+			return err
+		}
+	}
+	if err := pullVault(ctx, vv); err != nil {
+		return err
+	}
+	return settlePosition(ctx.KV, staker, vv, posScaled)
+}

@@ -1,0 +1,350 @@
+package restaking
+
+import (
+	"fmt"
+	"math/big"
+
+	"github.com/restaked/restaked/account"
+	"github.com/restaked/restaked/bank"
+	"github.com/restaked/restaked/num"
+	"github.com/restaked/restaked/rewards"
+	"github.com/restaked/restaked/state"
+	"github.com/restaked/restaked/store"
+)
+
+// checkRewardWeights: every stored weight equals a fresh computation from
+// its vault and allocation (so no change of stake missed a reweigh), every
+// allocation with stake has its weight, and each service total U is the
+// exact sum of its operators' weights.
+func checkRewardWeights(r store.Reader) error {
+	totals := map[string]num.Int{} // keyed lookups only; compared below in key order
+	var bad error
+	store.IteratePrefix(r, prefixWeight, false, func(k, v []byte) bool {
+		op, asset, svc, err := parseWeightKey(k)
+		if err == nil {
+			err = checkWeight(r, op, asset, svc, v)
+		}
+		if err == nil {
+			totals[string(serviceWeightKey(svc, asset))], err = addBytes(totals[string(serviceWeightKey(svc, asset))], v)
+		}
+		bad = err
+		return bad == nil
+	})
+	if bad != nil {
+		return bad
+	}
+	store.IteratePrefix(r, prefixAlloc, false, func(k, _ []byte) bool {
+		bad = checkAllocWeighted(r, k)
+		return bad == nil
+	})
+	if bad != nil {
+		return bad
+	}
+	seen := 0
+	store.IteratePrefix(r, prefixSvcWeight, false, func(k, v []byte) bool {
+		seen++
+		u, err := num.IntFromBytes(v)
+		if err != nil || !u.Eq(totals[string(k)]) {
+			bad = fmt.Errorf("service weight %q is %s, its operators' weights sum to %s", k, u, totals[string(k)])
+		}
+		return bad == nil
+	})
+	if bad == nil && seen != len(totals) {
+		bad = fmt.Errorf("%d service weight totals for %d services with weights", seen, len(totals))
+	}
+	return bad
+}
+
+func addBytes(sum num.Int, v []byte) (num.Int, error) {
+	x, err := num.IntFromBytes(v)
+	if err != nil {
+		return sum, err
+	}
+	return sum.Add(x)
+}
+
+func parseWeightKey(k []byte) (account.Address, string, string, error) {
+	op, rest, err := addrPart(k, k[len(prefixWeight):])
+	if err != nil {
+		return op, "", "", err
+	}
+	asset, svc, ok := splitLP(rest)
+	if !ok {
+		return op, "", "", fmt.Errorf("%w: weight key %q", state.ErrCorrupt, k)
+	}
+	return op, asset, svc, nil
+}
+
+func freshWeight(r store.Reader, op account.Address, asset, svc string) (num.Int, error) {
+	a, err := loadAsset(r, asset)
+	if err != nil {
+		return num.Int{}, err
+	}
+	vv, err := loadVault(r, op, a)
+	if err != nil {
+		return num.Int{}, err
+	}
+	al, _, err := loadAlloc(r, op, asset, svc)
+	if err != nil {
+		return num.Int{}, err
+	}
+	return weightOf(vv, al.Mag)
+}
+
+func checkWeight(r store.Reader, op account.Address, asset, svc string, v []byte) error {
+	stored, err := num.IntFromBytes(v)
+	if err != nil {
+		return err
+	}
+	want, err := freshWeight(r, op, asset, svc)
+	if err != nil {
+		return err
+	}
+	if stored.IsZero() || !stored.Eq(want) {
+		return fmt.Errorf("weight of %s in %s/%s is %s, its stake is %s", op, svc, asset, stored, want)
+	}
+	return nil
+}
+
+func checkAllocWeighted(r store.Reader, k []byte) error {
+	op, rest, err := addrPart(k, k[len(prefixAlloc):])
+	if err != nil {
+		return err
+	}
+	asset, svc, ok := splitLP(rest)
+	if !ok {
+		return fmt.Errorf("%w: allocation key %q", state.ErrCorrupt, k)
+	}
+	want, err := freshWeight(r, op, asset, svc)
+	if err != nil || want.IsZero() {
+		return err
+	}
+	if _, has := r.Get(weightKey(op, asset, svc)); !has {
+		return fmt.Errorf("allocation of %s to %s in %s carries %s but has no weight", op, svc, asset, want)
+	}
+	return nil
+}
+
+// streamBooks is one stream's exact accounting, in 1e-36 base units.
+type streamBooks struct{ credited, held *big.Int }
+
+// checkRewardStreams: per (service, denom), every program's books hold,
+// and what programs credited equals exactly what was paid plus everything
+// pending at every level plus every carried remainder (1e-36 units); the
+// rewards account holds exactly the programs' unemitted and unrefunded
+// amounts plus what streams credited and did not pay.
+func checkRewardStreams(r store.Reader) error {
+	books := map[string]*streamBooks{} // keyed lookups; compared in key order of the programs
+	liabilities := map[string]*big.Int{}
+	var order []string
+	var denoms []string
+	book := func(svc, denom string) *streamBooks {
+		k := string(streamPaidKey(svc, denom))
+		if books[k] == nil {
+			books[k] = &streamBooks{new(big.Int), new(big.Int)}
+			order = append(order, k)
+		}
+		return books[k]
+	}
+	owe := func(denom string, x *big.Int) {
+		if liabilities[denom] == nil {
+			liabilities[denom] = new(big.Int)
+			denoms = append(denoms, denom)
+		}
+		liabilities[denom].Add(liabilities[denom], x)
+	}
+	var bad error
+	store.IteratePrefix(r, prefixProgram, false, func(k, v []byte) bool {
+		var pg Program
+		if bad = state.Decode(k, v, &pg); bad == nil {
+			bad = pg.check()
+		}
+		if bad != nil {
+			return false
+		}
+		b := book(pg.Service, pg.Denom)
+		b.credited.Add(b.credited, scaleUp(pg.Credited))
+		owed, err := pg.owed()
+		bad = err
+		owe(pg.Denom, owed.Big())
+		owe(pg.Denom, pg.Credited.Big())
+		return bad == nil
+	})
+	if bad != nil {
+		return bad
+	}
+	if err := addHeld(r, book, owe); err != nil {
+		return err
+	}
+	for _, k := range order {
+		if b := books[k]; b.credited.Cmp(b.held) != 0 {
+			return fmt.Errorf("reward stream %q credited %s e-36 but accounts for %s e-36", k, b.credited, b.held)
+		}
+	}
+	for _, d := range denoms {
+		bal, err := bank.Balance(r, RewardsAccount, d)
+		if err != nil {
+			return err
+		}
+		if bal.Big().Cmp(liabilities[d]) != 0 {
+			return fmt.Errorf("rewards account holds %s%s, its programs and streams account for %s", bal, d, liabilities[d])
+		}
+	}
+	return nil
+}
+
+func scaleUp(x num.Int) *big.Int { return new(big.Int).Mul(x.Big(), rewards.Scale.Big()) }
+
+// addHeld adds, per stream, everything paid, pending or carried.
+func addHeld(r store.Reader, book func(svc, denom string) *streamBooks, owe func(string, *big.Int)) error {
+	var bad error
+	store.IteratePrefix(r, prefixStreamPaid, false, func(k, v []byte) bool {
+		svc, denom, ok := splitLP(k[len(prefixStreamPaid):])
+		paid, err := num.IntFromBytes(v)
+		if !ok || err != nil {
+			bad = fmt.Errorf("%w: paid record %q", state.ErrCorrupt, k)
+			return false
+		}
+		b := book(svc, denom)
+		b.held.Add(b.held, scaleUp(paid))
+		owe(denom, new(big.Int).Neg(paid.Big()))
+		return true
+	})
+	if bad != nil {
+		return bad
+	}
+	store.IteratePrefix(r, prefixSvcAcc, false, func(k, v []byte) bool {
+		bad = addServiceAcc(r, book, k, v)
+		return bad == nil
+	})
+	if bad != nil {
+		return bad
+	}
+	store.IteratePrefix(r, prefixAllocStream, false, func(k, v []byte) bool {
+		bad = addAllocStream(r, book, k, v)
+		return bad == nil
+	})
+	if bad != nil {
+		return bad
+	}
+	store.IteratePrefix(r, prefixPosStream, false, func(k, v []byte) bool {
+		s, err := parsePosStreamKey(k, len(prefixPosStream)+20)
+		var ps posStream
+		if err == nil {
+			err = state.Decode(k, v, &ps)
+		}
+		if bad = err; bad != nil {
+			return false
+		}
+		b := book(s.Service, s.Denom)
+		b.held.Add(b.held, ps.Rem.Big())
+		b.held.Add(b.held, scaleUp(ps.Accrued))
+		return true
+	})
+	return bad
+}
+
+func addServiceAcc(r store.Reader, book func(svc, denom string) *streamBooks, k, v []byte) error {
+	svc, rest, ok := splitLP(k[len(prefixSvcAcc):])
+	var asset, denom string
+	if ok {
+		asset, denom, ok = splitLP([]byte(rest))
+	}
+	var sa serviceAcc
+	if !ok {
+		return fmt.Errorf("%w: service accumulator key %q", state.ErrCorrupt, k)
+	}
+	if err := state.Decode(k, v, &sa); err != nil {
+		return err
+	}
+	b := book(svc, denom)
+	b.held.Add(b.held, sa.Rem.Big())
+	// Weights never collected into a stream record earned from zero.
+	var bad error
+	prefix := prefixWeight
+	store.IteratePrefix(r, prefix, false, func(wk, wv []byte) bool {
+		op, a, s, err := parseWeightKey(wk)
+		if err != nil {
+			bad = err
+			return false
+		}
+		if s != svc || a != asset {
+			return true
+		}
+		if _, has := r.Get(allocStreamKey(op, asset, svc, denom)); has {
+			return true
+		}
+		w, _ := num.IntFromBytes(wv)
+		b.held.Add(b.held, new(big.Int).Mul(w.Big(), sa.Acc.Big()))
+		return true
+	})
+	return bad
+}
+
+func addAllocStream(r store.Reader, book func(svc, denom string) *streamBooks, k, v []byte) error {
+	op, rest, err := addrPart(k, k[len(prefixAllocStream):])
+	if err != nil {
+		return err
+	}
+	s, err := parseAllocStreamKey(k, op, len(k)-len(rest))
+	if err != nil {
+		return err
+	}
+	var as allocStream
+	if err := state.Decode(k, v, &as); err != nil {
+		return err
+	}
+	var sa serviceAcc
+	if _, err := state.Load(r, serviceAccKey(s.Service, s.Asset, s.Denom), &sa); err != nil {
+		return err
+	}
+	w, err := state.LoadAmount(r, weightKey(op, s.Asset, s.Service))
+	if err != nil {
+		return err
+	}
+	b := book(s.Service, s.Denom)
+	uncollected := new(big.Int).Sub(sa.Acc.Big(), as.Snap.Big())
+	if uncollected.Sign() < 0 {
+		return fmt.Errorf("stream %q snapshot above its service accumulator", k)
+	}
+	b.held.Add(b.held, uncollected.Mul(uncollected, w.Big()))
+	for _, x := range []num.Int{as.OpRem, as.Rem} {
+		b.held.Add(b.held, x.Big())
+	}
+	b.held.Add(b.held, scaleUp(as.Commission))
+	return addUnsettled(r, b, op, s, as.Acc)
+}
+
+// addUnsettled adds what the vault's positions have earned in the stream
+// and not settled: σ × (Acc − their snapshot; 0 without a record).
+func addUnsettled(r store.Reader, b *streamBooks, op account.Address, s ServiceStream, acc num.Int) error {
+	var bad error
+	store.IteratePrefix(r, prefixPosition, false, func(k, v []byte) bool {
+		staker, rest, err := addrPart(k, k[len(prefixPosition):])
+		if err != nil {
+			bad = err
+			return false
+		}
+		pop, asset, err := addrPart(k, rest)
+		if err != nil || pop != op || string(asset) != s.Asset {
+			bad = err
+			return bad == nil
+		}
+		var pos Position
+		var ps posStream
+		if bad = state.Decode(k, v, &pos); bad != nil {
+			return false
+		}
+		if _, bad = state.Load(r, posStreamKey(staker, op, s.Asset, s.Service, s.Denom), &ps); bad != nil {
+			return false
+		}
+		d := new(big.Int).Sub(acc.Big(), ps.Snap.Big())
+		if d.Sign() < 0 {
+			bad = fmt.Errorf("position stream of %s above its accumulator", staker)
+			return false
+		}
+		b.held.Add(b.held, d.Mul(d, pos.Scaled.Big()))
+		return true
+	})
+	return bad
+}
