@@ -8,6 +8,7 @@ import (
 	"github.com/restaked/restaked/num"
 	"github.com/restaked/restaked/params"
 	"github.com/restaked/restaked/restaking"
+	"github.com/restaked/restaked/staking"
 	"github.com/restaked/restaked/tx"
 )
 
@@ -259,3 +260,58 @@ func TestRewardProgramStartsLater(t *testing.T) {
 }
 
 var _ = chain.CodeOK
+
+// The yield view: a position's service stream APR from actual accrual.
+// 1,000 usdc over 500 s to 40,000 usdc of stake at 10% commission is
+// 2 usdc/s × 0.9 / 40,000 per usdc: 1419.12 a year (usdc is worth 0.5
+// native units both as reward and as stake, so the value ratio is 1).
+func TestRewardYieldView(t *testing.T) {
+	x := rewardSetup(t, nil, "0.1")
+	x.ok("svc", program("svc", "a", "1000usdc", "500s"))
+	x.blocks(50)
+	y, err := restaking.Yields(x.c.BlockState(), addr("alice"), x.time)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(y.Streams) != 1 || y.Streams[0].Service != "a" || y.Streams[0].APR == nil {
+		t.Fatalf("streams %+v", y.Streams)
+	}
+	got, want := y.Streams[0].APR, num.MustDec("1419.12")
+	lo, hi := num.MustDec("1418"), num.MustDec("1420.5")
+	if got.LT(lo) || got.GT(hi) {
+		t.Fatalf("APR %s, want about %s", got, want)
+	}
+	eq(t, "alice's stake in native units", y.Stake, 15000)
+	if y.APR == nil || y.APR.LT(lo) || y.APR.GT(hi) {
+		t.Fatalf("account APR %v", y.APR)
+	}
+}
+
+// The primary stream's yield is what the validator actually paid per
+// delegated token: inflation × supply / bonded × (1 − commission). Day-long
+// blocks keep the per-block minting free of rounding; supply grows over the
+// span, so the expectation uses its mean.
+func TestPrimaryYieldView(t *testing.T) {
+	x := newH(t, func(p *params.Params) { p.Inflation = num.MustDec("0.07") })
+	x.ok("alice", &tx.MsgDelegate{Delegator: s("alice"), Validator: s(valLabel), Amount: "1000000stake"})
+	first, _ := bank.Supply(x.c.BlockState(), "stake")
+	for range staking.YieldWindowBlocks + 10 {
+		x.advance(day_s)
+	}
+	y, err := restaking.Yields(x.c.BlockState(), addr("alice"), x.time)
+	if err != nil || len(y.Streams) != 1 || y.Streams[0].APR == nil {
+		t.Fatalf("streams %+v, %v", y.Streams, err)
+	}
+	last, _ := bank.Supply(x.c.BlockState(), "stake")
+	mean, _ := first.Add(last)
+	// 0.07 × (mean / 2) / 2,000,000 bonded × 0.9, as a WAD fraction.
+	want, _ := mean.MulDivDown(num.MustInt("63000000000000000"), num.NewInt(4_000_000))
+	got := y.Streams[0].APR.Raw()
+	diff := got.SubSat(want)
+	if want.GT(got) {
+		diff = want.SubSat(got)
+	}
+	if tol, _ := want.MulDivDown(num.NewInt(1), num.NewInt(200)); diff.GT(tol) {
+		t.Fatalf("primary APR %s, want about %s", y.Streams[0].APR, num.DecFromRaw(want))
+	}
+}
