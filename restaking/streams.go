@@ -460,3 +460,20 @@ func beforeSharesChange(ctx state.Ctx, p params.Params, vv vaultView, staker acc
 	}
 	return settlePosition(ctx.KV, staker, vv, posScaled)
 }
+
+// checkStreamRoom refuses a new allocation once a vault has had reward
+// streams with MaxStreamServices services: with at most
+// MaxAllocationsPerVault live allocations adding denoms afterwards, a
+// vault never holds more than MaxStreamsPerVault streams, which bounds
+// every deposit, withdrawal and claim.
+func checkStreamRoom(r store.Reader, op account.Address, asset string) error {
+	n := 0
+	store.IteratePrefix(r, allocStreamPrefix(op, asset), false, func(_, _ []byte) bool {
+		n++
+		return n < MaxStreamsPerVault
+	})
+	if limit := MaxStreamServices * MaxRewardDenomsPerService; n >= limit {
+		return state.Reject("too-many-reward-streams", "operator %s's %s vault has %d reward streams (new allocations stop at %d)", op, asset, n, limit)
+	}
+	return nil
+}
