@@ -1,6 +1,7 @@
 package restaking
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/restaked/restaked/account"
@@ -13,6 +14,10 @@ import (
 	"github.com/restaked/restaked/store"
 	"github.com/restaked/restaked/tx"
 )
+
+// MaxProgramAmount bounds one program (1e36 base units: 1e18 tokens of 18
+// decimals). With it, every accumulator step stays far inside 256 bits.
+var MaxProgramAmount = rewards.Scale
 
 // RewardsAccount escrows reward programs and holds everything they have
 // credited until it is claimed.
@@ -148,8 +153,8 @@ func parseProgram(ctx state.Ctx, s Service, m *tx.MsgCreateRewardProgram) (Progr
 	if err != nil {
 		return Program{}, err
 	}
-	if c.Amount.IsZero() {
-		return Program{}, state.Reject("bad-amount", "amount must be positive")
+	if c.Amount.IsZero() || c.Amount.GT(MaxProgramAmount) {
+		return Program{}, state.Reject("bad-amount", "amount must be positive and at most %s base units", MaxProgramAmount)
 	}
 	if m.GetDuration() == "" {
 		return Program{}, state.Reject("bad-duration", "duration is required")
@@ -335,7 +340,16 @@ func spreadEmission(ctx state.Ctx, pg *Program, e num.Int, vals map[string]num.D
 		if shares[i].IsZero() {
 			continue
 		}
-		if err := raiseServiceAcc(ctx, s.Name, a, pg.Denom, shares[i], ws[i].Units); err != nil {
+		err := raiseServiceAcc(ctx, s.Name, a, pg.Denom, shares[i], ws[i].Units)
+		if errors.Is(err, num.ErrOverflow) {
+			// An accumulator at the end of its range takes no more: the share
+			// is refunded like any unassigned emission, never a halted chain.
+			if unassigned, err = unassigned.Add(shares[i]); err != nil {
+				return err
+			}
+			continue
+		}
+		if err != nil {
 			return err
 		}
 		if pg.Credited, err = pg.Credited.Add(shares[i]); err != nil {

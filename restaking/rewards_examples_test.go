@@ -233,6 +233,7 @@ func TestRewardProgramRules(t *testing.T) {
 	x.fails("bad-amount", "svc", program("svc", "a", "0usdc", "10s"))
 	x.fails("bad-amount", "svc", program("svc", "a", "115792089237316195423570985008687907853269984665640564039457584007913129639936usdc", "10s"))
 	x.fails("insufficient-funds", "svc", program("svc", "a", "1000000000usdc", "10s"))
+	x.fails("bad-amount", "svc", program("svc", "a", "1000000000000000000000000000000000001usdc", "10s"))
 	x.fails("bad-duration", "svc", program("svc", "a", "10usdc", "0s"))
 	x.fails("bad-duration", "svc", program("svc", "a", "10usdc", ""))
 	x.fails("bad-duration", "svc", program("svc", "a", "10usdc", "36600d"))
