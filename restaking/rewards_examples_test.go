@@ -4,7 +4,6 @@ import (
 	"testing"
 
 	"github.com/restaked/restaked/bank"
-	"github.com/restaked/restaked/chain"
 	"github.com/restaked/restaked/num"
 	"github.com/restaked/restaked/params"
 	"github.com/restaked/restaked/restaking"
@@ -98,19 +97,26 @@ func TestRewardProgramExample(t *testing.T) {
 	}
 }
 
-// Two operators with 2:1 allocated stake split 2:1.
-func TestRewardTwoOperators(t *testing.T) {
+// twoOperators: operators op (alice's stake) and carol (bob's) in service
+// a, each allocating all its usdc.
+func twoOperators(t testing.TB, alice, bob string) *h {
 	x := newH(t, nil)
 	x.ok("op", registerOperator("op", false, ""))
 	x.ok("carol", registerOperator("carol", false, ""))
 	x.ok("svc", registerService("svc", "a", "usdc"))
 	x.ok("op", optIn("op", "a"))
 	x.ok("carol", optIn("carol", "a"))
-	x.ok("alice", deposit("alice", "op", "20000usdc"))
-	x.ok("bob", deposit("bob", "carol", "10000usdc"))
+	x.ok("alice", deposit("alice", "op", alice))
+	x.ok("bob", deposit("bob", "carol", bob))
 	x.ok("op", allocate("op", "a", "usdc", "1"))
 	x.ok("carol", allocate("carol", "a", "usdc", "1"))
 	x.advance(block_s)
+	return x
+}
+
+// Two operators with 2:1 allocated stake split 2:1.
+func TestRewardTwoOperators(t *testing.T) {
+	x := twoOperators(t, "20000usdc", "10000usdc")
 	x.ok("svc", program("svc", "a", "3000usdc", "300s"))
 	x.blocks(60)
 	eq(t, "alice (op's staker)", x.pending("alice", "usdc"), 2000)
@@ -144,17 +150,7 @@ func TestRewardStakerJoinsHalfway(t *testing.T) {
 
 // A slash halfway changes the split from then on.
 func TestRewardSlashHalfway(t *testing.T) {
-	x := newH(t, nil)
-	x.ok("op", registerOperator("op", false, ""))
-	x.ok("carol", registerOperator("carol", false, ""))
-	x.ok("svc", registerService("svc", "a", "usdc"))
-	x.ok("op", optIn("op", "a"))
-	x.ok("carol", optIn("carol", "a"))
-	x.ok("alice", deposit("alice", "op", "10000usdc"))
-	x.ok("bob", deposit("bob", "carol", "10000usdc"))
-	x.ok("op", allocate("op", "a", "usdc", "1"))
-	x.ok("carol", allocate("carol", "a", "usdc", "1"))
-	x.advance(block_s)
+	x := twoOperators(t, "10000usdc", "10000usdc")
 	x.ok("svc", program("svc", "a", "3000usdc", "500s"))
 	x.blocks(50)
 	x.ok("svc", slash("svc", "a", "op", "0.5"))
@@ -260,7 +256,6 @@ func TestRewardProgramStartsLater(t *testing.T) {
 	eq(t, "bob", x.pending("bob", "usdc"), 100)
 }
 
-var _ = chain.CodeOK
 
 // The yield view: a position's service stream APR from actual accrual.
 // 1,000 usdc over 500 s to 40,000 usdc of stake at 10% commission is
