@@ -71,6 +71,7 @@ var (
 	prefixProgram       = []byte("rs/prog/")    // id → Program
 	prefixLiveProgram   = []byte("rs/live/")    // id → (index: programs still emitting)
 	prefixProgramBySvc  = []byte("rs/progsvc/") // svc ‖ id → (index)
+	prefixLiveBySvc     = []byte("rs/livesvc/") // svc ‖ id → (index: a service's live programs)
 	prefixStreamDenom   = []byte("rs/sden/")    // svc ‖ denom → (denoms a service has ever paid rewards in)
 	prefixSvcWeight     = []byte("rs/sw/")      // svc ‖ asset → U: Σ operator weights
 	prefixSvcAcc        = []byte("rs/sacc/")    // svc ‖ asset ‖ denom → serviceAcc

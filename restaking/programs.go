@@ -92,6 +92,9 @@ func (pg Program) owed() (num.Int, error) {
 
 func programKey(id uint64) []byte { return state.Key(prefixProgram, state.U64(id)) }
 func liveKey(id uint64) []byte    { return state.Key(prefixLiveProgram, state.U64(id)) }
+func liveBySvcKey(svc string, id uint64) []byte {
+	return state.Key(prefixLiveBySvc, lp(svc), state.U64(id))
+}
 func programBySvcKey(svc string, id uint64) []byte {
 	return state.Key(prefixProgramBySvc, lp(svc), state.U64(id))
 }
@@ -139,6 +142,7 @@ func HandleCreateRewardProgram(ctx state.Ctx, p params.Params, signer account.Ad
 	}
 	ctx.KV.Set(streamDenomKey(s.Name, pg.Denom), []byte{})
 	ctx.KV.Set(liveKey(pg.ID), []byte{})
+	ctx.KV.Set(liveBySvcKey(s.Name, pg.ID), []byte{})
 	ctx.KV.Set(programBySvcKey(s.Name, pg.ID), []byte{})
 	if err := saveProgram(ctx.KV, &pg); err != nil {
 		return err
@@ -181,11 +185,8 @@ func parseProgram(ctx state.Ctx, s Service, m *tx.MsgCreateRewardProgram) (Progr
 // checkProgramRoom bounds a service's live programs and reward denoms.
 func checkProgramRoom(r store.Reader, svc, denom string) error {
 	live := 0
-	store.IteratePrefix(r, state.Key(prefixProgramBySvc, lp(svc)), true, func(k, _ []byte) bool {
-		id, _ := state.ReadU64(k[len(k)-8:])
-		if _, ok := r.Get(liveKey(id)); ok {
-			live++
-		}
+	store.IteratePrefix(r, state.Key(prefixLiveBySvc, lp(svc)), false, func(_, _ []byte) bool {
+		live++
 		return live < MaxProgramsPerService
 	})
 	if live >= MaxProgramsPerService {
@@ -238,6 +239,7 @@ func closeProgram(ctx state.Ctx, pg *Program, status string) error {
 		return err
 	}
 	ctx.KV.Delete(liveKey(pg.ID))
+	ctx.KV.Delete(liveBySvcKey(pg.Service, pg.ID))
 	if err := saveProgram(ctx.KV, pg); err != nil {
 		return err
 	}
