@@ -32,20 +32,23 @@ var RewardsAccount = account.Module("restaking_rewards")
 // rest is refunded when the program closes) and Credited went into the
 // service's accumulators, to be claimed by operators and stakers.
 type Program struct {
-	ID         uint64          `json:"id"`
-	Service    string          `json:"service"`
-	Denom      string          `json:"denom"`
-	Funder     account.Address `json:"funder"`
-	Amount     num.Int         `json:"amount"`
-	Start_s    int64           `json:"start_s"`
-	Duration_s uint64          `json:"duration_s"`
-	Created_s  int64           `json:"created_s"`
-	Emitted    num.Int         `json:"emitted"`
-	Credited   num.Int         `json:"credited"`
-	Unassigned num.Int         `json:"unassigned"`
-	Refunded   num.Int         `json:"refunded"`
-	Status     string          `json:"status"` // active, ended, cancelled
-	Closed_s   int64           `json:"closed_s,omitempty"`
+	ID      uint64          `json:"id"`
+	Service string          `json:"service"`
+	Denom   string          `json:"denom"`
+	Funder  account.Address `json:"funder"`
+	Amount  num.Int         `json:"amount"`
+	Start_s int64           `json:"start_s"`
+	// StartHeight, while set, holds the program until that height, whose
+	// block time becomes Start_s.
+	StartHeight int64   `json:"start_height,omitempty"`
+	Duration_s  uint64  `json:"duration_s"`
+	Created_s   int64   `json:"created_s"`
+	Emitted     num.Int `json:"emitted"`
+	Credited    num.Int `json:"credited"`
+	Unassigned  num.Int `json:"unassigned"`
+	Refunded    num.Int `json:"refunded"`
+	Status      string  `json:"status"` // active, ended, cancelled
+	Closed_s    int64   `json:"closed_s,omitempty"`
 }
 
 // Program statuses.
@@ -167,19 +170,39 @@ func parseProgram(ctx state.Ctx, s Service, m *tx.MsgCreateRewardProgram) (Progr
 	if err != nil {
 		return Program{}, err
 	}
-	start := m.GetStartS()
-	if start == 0 {
-		start = ctx.Time_s
-	}
-	if start < ctx.Time_s || start-ctx.Time_s > rewards.MaxDuration_s {
-		return Program{}, state.Reject("bad-start", "start_s %d must be between now (%d) and %d s from now", start, ctx.Time_s, int64(rewards.MaxDuration_s))
+	start, err := parseStart(ctx, m.GetStartS(), m.GetStartHeight())
+	if err != nil {
+		return Program{}, err
 	}
 	pg := Program{Service: s.Name, Denom: c.Denom, Funder: s.Admin, Amount: c.Amount, Start_s: start,
-		Duration_s: d, Created_s: ctx.Time_s, Status: ProgramActive}
+		StartHeight: m.GetStartHeight(), Duration_s: d, Created_s: ctx.Time_s, Status: ProgramActive}
 	if err := pg.schedule().Validate(); err != nil {
 		return pg, state.Reject("bad-duration", "%v", err)
 	}
 	return pg, nil
+}
+
+// maxStartBlocks bounds how far ahead a start height may be (about a year
+// of 5 s blocks).
+const maxStartBlocks = 6_307_200
+
+// parseStart is the start time (or, with a start height, a placeholder
+// replaced by that block's time when it comes).
+func parseStart(ctx state.Ctx, start_s, height int64) (int64, error) {
+	switch {
+	case start_s != 0 && height != 0:
+		return 0, state.Reject("bad-start", "set start_s or start_height, not both")
+	case height != 0:
+		if height <= ctx.Height || height-ctx.Height > maxStartBlocks {
+			return 0, state.Reject("bad-start", "start_height %d must be after this block (%d) and at most %d blocks ahead", height, ctx.Height, maxStartBlocks)
+		}
+		return ctx.Time_s, nil
+	case start_s == 0:
+		return ctx.Time_s, nil
+	case start_s < ctx.Time_s || start_s-ctx.Time_s > rewards.MaxDuration_s:
+		return 0, state.Reject("bad-start", "start_s %d must be between now (%d) and %d s from now", start_s, ctx.Time_s, int64(rewards.MaxDuration_s))
+	}
+	return start_s, nil
 }
 
 // checkProgramRoom bounds a service's live programs and reward denoms.
@@ -297,6 +320,15 @@ func emitOne(ctx state.Ctx, id uint64, vals map[string]num.Dec) error {
 	pg, err := loadProgram(ctx.KV, id)
 	if err != nil {
 		return err
+	}
+	if pg.StartHeight > 0 {
+		if ctx.Height < pg.StartHeight {
+			return nil
+		}
+		// Emission starts at this block's time: the first tokens go out
+		// with the next block.
+		pg.Start_s, pg.StartHeight = ctx.Time_s, 0
+		return saveProgram(ctx.KV, &pg)
 	}
 	if ctx.Time_s <= pg.Start_s {
 		return nil

@@ -311,3 +311,18 @@ func TestPrimaryYieldView(t *testing.T) {
 		t.Fatalf("primary APR %s, want about %s", y.Streams[0].APR, num.DecFromRaw(want))
 	}
 }
+
+// A program may start at a height instead: from that block's time on.
+func TestRewardProgramStartHeight(t *testing.T) {
+	x := rewardSetup(t, nil, "0")
+	m := program("svc", "a", "400usdc", "100s")
+	m.StartHeight = x.c.Height() + 21
+	x.fails("bad-start", "svc", &tx.MsgCreateRewardProgram{Admin: s("svc"), Service: "a", Amount: "1usdc", Duration: "1s", StartS: x.time + 5, StartHeight: m.StartHeight})
+	x.fails("bad-start", "svc", &tx.MsgCreateRewardProgram{Admin: s("svc"), Service: "a", Amount: "1usdc", Duration: "1s", StartHeight: x.c.Height()})
+	x.ok("svc", m)
+	x.blocks(20) // the block in progress is Height()+1: now at the start height
+	eq(t, "at the start height", x.pending("alice", "usdc"), 0)
+	x.blocks(20)
+	eq(t, "alice", x.pending("alice", "usdc"), 300)
+	eq(t, "bob", x.pending("bob", "usdc"), 100)
+}
