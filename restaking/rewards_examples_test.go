@@ -256,7 +256,6 @@ func TestRewardProgramStartsLater(t *testing.T) {
 	eq(t, "bob", x.pending("bob", "usdc"), 100)
 }
 
-
 // The yield view: a position's service stream APR from actual accrual.
 // 1,000 usdc over 500 s to 40,000 usdc of stake at 10% commission is
 // 2 usdc/s × 0.9 / 40,000 per usdc: 1419.12 a year (usdc is worth 0.5
