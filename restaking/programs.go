@@ -144,7 +144,7 @@ func HandleCreateRewardProgram(ctx state.Ctx, p params.Params, signer account.Ad
 		return err
 	}
 	ctx.KV.Set(streamDenomKey(s.Name, pg.Denom), []byte{})
-	ctx.KV.Set(liveKey(pg.ID), []byte{})
+	ctx.KV.Set(pg.waitKey(ctx), []byte{})
 	ctx.KV.Set(liveBySvcKey(s.Name, pg.ID), []byte{})
 	ctx.KV.Set(programBySvcKey(s.Name, pg.ID), []byte{})
 	if err := saveProgram(ctx.KV, &pg); err != nil {
@@ -178,6 +178,10 @@ func parseProgram(ctx state.Ctx, s Service, m *tx.MsgCreateRewardProgram) (Progr
 		StartHeight: m.GetStartHeight(), Duration_s: d, Created_s: ctx.Time_s, Status: ProgramActive}
 	if err := pg.schedule().Validate(); err != nil {
 		return pg, state.Reject("bad-duration", "%v", err)
+	}
+	if c.Amount.LT(num.NewInt(d)) {
+		// A floor on the rate: every live program costs every block.
+		return pg, state.Reject("bad-amount", "%s over %d s emits less than one base unit per second", c, d)
 	}
 	return pg, nil
 }
@@ -261,7 +265,7 @@ func closeProgram(ctx state.Ctx, pg *Program, status string) error {
 	if err := bank.SendOne(ctx.KV, RewardsAccount, s.Admin, pg.Denom, refund); err != nil {
 		return err
 	}
-	ctx.KV.Delete(liveKey(pg.ID))
+	ctx.KV.Delete(pg.waitKey(ctx))
 	ctx.KV.Delete(liveBySvcKey(pg.Service, pg.ID))
 	if err := saveProgram(ctx.KV, pg); err != nil {
 		return err
@@ -271,11 +275,68 @@ func closeProgram(ctx state.Ctx, pg *Program, status string) error {
 	return nil
 }
 
+// waitKey is where the program waits: the start queue by height or by
+// time until it starts, then the live list.
+func (pg Program) waitKey(ctx state.Ctx) []byte {
+	switch {
+	case pg.StartHeight > 0:
+		return state.Key(prefixStartByHeight, state.U64(uint64(pg.StartHeight)), state.U64(pg.ID))
+	case pg.Start_s > ctx.Time_s:
+		return state.Key(prefixStartByTime, state.U64(timePos(pg.Start_s)), state.U64(pg.ID))
+	}
+	return liveKey(pg.ID)
+}
+
+// startPrograms moves programs whose start has come into the live list
+// (at most MaxEmissionsPerBlock a block; the rest start a block later). A
+// program started by height begins emitting from this block's time.
+func startPrograms(ctx state.Ctx) error {
+	for _, q := range []struct {
+		prefix []byte
+		now    uint64
+	}{{prefixStartByHeight, uint64(max(ctx.Height, 0))}, {prefixStartByTime, timePos(ctx.Time_s)}} {
+		var keys [][]byte
+		ctx.KV.Iterate(q.prefix, state.Key(q.prefix, state.U64(q.now+1)), false, func(k, _ []byte) bool {
+			keys = append(keys, append([]byte(nil), k...))
+			return len(keys) < MaxEmissionsPerBlock
+		})
+		for _, k := range keys {
+			if err := startOne(ctx, k); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func startOne(ctx state.Ctx, k []byte) error {
+	ctx.KV.Delete(k)
+	id, ok := state.ReadU64(k[len(k)-8:])
+	if !ok {
+		return fmt.Errorf("%w: start queue key %q", state.ErrCorrupt, k)
+	}
+	pg, err := loadProgram(ctx.KV, id)
+	if err != nil {
+		return err
+	}
+	if pg.StartHeight > 0 {
+		pg.Start_s, pg.StartHeight = ctx.Time_s, 0
+		if err := saveProgram(ctx.KV, &pg); err != nil {
+			return err
+		}
+	}
+	ctx.KV.Set(liveKey(id), []byte{})
+	return nil
+}
+
 // emitPrograms runs this block's emission of every live program, at most
 // MaxEmissionsPerBlock of them per block in id order from a rotating
 // cursor (emission is by time, so a program skipped in a crowded block
 // catches up at its next turn). Cost: O(live programs × service assets).
 func emitPrograms(ctx state.Ctx) error {
+	if err := startPrograms(ctx); err != nil {
+		return err
+	}
 	ids, err := dueEmissions(ctx.KV)
 	if err != nil || len(ids) == 0 {
 		return err
@@ -321,18 +382,6 @@ func emitOne(ctx state.Ctx, id uint64, vals map[string]num.Dec) error {
 	if err != nil {
 		return err
 	}
-	if pg.StartHeight > 0 {
-		if ctx.Height < pg.StartHeight {
-			return nil
-		}
-		// Emission starts at this block's time: the first tokens go out
-		// with the next block.
-		pg.Start_s, pg.StartHeight = ctx.Time_s, 0
-		return saveProgram(ctx.KV, &pg)
-	}
-	if ctx.Time_s <= pg.Start_s {
-		return nil
-	}
 	total, err := pg.schedule().EmittedBy(ctx.Time_s)
 	if err != nil {
 		return err
@@ -341,12 +390,13 @@ func emitOne(ctx state.Ctx, id uint64, vals map[string]num.Dec) error {
 	if err != nil {
 		return fmt.Errorf("%w: program %d emitted %s beyond its schedule %s", state.ErrCorrupt, pg.ID, pg.Emitted, total)
 	}
-	if !e.IsZero() {
-		if err := spreadEmission(ctx, &pg, e, vals); err != nil {
-			return err
-		}
-		pg.Emitted = total
+	if e.IsZero() {
+		return nil // a slow program between two base units: nothing to write
 	}
+	if err := spreadEmission(ctx, &pg, e, vals); err != nil {
+		return err
+	}
+	pg.Emitted = total
 	if pg.Emitted.Eq(pg.Amount) {
 		return closeProgram(ctx, &pg, ProgramEnded)
 	}
@@ -481,14 +531,22 @@ func applyDueCommission(ctx state.Ctx, k []byte) error {
 	}
 	var op account.Address
 	copy(op[:], rest[8:28])
-	svc := string(rest[28:])
+	return applyCommissionIfDue(ctx, op, string(rest[28:]))
+}
+
+// applyCommissionIfDue makes a due pending commission change the stored
+// rate, after collecting op's streams for svc at the old rate. A change
+// left for a later block (more than MaxAllocationsPerBlock fell due) is
+// applied here first by anything that would otherwise read it early.
+func applyCommissionIfDue(ctx state.Ctx, op account.Address, svc string) error {
 	c, found, err := loadRecord[Commission](ctx.KV, commissionKey(op, svc))
 	if err != nil || !found || c.Pending == nil || c.Effective_s > ctx.Time_s {
-		return err // replaced since
+		return err // nothing due (or replaced since)
 	}
 	if err := pullOperatorService(ctx, op, svc); err != nil {
 		return err
 	}
+	ctx.KV.Delete(commQueueKey(c.Effective_s, op, svc))
 	c = c.current(ctx.Time_s)
 	state.Put(ctx.KV, commissionKey(op, svc), &c)
 	return nil

@@ -235,10 +235,11 @@ func TestRewardProgramRules(t *testing.T) {
 	x.fails("bad-duration", "svc", program("svc", "a", "10usdc", "36600d"))
 	past := &tx.MsgCreateRewardProgram{Admin: s("svc"), Service: "a", Amount: "10usdc", Duration: "10s", StartS: x.time - 1}
 	x.fails("bad-start", "svc", past)
+	x.fails("bad-amount", "svc", program("svc", "a", "99usdc", "100s"))
 	for range restaking.MaxProgramsPerService {
-		x.ok("svc", program("svc", "a", "1usdc", "1000d"))
+		x.ok("svc", program("svc", "a", "50000usdc", "12h"))
 	}
-	x.fails("too-many-programs", "svc", program("svc", "a", "1usdc", "10s"))
+	x.fails("too-many-programs", "svc", program("svc", "a", "10usdc", "10s"))
 	// Claiming for someone else is refused.
 	x.fails("wrong-signer", "bob", claim("alice"))
 }

@@ -84,6 +84,11 @@ func freshWeight(r store.Reader, op account.Address, asset, svc string) (num.Int
 	if err != nil {
 		return num.Int{}, err
 	}
+	if a.Kind == KindNative {
+		if vv.tokens, err = state.LoadAmount(r, nativeBasisKey(op)); err != nil {
+			return num.Int{}, err
+		}
+	}
 	al, _, err := loadAlloc(r, op, asset, svc)
 	if err != nil {
 		return num.Int{}, err
