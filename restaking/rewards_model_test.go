@@ -22,8 +22,8 @@ import (
 // A real chain (every invariant, including the exact per-stream books,
 // checked after every block) runs random interleavings of program
 // creation and cancellation, deposits, withdrawals, allocations (to zero
-// too), slashes, commission changes, opt-outs and opt-ins, claims and
-// blocks of random length. Beside it, the model pays each block's emission
+// too), slashes, commission changes, opt-outs and opt-ins, price changes,
+// claims and blocks of random length. Beside it, the model pays each block's emission
 // E(t) − E(t_prev) of every program the naive way, with exact rationals
 // (math/big.Rat), iterating every operator and every staker:
 //
@@ -417,7 +417,7 @@ func try(rt *rapid.T, x *h, label string, msgs ...proto.Message) bool {
 }
 
 func rmStep(rt *rapid.T, x *h, m *rmModel) {
-	switch rapid.IntRange(0, 15).Draw(rt, "action") {
+	switch rapid.IntRange(0, 16).Draw(rt, "action") {
 	case 0, 1:
 		rmCreate(rt, x, m)
 	case 2:
@@ -461,6 +461,10 @@ func rmStep(rt *rapid.T, x *h, m *rmModel) {
 		}
 	case 10, 11:
 		rmClaim(rt, x, m, rapid.SampledFrom(rmAccounts).Draw(rt, "account"))
+	case 12:
+		a := rapid.SampledFrom(rmAssets).Draw(rt, "asset")
+		price := rapid.SampledFrom([]string{"0.000001", "0.5", "1", "3", "1000"}).Draw(rt, "price")
+		try(rt, x, "authority", &tx.MsgSetPrice{Authority: s("authority"), Denom: a, Price: price})
 	default:
 		dt := rapid.SampledFrom([]int64{5, 5, 5, 17, 60, 600, 3600, 86_400}).Draw(rt, "dt")
 		rmAdvance(rt, x, m, dt)
