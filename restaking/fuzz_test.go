@@ -102,8 +102,9 @@ var rewardFuzzLabels = []string{"svc", "svc2", "alice", "bob", "op", "op2", "aut
 // BeginBlock would halt the chain) and every invariant holds after each
 // block. A created program must have escrowed exactly its amount.
 //
-// The admins hold 1e39 of each reward denom: enough for any amount the
-// accumulators can carry (rewards_bug_test.go has what lies beyond).
+// The admins hold 1e39 of each reward denom: large amounts, yet below what
+// overflows the 1e36-scaled accumulators (about 1.16e41 × the service's
+// weight spread in one stream).
 func FuzzRewardPrograms(f *testing.F) {
 	f.Add(uint8(0), uint8(0), s("svc"), "a", "100rwa", "50s", int64(0), uint64(1), uint16(3))
 	f.Add(uint8(1), uint8(1), s("svc2"), "b", "1000000000000000000000000000000rwb", "1s", int64(7), uint64(0), uint16(9))

@@ -84,8 +84,9 @@ import (
 //
 //	go test ./restaking -run TestRewardsMatchModel -rapid.checks=10000   # about 4 minutes
 //
-// Amounts stay ≤ 1e30: far larger programs overflow the accumulators
-// (see rewards_bug_test.go).
+// Amounts stay ≤ 1e30: a stream that spreads more than about
+// 1.16e41 × U base units in all (U: the service's weight in the asset)
+// overflows its 1e36-scaled accumulator, and BeginBlock then fails.
 
 var (
 	rmStakers  = []string{"alice", "bob", "carol", "dave"}
