@@ -50,6 +50,11 @@ func HandleAllocate(ctx state.Ctx, p params.Params, signer account.Address, m *t
 	if err := checkAllocChange(vv, o, s.Name, cur, found, mag); err != nil {
 		return err
 	}
+	if !found {
+		if err := checkStreamRoom(ctx.KV, op, a.Denom); err != nil {
+			return err
+		}
+	}
 	if mag.GT(cur.Mag) {
 		if p.IsPaused("restaking") {
 			return state.Reject("module-paused", "the restaking module is paused by the authority: allocation increases are refused (decreases stay open)")

@@ -57,6 +57,9 @@ func HandleSetOperatorCommission(ctx state.Ctx, p params.Params, signer account.
 	if err != nil {
 		return err
 	}
+	if err := applyCommissionIfDue(ctx, op, m.GetService()); err != nil {
+		return err
+	}
 	c, err := OperatorCommission(ctx.KV, op, m.GetService(), ctx.Time_s)
 	if err != nil {
 		return err

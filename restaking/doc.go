@@ -82,6 +82,22 @@
 // vault's scaled shares through an accumulator before every change of Σσ
 // and paid by claim_rewards (rewards.go): nothing per block.
 //
+// Service reward programs (programs.go, streams.go, claims.go; the
+// arithmetic is package rewards). create_reward_program escrows the
+// amount from the service's admin; each block emits the part of the
+// schedule due since the last block, split across the service's assets by
+// native-unit value and spread over each asset's total operator weight
+// (one accumulator per service, asset and denom: O(live programs × assets)
+// per block, nothing per operator or staker). An operator's weight is its
+// effective allocated amount, stored and kept exact by a reweigh on every
+// vault save and allocation change, which first collects what the old
+// weight earned: commission (the stored rate; a change becomes the stored
+// rate in the BeginBlock it is due, after a collection at the old rate)
+// and the rest spread over the vault's Σσ. Positions settle before their
+// σ changes and on claims. Emission nobody could receive (no weight, or
+// the split's floors) is refunded when the program ends or is cancelled.
+// Every division carries its remainder, so the books balance exactly.
+//
 // Stake history. Every change of a vault, an allocation, a membership or
 // an asset's value writes a checkpoint keyed by height; StakeAt and
 // ServiceStakeAt read them with reverse seeks, O(log n) each.

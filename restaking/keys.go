@@ -2,8 +2,12 @@ package restaking
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/restaked/restaked/account"
+	"github.com/restaked/restaked/auth"
+	"github.com/restaked/restaked/liquid"
+	"github.com/restaked/restaked/staking"
 	"github.com/restaked/restaked/state"
 )
 
@@ -15,6 +19,21 @@ var (
 	VaultAccount = account.Module("restaking_vault")
 	Escrow       = account.Module("restaking_escrow")
 )
+
+// protocolAccounts are the module accounts outside restaking: no key
+// controls them and their balances are tracked exactly.
+var protocolAccounts = []account.Address{auth.FeeCollector, staking.BondedPool, staking.UnbondingPool,
+	staking.RewardsPool, liquid.Pool, liquid.FeeAccount}
+
+// checkNotProtocol refuses a module account where an account that acts or
+// receives is expected (a service admin, a slash recipient): funds sent
+// there would be stuck or would break a pool's books.
+func checkNotProtocol(r interface{ Get([]byte) ([]byte, bool) }, field string, a account.Address) error {
+	if IsModuleAccount(r, a) || slices.Contains(protocolAccounts, a) {
+		return state.Reject("module-account", "%s %s is a module account", field, a)
+	}
+	return nil
+}
 
 // NativeAccount is the delegator of operator op's natively restaked stake.
 func NativeAccount(op account.Address) account.Address {
@@ -37,7 +56,7 @@ const (
 	MaxMagRewrite             = 256  // magnitude checkpoints a late-executed slash may rewrite
 	MaxProgramsPerService     = 16   // live reward programs of one service
 	MaxRewardDenomsPerService = 8    // denoms a service has ever paid rewards in
-	MaxEmissionsPerBlock      = 4096 // programs emitting in one block (the rest catch up next block)
+	MaxEmissionsPerBlock      = 128  // programs emitting (or starting) in one block; the rest catch up at their next turn
 	MaxStreamServices         = 128  // services with reward streams in one vault before new allocations are refused
 	MaxStreamsPerVault        = (MaxStreamServices + MaxAllocationsPerVault) * MaxRewardDenomsPerService
 )
@@ -71,6 +90,9 @@ var (
 	prefixProgram       = []byte("rs/prog/")    // id → Program
 	prefixLiveProgram   = []byte("rs/live/")    // id → (index: programs still emitting)
 	prefixProgramBySvc  = []byte("rs/progsvc/") // svc ‖ id → (index)
+	prefixLiveBySvc     = []byte("rs/livesvc/") // svc ‖ id → (index: a service's live programs)
+	prefixStartByHeight = []byte("rs/progqh/")  // start height ‖ id → (programs waiting for their start height)
+	prefixStartByTime   = []byte("rs/progqt/")  // start_s ‖ id → (programs waiting for their start time)
 	prefixStreamDenom   = []byte("rs/sden/")    // svc ‖ denom → (denoms a service has ever paid rewards in)
 	prefixSvcWeight     = []byte("rs/sw/")      // svc ‖ asset → U: Σ operator weights
 	prefixSvcAcc        = []byte("rs/sacc/")    // svc ‖ asset ‖ denom → serviceAcc
@@ -79,6 +101,7 @@ var (
 	prefixPosStream     = []byte("rs/ps/")      // staker ‖ op ‖ asset ‖ svc ‖ denom → posStream
 	prefixCommQueue     = []byte("rs/commq/")   // effective_s ‖ op ‖ svc → (commission change due)
 	prefixStreamPaid    = []byte("rs/paid/")    // svc ‖ denom → Σ claimed from the stream
+	prefixNativeBasis   = []byte("rs/nbasis/")  // op → native delegation tokens the weights were last computed at
 	keyNextProgram      = []byte("rs/seq/program")
 	keyEmitCursor       = []byte("rs/emitcursor")
 	keyNextWd           = []byte("rs/seq/withdrawal")

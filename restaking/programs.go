@@ -1,6 +1,7 @@
 package restaking
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/restaked/restaked/account"
@@ -13,6 +14,10 @@ import (
 	"github.com/restaked/restaked/store"
 	"github.com/restaked/restaked/tx"
 )
+
+// MaxProgramAmount bounds one program (1e36 base units: 1e18 tokens of 18
+// decimals). With it, every accumulator step stays far inside 256 bits.
+var MaxProgramAmount = rewards.Scale
 
 // RewardsAccount escrows reward programs and holds everything they have
 // credited until it is claimed.
@@ -27,20 +32,23 @@ var RewardsAccount = account.Module("restaking_rewards")
 // rest is refunded when the program closes) and Credited went into the
 // service's accumulators, to be claimed by operators and stakers.
 type Program struct {
-	ID         uint64          `json:"id"`
-	Service    string          `json:"service"`
-	Denom      string          `json:"denom"`
-	Funder     account.Address `json:"funder"`
-	Amount     num.Int         `json:"amount"`
-	Start_s    int64           `json:"start_s"`
-	Duration_s uint64          `json:"duration_s"`
-	Created_s  int64           `json:"created_s"`
-	Emitted    num.Int         `json:"emitted"`
-	Credited   num.Int         `json:"credited"`
-	Unassigned num.Int         `json:"unassigned"`
-	Refunded   num.Int         `json:"refunded"`
-	Status     string          `json:"status"` // active, ended, cancelled
-	Closed_s   int64           `json:"closed_s,omitempty"`
+	ID      uint64          `json:"id"`
+	Service string          `json:"service"`
+	Denom   string          `json:"denom"`
+	Funder  account.Address `json:"funder"`
+	Amount  num.Int         `json:"amount"`
+	Start_s int64           `json:"start_s"`
+	// StartHeight, while set, holds the program until that height, whose
+	// block time becomes Start_s.
+	StartHeight int64   `json:"start_height,omitempty"`
+	Duration_s  uint64  `json:"duration_s"`
+	Created_s   int64   `json:"created_s"`
+	Emitted     num.Int `json:"emitted"`
+	Credited    num.Int `json:"credited"`
+	Unassigned  num.Int `json:"unassigned"`
+	Refunded    num.Int `json:"refunded"`
+	Status      string  `json:"status"` // active, ended, cancelled
+	Closed_s    int64   `json:"closed_s,omitempty"`
 }
 
 // Program statuses.
@@ -87,6 +95,9 @@ func (pg Program) owed() (num.Int, error) {
 
 func programKey(id uint64) []byte { return state.Key(prefixProgram, state.U64(id)) }
 func liveKey(id uint64) []byte    { return state.Key(prefixLiveProgram, state.U64(id)) }
+func liveBySvcKey(svc string, id uint64) []byte {
+	return state.Key(prefixLiveBySvc, lp(svc), state.U64(id))
+}
 func programBySvcKey(svc string, id uint64) []byte {
 	return state.Key(prefixProgramBySvc, lp(svc), state.U64(id))
 }
@@ -133,7 +144,8 @@ func HandleCreateRewardProgram(ctx state.Ctx, p params.Params, signer account.Ad
 		return err
 	}
 	ctx.KV.Set(streamDenomKey(s.Name, pg.Denom), []byte{})
-	ctx.KV.Set(liveKey(pg.ID), []byte{})
+	ctx.KV.Set(pg.waitKey(ctx), []byte{})
+	ctx.KV.Set(liveBySvcKey(s.Name, pg.ID), []byte{})
 	ctx.KV.Set(programBySvcKey(s.Name, pg.ID), []byte{})
 	if err := saveProgram(ctx.KV, &pg); err != nil {
 		return err
@@ -148,8 +160,8 @@ func parseProgram(ctx state.Ctx, s Service, m *tx.MsgCreateRewardProgram) (Progr
 	if err != nil {
 		return Program{}, err
 	}
-	if c.Amount.IsZero() {
-		return Program{}, state.Reject("bad-amount", "amount must be positive")
+	if c.Amount.IsZero() || c.Amount.GT(MaxProgramAmount) {
+		return Program{}, state.Reject("bad-amount", "amount must be positive and at most %s base units", MaxProgramAmount)
 	}
 	if m.GetDuration() == "" {
 		return Program{}, state.Reject("bad-duration", "duration is required")
@@ -158,29 +170,50 @@ func parseProgram(ctx state.Ctx, s Service, m *tx.MsgCreateRewardProgram) (Progr
 	if err != nil {
 		return Program{}, err
 	}
-	start := m.GetStartS()
-	if start == 0 {
-		start = ctx.Time_s
-	}
-	if start < ctx.Time_s || start-ctx.Time_s > rewards.MaxDuration_s {
-		return Program{}, state.Reject("bad-start", "start_s %d must be between now (%d) and %d s from now", start, ctx.Time_s, int64(rewards.MaxDuration_s))
+	start, err := parseStart(ctx, m.GetStartS(), m.GetStartHeight())
+	if err != nil {
+		return Program{}, err
 	}
 	pg := Program{Service: s.Name, Denom: c.Denom, Funder: s.Admin, Amount: c.Amount, Start_s: start,
-		Duration_s: d, Created_s: ctx.Time_s, Status: ProgramActive}
+		StartHeight: m.GetStartHeight(), Duration_s: d, Created_s: ctx.Time_s, Status: ProgramActive}
 	if err := pg.schedule().Validate(); err != nil {
 		return pg, state.Reject("bad-duration", "%v", err)
 	}
+	if c.Amount.LT(num.NewInt(d)) {
+		// A floor on the rate: every live program costs every block.
+		return pg, state.Reject("bad-amount", "%s over %d s emits less than one base unit per second", c, d)
+	}
 	return pg, nil
+}
+
+// maxStartBlocks bounds how far ahead a start height may be (about a year
+// of 5 s blocks).
+const maxStartBlocks = 6_307_200
+
+// parseStart is the start time (or, with a start height, a placeholder
+// replaced by that block's time when it comes).
+func parseStart(ctx state.Ctx, start_s, height int64) (int64, error) {
+	switch {
+	case start_s != 0 && height != 0:
+		return 0, state.Reject("bad-start", "set start_s or start_height, not both")
+	case height != 0:
+		if height <= ctx.Height || height-ctx.Height > maxStartBlocks {
+			return 0, state.Reject("bad-start", "start_height %d must be after this block (%d) and at most %d blocks ahead", height, ctx.Height, maxStartBlocks)
+		}
+		return ctx.Time_s, nil
+	case start_s == 0:
+		return ctx.Time_s, nil
+	case start_s < ctx.Time_s || start_s-ctx.Time_s > rewards.MaxDuration_s:
+		return 0, state.Reject("bad-start", "start_s %d must be between now (%d) and %d s from now", start_s, ctx.Time_s, int64(rewards.MaxDuration_s))
+	}
+	return start_s, nil
 }
 
 // checkProgramRoom bounds a service's live programs and reward denoms.
 func checkProgramRoom(r store.Reader, svc, denom string) error {
 	live := 0
-	store.IteratePrefix(r, state.Key(prefixProgramBySvc, lp(svc)), true, func(k, _ []byte) bool {
-		id, _ := state.ReadU64(k[len(k)-8:])
-		if _, ok := r.Get(liveKey(id)); ok {
-			live++
-		}
+	store.IteratePrefix(r, state.Key(prefixLiveBySvc, lp(svc)), false, func(_, _ []byte) bool {
+		live++
 		return live < MaxProgramsPerService
 	})
 	if live >= MaxProgramsPerService {
@@ -232,7 +265,8 @@ func closeProgram(ctx state.Ctx, pg *Program, status string) error {
 	if err := bank.SendOne(ctx.KV, RewardsAccount, s.Admin, pg.Denom, refund); err != nil {
 		return err
 	}
-	ctx.KV.Delete(liveKey(pg.ID))
+	ctx.KV.Delete(pg.waitKey(ctx))
+	ctx.KV.Delete(liveBySvcKey(pg.Service, pg.ID))
 	if err := saveProgram(ctx.KV, pg); err != nil {
 		return err
 	}
@@ -241,11 +275,68 @@ func closeProgram(ctx state.Ctx, pg *Program, status string) error {
 	return nil
 }
 
+// waitKey is where the program waits: the start queue by height or by
+// time until it starts, then the live list.
+func (pg Program) waitKey(ctx state.Ctx) []byte {
+	switch {
+	case pg.StartHeight > 0:
+		return state.Key(prefixStartByHeight, state.U64(uint64(pg.StartHeight)), state.U64(pg.ID))
+	case pg.Start_s > ctx.Time_s:
+		return state.Key(prefixStartByTime, state.U64(timePos(pg.Start_s)), state.U64(pg.ID))
+	}
+	return liveKey(pg.ID)
+}
+
+// startPrograms moves programs whose start has come into the live list
+// (at most MaxEmissionsPerBlock a block; the rest start a block later). A
+// program started by height begins emitting from this block's time.
+func startPrograms(ctx state.Ctx) error {
+	for _, q := range []struct {
+		prefix []byte
+		now    uint64
+	}{{prefixStartByHeight, uint64(max(ctx.Height, 0))}, {prefixStartByTime, timePos(ctx.Time_s)}} {
+		var keys [][]byte
+		ctx.KV.Iterate(q.prefix, state.Key(q.prefix, state.U64(q.now+1)), false, func(k, _ []byte) bool {
+			keys = append(keys, append([]byte(nil), k...))
+			return len(keys) < MaxEmissionsPerBlock
+		})
+		for _, k := range keys {
+			if err := startOne(ctx, k); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func startOne(ctx state.Ctx, k []byte) error {
+	ctx.KV.Delete(k)
+	id, ok := state.ReadU64(k[len(k)-8:])
+	if !ok {
+		return fmt.Errorf("%w: start queue key %q", state.ErrCorrupt, k)
+	}
+	pg, err := loadProgram(ctx.KV, id)
+	if err != nil {
+		return err
+	}
+	if pg.StartHeight > 0 {
+		pg.Start_s, pg.StartHeight = ctx.Time_s, 0
+		if err := saveProgram(ctx.KV, &pg); err != nil {
+			return err
+		}
+	}
+	ctx.KV.Set(liveKey(id), []byte{})
+	return nil
+}
+
 // emitPrograms runs this block's emission of every live program, at most
 // MaxEmissionsPerBlock of them per block in id order from a rotating
 // cursor (emission is by time, so a program skipped in a crowded block
 // catches up at its next turn). Cost: O(live programs × service assets).
 func emitPrograms(ctx state.Ctx) error {
+	if err := startPrograms(ctx); err != nil {
+		return err
+	}
 	ids, err := dueEmissions(ctx.KV)
 	if err != nil || len(ids) == 0 {
 		return err
@@ -291,9 +382,6 @@ func emitOne(ctx state.Ctx, id uint64, vals map[string]num.Dec) error {
 	if err != nil {
 		return err
 	}
-	if ctx.Time_s <= pg.Start_s {
-		return nil
-	}
 	total, err := pg.schedule().EmittedBy(ctx.Time_s)
 	if err != nil {
 		return err
@@ -302,12 +390,13 @@ func emitOne(ctx state.Ctx, id uint64, vals map[string]num.Dec) error {
 	if err != nil {
 		return fmt.Errorf("%w: program %d emitted %s beyond its schedule %s", state.ErrCorrupt, pg.ID, pg.Emitted, total)
 	}
-	if !e.IsZero() {
-		if err := spreadEmission(ctx, &pg, e, vals); err != nil {
-			return err
-		}
-		pg.Emitted = total
+	if e.IsZero() {
+		return nil // a slow program between two base units: nothing to write
 	}
+	if err := spreadEmission(ctx, &pg, e, vals); err != nil {
+		return err
+	}
+	pg.Emitted = total
 	if pg.Emitted.Eq(pg.Amount) {
 		return closeProgram(ctx, &pg, ProgramEnded)
 	}
@@ -335,7 +424,16 @@ func spreadEmission(ctx state.Ctx, pg *Program, e num.Int, vals map[string]num.D
 		if shares[i].IsZero() {
 			continue
 		}
-		if err := raiseServiceAcc(ctx, s.Name, a, pg.Denom, shares[i], ws[i].Units); err != nil {
+		err := raiseServiceAcc(ctx, s.Name, a, pg.Denom, shares[i], ws[i].Units)
+		if errors.Is(err, num.ErrOverflow) {
+			// An accumulator at the end of its range takes no more: the share
+			// is refunded like any unassigned emission, never a halted chain.
+			if unassigned, err = unassigned.Add(shares[i]); err != nil {
+				return err
+			}
+			continue
+		}
+		if err != nil {
 			return err
 		}
 		if pg.Credited, err = pg.Credited.Add(shares[i]); err != nil {
@@ -433,14 +531,22 @@ func applyDueCommission(ctx state.Ctx, k []byte) error {
 	}
 	var op account.Address
 	copy(op[:], rest[8:28])
-	svc := string(rest[28:])
+	return applyCommissionIfDue(ctx, op, string(rest[28:]))
+}
+
+// applyCommissionIfDue makes a due pending commission change the stored
+// rate, after collecting op's streams for svc at the old rate. A change
+// left for a later block (more than MaxAllocationsPerBlock fell due) is
+// applied here first by anything that would otherwise read it early.
+func applyCommissionIfDue(ctx state.Ctx, op account.Address, svc string) error {
 	c, found, err := loadRecord[Commission](ctx.KV, commissionKey(op, svc))
 	if err != nil || !found || c.Pending == nil || c.Effective_s > ctx.Time_s {
-		return err // replaced since
+		return err // nothing due (or replaced since)
 	}
 	if err := pullOperatorService(ctx, op, svc); err != nil {
 		return err
 	}
+	ctx.KV.Delete(commQueueKey(c.Effective_s, op, svc))
 	c = c.current(ctx.Time_s)
 	state.Put(ctx.KV, commissionKey(op, svc), &c)
 	return nil

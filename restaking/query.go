@@ -396,9 +396,10 @@ func VaultMagnitude(r store.Reader, op account.Address, asset string) (num.Dec, 
 
 // rawPosition is a stored position with its key parts.
 type rawPosition struct {
-	op    account.Address
-	asset string
-	pos   Position
+	staker account.Address // set where positions of several stakers are listed
+	op     account.Address
+	asset  string
+	pos    Position
 }
 
 // rawPositions reads staker's positions (at most MaxPositionsPerStaker).

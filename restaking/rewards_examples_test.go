@@ -4,10 +4,10 @@ import (
 	"testing"
 
 	"github.com/restaked/restaked/bank"
-	"github.com/restaked/restaked/chain"
 	"github.com/restaked/restaked/num"
 	"github.com/restaked/restaked/params"
 	"github.com/restaked/restaked/restaking"
+	"github.com/restaked/restaked/staking"
 	"github.com/restaked/restaked/tx"
 )
 
@@ -97,19 +97,26 @@ func TestRewardProgramExample(t *testing.T) {
 	}
 }
 
-// Two operators with 2:1 allocated stake split 2:1.
-func TestRewardTwoOperators(t *testing.T) {
+// twoOperators: operators op (alice's stake) and carol (bob's) in service
+// a, each allocating all its usdc.
+func twoOperators(t testing.TB, alice, bob string) *h {
 	x := newH(t, nil)
 	x.ok("op", registerOperator("op", false, ""))
 	x.ok("carol", registerOperator("carol", false, ""))
 	x.ok("svc", registerService("svc", "a", "usdc"))
 	x.ok("op", optIn("op", "a"))
 	x.ok("carol", optIn("carol", "a"))
-	x.ok("alice", deposit("alice", "op", "20000usdc"))
-	x.ok("bob", deposit("bob", "carol", "10000usdc"))
+	x.ok("alice", deposit("alice", "op", alice))
+	x.ok("bob", deposit("bob", "carol", bob))
 	x.ok("op", allocate("op", "a", "usdc", "1"))
 	x.ok("carol", allocate("carol", "a", "usdc", "1"))
 	x.advance(block_s)
+	return x
+}
+
+// Two operators with 2:1 allocated stake split 2:1.
+func TestRewardTwoOperators(t *testing.T) {
+	x := twoOperators(t, "20000usdc", "10000usdc")
 	x.ok("svc", program("svc", "a", "3000usdc", "300s"))
 	x.blocks(60)
 	eq(t, "alice (op's staker)", x.pending("alice", "usdc"), 2000)
@@ -143,17 +150,7 @@ func TestRewardStakerJoinsHalfway(t *testing.T) {
 
 // A slash halfway changes the split from then on.
 func TestRewardSlashHalfway(t *testing.T) {
-	x := newH(t, nil)
-	x.ok("op", registerOperator("op", false, ""))
-	x.ok("carol", registerOperator("carol", false, ""))
-	x.ok("svc", registerService("svc", "a", "usdc"))
-	x.ok("op", optIn("op", "a"))
-	x.ok("carol", optIn("carol", "a"))
-	x.ok("alice", deposit("alice", "op", "10000usdc"))
-	x.ok("bob", deposit("bob", "carol", "10000usdc"))
-	x.ok("op", allocate("op", "a", "usdc", "1"))
-	x.ok("carol", allocate("carol", "a", "usdc", "1"))
-	x.advance(block_s)
+	x := twoOperators(t, "10000usdc", "10000usdc")
 	x.ok("svc", program("svc", "a", "3000usdc", "500s"))
 	x.blocks(50)
 	x.ok("svc", slash("svc", "a", "op", "0.5"))
@@ -232,15 +229,17 @@ func TestRewardProgramRules(t *testing.T) {
 	x.fails("bad-amount", "svc", program("svc", "a", "0usdc", "10s"))
 	x.fails("bad-amount", "svc", program("svc", "a", "115792089237316195423570985008687907853269984665640564039457584007913129639936usdc", "10s"))
 	x.fails("insufficient-funds", "svc", program("svc", "a", "1000000000usdc", "10s"))
+	x.fails("bad-amount", "svc", program("svc", "a", "1000000000000000000000000000000000001usdc", "10s"))
 	x.fails("bad-duration", "svc", program("svc", "a", "10usdc", "0s"))
 	x.fails("bad-duration", "svc", program("svc", "a", "10usdc", ""))
 	x.fails("bad-duration", "svc", program("svc", "a", "10usdc", "36600d"))
 	past := &tx.MsgCreateRewardProgram{Admin: s("svc"), Service: "a", Amount: "10usdc", Duration: "10s", StartS: x.time - 1}
 	x.fails("bad-start", "svc", past)
+	x.fails("bad-amount", "svc", program("svc", "a", "99usdc", "100s"))
 	for range restaking.MaxProgramsPerService {
-		x.ok("svc", program("svc", "a", "1usdc", "1000d"))
+		x.ok("svc", program("svc", "a", "50000usdc", "12h"))
 	}
-	x.fails("too-many-programs", "svc", program("svc", "a", "1usdc", "10s"))
+	x.fails("too-many-programs", "svc", program("svc", "a", "10usdc", "10s"))
 	// Claiming for someone else is refused.
 	x.fails("wrong-signer", "bob", claim("alice"))
 }
@@ -258,4 +257,72 @@ func TestRewardProgramStartsLater(t *testing.T) {
 	eq(t, "bob", x.pending("bob", "usdc"), 100)
 }
 
-var _ = chain.CodeOK
+// The yield view: a position's service stream APR from actual accrual.
+// 1,000 usdc over 500 s to 40,000 usdc of stake at 10% commission is
+// 2 usdc/s × 0.9 / 40,000 per usdc: 1419.12 a year (usdc is worth 0.5
+// native units both as reward and as stake, so the value ratio is 1).
+func TestRewardYieldView(t *testing.T) {
+	x := rewardSetup(t, nil, "0.1")
+	x.ok("svc", program("svc", "a", "1000usdc", "500s"))
+	x.blocks(50)
+	y, err := restaking.Yields(x.c.BlockState(), addr("alice"), x.time)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(y.Streams) != 1 || y.Streams[0].Service != "a" || y.Streams[0].APR == nil {
+		t.Fatalf("streams %+v", y.Streams)
+	}
+	got, want := y.Streams[0].APR, num.MustDec("1419.12")
+	lo, hi := num.MustDec("1418"), num.MustDec("1420.5")
+	if got.LT(lo) || got.GT(hi) {
+		t.Fatalf("APR %s, want about %s", got, want)
+	}
+	eq(t, "alice's stake in native units", y.Stake, 15000)
+	if y.APR == nil || y.APR.LT(lo) || y.APR.GT(hi) {
+		t.Fatalf("account APR %v", y.APR)
+	}
+}
+
+// The primary stream's yield is what the validator actually paid per
+// delegated token: inflation × supply / bonded × (1 − commission). Day-long
+// blocks keep the per-block minting free of rounding; supply grows over the
+// span, so the expectation uses its mean.
+func TestPrimaryYieldView(t *testing.T) {
+	x := newH(t, func(p *params.Params) { p.Inflation = num.MustDec("0.07") })
+	x.ok("alice", &tx.MsgDelegate{Delegator: s("alice"), Validator: s(valLabel), Amount: "1000000stake"})
+	first, _ := bank.Supply(x.c.BlockState(), "stake")
+	for range staking.YieldWindowBlocks + 10 {
+		x.advance(day_s)
+	}
+	y, err := restaking.Yields(x.c.BlockState(), addr("alice"), x.time)
+	if err != nil || len(y.Streams) != 1 || y.Streams[0].APR == nil {
+		t.Fatalf("streams %+v, %v", y.Streams, err)
+	}
+	last, _ := bank.Supply(x.c.BlockState(), "stake")
+	mean, _ := first.Add(last)
+	// 0.07 × (mean / 2) / 2,000,000 bonded × 0.9, as a WAD fraction.
+	want, _ := mean.MulDivDown(num.MustInt("63000000000000000"), num.NewInt(4_000_000))
+	got := y.Streams[0].APR.Raw()
+	diff := got.SubSat(want)
+	if want.GT(got) {
+		diff = want.SubSat(got)
+	}
+	if tol, _ := want.MulDivDown(num.NewInt(1), num.NewInt(200)); diff.GT(tol) {
+		t.Fatalf("primary APR %s, want about %s", y.Streams[0].APR, num.DecFromRaw(want))
+	}
+}
+
+// A program may start at a height instead: from that block's time on.
+func TestRewardProgramStartHeight(t *testing.T) {
+	x := rewardSetup(t, nil, "0")
+	m := program("svc", "a", "400usdc", "100s")
+	m.StartHeight = x.c.Height() + 21
+	x.fails("bad-start", "svc", &tx.MsgCreateRewardProgram{Admin: s("svc"), Service: "a", Amount: "1usdc", Duration: "1s", StartS: x.time + 5, StartHeight: m.StartHeight})
+	x.fails("bad-start", "svc", &tx.MsgCreateRewardProgram{Admin: s("svc"), Service: "a", Amount: "1usdc", Duration: "1s", StartHeight: x.c.Height()})
+	x.ok("svc", m)
+	x.blocks(20) // the block in progress is Height()+1: now at the start height
+	eq(t, "at the start height", x.pending("alice", "usdc"), 0)
+	x.blocks(20)
+	eq(t, "alice", x.pending("alice", "usdc"), 300)
+	eq(t, "bob", x.pending("bob", "usdc"), 100)
+}

@@ -80,7 +80,7 @@ func parseServiceFields(r store.Reader, p params.Params, s *Service, m *tx.MsgRe
 	if cfg.MaxSlash, err = parseFraction("max_slash_fraction", m.GetMaxSlashFraction(), cfg.MaxSlash, false); err != nil {
 		return err
 	}
-	if cfg.Destination, err = parseDestination(m.GetDestination()); err != nil {
+	if cfg.Destination, err = parseDestination(r, m.GetDestination()); err != nil {
 		return err
 	}
 	s.SlashConfig = cfg
@@ -112,11 +112,15 @@ func parseVeto(p params.Params, cfg *SlashConfig, resolver, window string) error
 	return nil
 }
 
-func parseDestination(s string) (account.Address, error) {
+func parseDestination(r store.Reader, s string) (account.Address, error) {
 	if s == "" || s == "burn" {
 		return account.Address{}, nil
 	}
-	return state.ParseAddr("destination", s)
+	a, err := state.ParseAddr("destination", s)
+	if err != nil {
+		return a, err
+	}
+	return a, checkNotProtocol(r, "destination", a)
 }
 
 // parseAssets appends the listed assets to have, each registered and new.
@@ -217,6 +221,9 @@ func HandleUpdateService(ctx state.Ctx, p params.Params, signer account.Address,
 		if s.Admin, err = state.ParseAddr("new_admin", m.GetNewAdmin()); err != nil {
 			return err
 		}
+		if err := checkNotProtocol(ctx.KV, "new_admin", s.Admin); err != nil {
+			return err
+		}
 	}
 	saveService(ctx.KV, &s)
 	ctx.Emit("update_service", "name", s.Name)
@@ -252,7 +259,7 @@ func scheduleSlashConfig(ctx state.Ctx, p params.Params, s *Service, m *tx.MsgUp
 		delayed = true
 	}
 	if m.GetDestination() != "" {
-		if next.Destination, err = parseDestination(m.GetDestination()); err != nil {
+		if next.Destination, err = parseDestination(ctx.KV, m.GetDestination()); err != nil {
 			return err
 		}
 		delayed = true

@@ -119,6 +119,7 @@ func streamDenomPrefix(svc string) []byte { return state.Key(prefixStreamDenom, 
 func streamDenomKey(svc, denom string) []byte {
 	return state.Key(prefixStreamDenom, lp(svc), []byte(denom))
 }
+func nativeBasisKey(op account.Address) []byte { return state.Key(prefixNativeBasis, op[:]) }
 func weightPrefix(op account.Address, asset string) []byte {
 	return state.Key(prefixWeight, op[:], lp(asset))
 }
@@ -283,6 +284,12 @@ func commissionInForce(r store.Reader, op account.Address, svc string) (num.Dec,
 func reweigh(ctx state.Ctx, vv vaultView) error {
 	if err := pullVault(ctx, vv); err != nil {
 		return err
+	}
+	if vv.asset.Kind == KindNative {
+		// The native factor moves by rounding whenever anyone delegates to
+		// or undelegates from the validator: weights follow the delegation
+		// as of this reweigh (its basis), not every such rounding.
+		state.PutAmount(ctx.KV, nativeBasisKey(vv.op), vv.tokens)
 	}
 	svcs, err := weightedServices(ctx.KV, vv)
 	if err != nil {
@@ -459,4 +466,21 @@ func beforeSharesChange(ctx state.Ctx, p params.Params, vv vaultView, staker acc
 		return err
 	}
 	return settlePosition(ctx.KV, staker, vv, posScaled)
+}
+
+// checkStreamRoom refuses a new allocation once a vault has had reward
+// streams with MaxStreamServices services: with at most
+// MaxAllocationsPerVault live allocations adding denoms afterwards, a
+// vault never holds more than MaxStreamsPerVault streams, which bounds
+// every deposit, withdrawal and claim.
+func checkStreamRoom(r store.Reader, op account.Address, asset string) error {
+	n := 0
+	store.IteratePrefix(r, allocStreamPrefix(op, asset), false, func(_, _ []byte) bool {
+		n++
+		return n < MaxStreamsPerVault
+	})
+	if limit := MaxStreamServices * MaxRewardDenomsPerService; n >= limit {
+		return state.Reject("too-many-reward-streams", "operator %s's %s vault has %d reward streams (new allocations stop at %d)", op, asset, n, limit)
+	}
+	return nil
 }

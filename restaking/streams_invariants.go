@@ -84,6 +84,11 @@ func freshWeight(r store.Reader, op account.Address, asset, svc string) (num.Int
 	if err != nil {
 		return num.Int{}, err
 	}
+	if a.Kind == KindNative {
+		if vv.tokens, err = state.LoadAmount(r, nativeBasisKey(op)); err != nil {
+			return num.Int{}, err
+		}
+	}
 	al, _, err := loadAlloc(r, op, asset, svc)
 	if err != nil {
 		return num.Int{}, err
@@ -220,8 +225,12 @@ func addHeld(r store.Reader, book func(svc, denom string) *streamBooks, owe func
 	if bad != nil {
 		return bad
 	}
+	holders, err := loadVaultHolders(r)
+	if err != nil {
+		return err
+	}
 	store.IteratePrefix(r, prefixAllocStream, false, func(k, v []byte) bool {
-		bad = addAllocStream(r, book, k, v)
+		bad = addAllocStream(r, holders, book, k, v)
 		return bad == nil
 	})
 	if bad != nil {
@@ -281,7 +290,7 @@ func addServiceAcc(r store.Reader, book func(svc, denom string) *streamBooks, k,
 	return bad
 }
 
-func addAllocStream(r store.Reader, book func(svc, denom string) *streamBooks, k, v []byte) error {
+func addAllocStream(r store.Reader, holders vaultHolders, book func(svc, denom string) *streamBooks, k, v []byte) error {
 	op, rest, err := addrPart(k, k[len(prefixAllocStream):])
 	if err != nil {
 		return err
@@ -312,39 +321,49 @@ func addAllocStream(r store.Reader, book func(svc, denom string) *streamBooks, k
 		b.held.Add(b.held, x.Big())
 	}
 	b.held.Add(b.held, scaleUp(as.Commission))
-	return addUnsettled(r, b, op, s, as.Acc)
+	return addUnsettled(r, holders, b, op, s, as.Acc)
+}
+
+// vaultHolders lists every position by vault (built once per check; the
+// map is only looked up, each list is in key order).
+type vaultHolders map[vaultID][]rawPosition
+
+func loadVaultHolders(r store.Reader) (vaultHolders, error) {
+	out := vaultHolders{}
+	var bad error
+	store.IteratePrefix(r, prefixPosition, false, func(k, v []byte) bool {
+		staker, rest, err := addrPart(k, k[len(prefixPosition):])
+		var x rawPosition
+		if err == nil {
+			x.op, rest, err = addrPart(k, rest)
+		}
+		if err == nil {
+			err = state.Decode(k, v, &x.pos)
+		}
+		if bad = err; bad != nil {
+			return false
+		}
+		x.asset, x.staker = string(rest), staker
+		id := vaultID{x.op, x.asset}
+		out[id] = append(out[id], x)
+		return true
+	})
+	return out, bad
 }
 
 // addUnsettled adds what the vault's positions have earned in the stream
 // and not settled: σ × (Acc − their snapshot; 0 without a record).
-func addUnsettled(r store.Reader, b *streamBooks, op account.Address, s ServiceStream, acc num.Int) error {
-	var bad error
-	store.IteratePrefix(r, prefixPosition, false, func(k, v []byte) bool {
-		staker, rest, err := addrPart(k, k[len(prefixPosition):])
-		if err != nil {
-			bad = err
-			return false
-		}
-		pop, asset, err := addrPart(k, rest)
-		if err != nil || pop != op || string(asset) != s.Asset {
-			bad = err
-			return bad == nil
-		}
-		var pos Position
+func addUnsettled(r store.Reader, holders vaultHolders, b *streamBooks, op account.Address, s ServiceStream, acc num.Int) error {
+	for _, x := range holders[vaultID{op, s.Asset}] {
 		var ps posStream
-		if bad = state.Decode(k, v, &pos); bad != nil {
-			return false
-		}
-		if _, bad = state.Load(r, posStreamKey(staker, op, s.Asset, s.Service, s.Denom), &ps); bad != nil {
-			return false
+		if _, err := state.Load(r, posStreamKey(x.staker, op, s.Asset, s.Service, s.Denom), &ps); err != nil {
+			return err
 		}
 		d := new(big.Int).Sub(acc.Big(), ps.Snap.Big())
 		if d.Sign() < 0 {
-			bad = fmt.Errorf("position stream of %s above its accumulator", staker)
-			return false
+			return fmt.Errorf("position stream of %s above its accumulator", x.staker)
 		}
-		b.held.Add(b.held, d.Mul(d, pos.Scaled.Big()))
-		return true
-	})
-	return bad
+		b.held.Add(b.held, d.Mul(d, x.pos.Scaled.Big()))
+	}
+	return nil
 }

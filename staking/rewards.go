@@ -47,15 +47,17 @@ func distributeRewards(ctx state.Ctx, p params.Params, prevTime_s int64, set act
 		return err
 	}
 	total, err := sumAll(minted, fees, dust)
-	if err != nil || total.IsZero() {
-		return err
-	}
-	allocated, err := creditSet(ctx.KV, set, total)
 	if err != nil {
 		return err
 	}
-	state.PutAmount(ctx.KV, keyDust, total.SubSat(allocated))
-	return nil
+	if !total.IsZero() {
+		allocated, err := creditSet(ctx.KV, set, total)
+		if err != nil {
+			return err
+		}
+		state.PutAmount(ctx.KV, keyDust, total.SubSat(allocated))
+	}
+	return sampleYields(ctx, set)
 }
 
 func sumAll(xs ...num.Int) (num.Int, error) {

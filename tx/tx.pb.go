@@ -2687,9 +2687,10 @@ type MsgCreateRewardProgram struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Admin         string                 `protobuf:"bytes,1,opt,name=admin,proto3" json:"admin,omitempty"`
 	Service       string                 `protobuf:"bytes,2,opt,name=service,proto3" json:"service,omitempty"`
-	Amount        string                 `protobuf:"bytes,3,opt,name=amount,proto3" json:"amount,omitempty"`                // one coin, e.g. "1000usdc"
-	Duration      string                 `protobuf:"bytes,4,opt,name=duration,proto3" json:"duration,omitempty"`            // e.g. "30d"
-	StartS        int64                  `protobuf:"varint,5,opt,name=start_s,json=startS,proto3" json:"start_s,omitempty"` // block time (unix seconds) emission starts; 0: the block the tx lands in
+	Amount        string                 `protobuf:"bytes,3,opt,name=amount,proto3" json:"amount,omitempty"`                               // one coin, e.g. "1000usdc"
+	Duration      string                 `protobuf:"bytes,4,opt,name=duration,proto3" json:"duration,omitempty"`                           // e.g. "30d"
+	StartS        int64                  `protobuf:"varint,5,opt,name=start_s,json=startS,proto3" json:"start_s,omitempty"`                // block time (unix seconds) emission starts; 0: the block the tx lands in
+	StartHeight   int64                  `protobuf:"varint,6,opt,name=start_height,json=startHeight,proto3" json:"start_height,omitempty"` // or: the height from whose block time emission starts (not with start_s)
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2755,6 +2756,13 @@ func (x *MsgCreateRewardProgram) GetDuration() string {
 func (x *MsgCreateRewardProgram) GetStartS() int64 {
 	if x != nil {
 		return x.StartS
+	}
+	return 0
+}
+
+func (x *MsgCreateRewardProgram) GetStartHeight() int64 {
+	if x != nil {
+		return x.StartHeight
 	}
 	return 0
 }
@@ -3016,13 +3024,14 @@ const file_restaked_tx_v1_tx_proto_rawDesc = "" +
 	"\x18MsgSetOperatorCommission\x12\x1a\n" +
 	"\boperator\x18\x01 \x01(\tR\boperator\x12\x18\n" +
 	"\aservice\x18\x02 \x01(\tR\aservice\x12\x12\n" +
-	"\x04rate\x18\x03 \x01(\tR\x04rate\"\x95\x01\n" +
+	"\x04rate\x18\x03 \x01(\tR\x04rate\"\xb8\x01\n" +
 	"\x16MsgCreateRewardProgram\x12\x14\n" +
 	"\x05admin\x18\x01 \x01(\tR\x05admin\x12\x18\n" +
 	"\aservice\x18\x02 \x01(\tR\aservice\x12\x16\n" +
 	"\x06amount\x18\x03 \x01(\tR\x06amount\x12\x1a\n" +
 	"\bduration\x18\x04 \x01(\tR\bduration\x12\x17\n" +
-	"\astart_s\x18\x05 \x01(\x03R\x06startS\">\n" +
+	"\astart_s\x18\x05 \x01(\x03R\x06startS\x12!\n" +
+	"\fstart_height\x18\x06 \x01(\x03R\vstartHeight\">\n" +
 	"\x16MsgCancelRewardProgram\x12\x14\n" +
 	"\x05admin\x18\x01 \x01(\tR\x05admin\x12\x0e\n" +
 	"\x02id\x18\x02 \x01(\x04R\x02idB!Z\x1fgithub.com/restaked/restaked/txb\x06proto3"
