@@ -60,11 +60,11 @@ func TestRewardProgramStart(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.start, func(t *testing.T) {
 			sc := load(t, `
-accounts: {svc: "100usdc"}
+accounts: {svc: "100000usdc"}
 steps:
   - register_service: {from: svc, name: oracle, slasher: svc, assets: [stake], pfc: "1", threshold: "0.5"}
   - advance: 3 blocks
-  - create_reward_program: {from: svc, service: oracle, amount: "100usdc", duration: 1d`+tc.start+`}
+  - create_reward_program: {from: svc, service: oracle, amount: "100000usdc", duration: 1d`+tc.start+`}
 `)
 			s := runAll(t, sc)
 			pg, found, err := restaking.GetProgram(s.state(), 1)

@@ -14,7 +14,7 @@ import (
 //	          commission_change_delay, 7d).
 //	block 8:  eight days later: Alice (admin of both services) funds
 //	          program 1 (oracle, 1000stake over 50s) and program 2
-//	          (bridge, 600stake over 1h).
+//	          (bridge, 6000stake over 1h).
 //	blocks 9..19: program 1 emits everything and ends.
 //	block 20: Alice cancels program 2.
 type Rewards struct {
@@ -25,7 +25,7 @@ type Rewards struct {
 const (
 	OracleProgram    = "1000stake"
 	OracleDuration_s = 50
-	BridgeProgram    = "600stake"
+	BridgeProgram    = "6000stake"
 )
 
 // NewRewards builds the Rewards chain; every transaction must succeed.

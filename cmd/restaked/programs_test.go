@@ -24,7 +24,7 @@ func TestProgramQueryText(t *testing.T) {
 		args []string
 		want []string
 	}{
-		{[]string{"programs"}, []string{"ID", "SERVICE", "STATUS", "oracle", "1000stake", "ended", "bridge", "600stake", "cancelled"}},
+		{[]string{"programs"}, []string{"ID", "SERVICE", "STATUS", "oracle", "1000stake", "ended", "bridge", apitest.BridgeProgram, "cancelled"}},
 		{[]string{"programs", "--service", "oracle"}, []string{"oracle", "ended"}},
 		{[]string{"programs", "--limit", "1"}, []string{"bridge", "more: repeat with --before 2"}},
 		{[]string{"programs", "--before", "1"}, []string{"no reward programs"}},
