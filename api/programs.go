@@ -12,22 +12,23 @@ import (
 // Program is a service reward program (SPEC §7) and its books, amounts in
 // base units of its denom: amount = escrowed + unassigned + credited.
 type Program struct {
-	ID         uint64 `json:"id"`
-	Service    string `json:"service"`
-	Denom      string `json:"denom"`
-	Funder     string `json:"funder"` // the admin who escrowed it
-	Amount     string `json:"amount"`
-	StartAt    string `json:"start_at"`
-	EndAt      string `json:"end_at"`
-	Duration_s uint64 `json:"duration_s"`
-	CreatedAt  string `json:"created_at"`
-	Status     string `json:"status"` // active, ended or cancelled
-	ClosedAt   string `json:"closed_at,omitempty"`
-	Emitted    string `json:"emitted"`
-	Escrowed   string `json:"escrowed"`   // not emitted yet
-	Credited   string `json:"credited"`   // to operators and stakers
-	Unassigned string `json:"unassigned"` // emitted while no stake was eligible
-	Refunded   string `json:"refunded"`   // back with the admin
+	ID          uint64 `json:"id"`
+	Service     string `json:"service"`
+	Denom       string `json:"denom"`
+	Funder      string `json:"funder"` // the admin who escrowed it
+	Amount      string `json:"amount"`
+	StartAt     string `json:"start_at,omitempty"`     // absent while it waits for start_height
+	EndAt       string `json:"end_at,omitempty"`       // start_at + duration_s
+	StartHeight int64  `json:"start_height,omitempty"` // waiting: emission starts from this block's time
+	Duration_s  uint64 `json:"duration_s"`
+	CreatedAt   string `json:"created_at"`
+	Status      string `json:"status"` // active, ended or cancelled
+	ClosedAt    string `json:"closed_at,omitempty"`
+	Emitted     string `json:"emitted"`
+	Escrowed    string `json:"escrowed"`   // not emitted yet
+	Credited    string `json:"credited"`   // to operators and stakers
+	Unassigned  string `json:"unassigned"` // emitted while no stake was eligible
+	Refunded    string `json:"refunded"`   // back with the admin
 }
 
 // Programs is GET /v1/programs, newest first.
@@ -48,11 +49,14 @@ func programView(p restaking.Program) Program {
 	if err != nil { // the chain checks the books on every write
 		escrowed = num.Int{}
 	}
-	return Program{ID: p.ID, Service: p.Service, Denom: p.Denom, Funder: p.Funder.String(), Amount: p.Amount.String(),
-		StartAt: unixTime(p.Start_s), EndAt: unixTime(p.Start_s + int64(p.Duration_s)), Duration_s: p.Duration_s,
-		CreatedAt: unixTime(p.Created_s), Status: p.Status, ClosedAt: optTime(p.Closed_s), Emitted: p.Emitted.String(),
-		Escrowed: escrowed.String(), Credited: p.Credited.String(), Unassigned: p.Unassigned.String(),
-		Refunded: p.Refunded.String()}
+	out := Program{ID: p.ID, Service: p.Service, Denom: p.Denom, Funder: p.Funder.String(), Amount: p.Amount.String(),
+		StartHeight: p.StartHeight, Duration_s: p.Duration_s, CreatedAt: unixTime(p.Created_s), Status: p.Status,
+		ClosedAt: optTime(p.Closed_s), Emitted: p.Emitted.String(), Escrowed: escrowed.String(),
+		Credited: p.Credited.String(), Unassigned: p.Unassigned.String(), Refunded: p.Refunded.String()}
+	if p.StartHeight == 0 { // Start_s is only a placeholder until that height
+		out.StartAt, out.EndAt = unixTime(p.Start_s), unixTime(p.Start_s+int64(p.Duration_s))
+	}
+	return out
 }
 
 // programs lists reward programs newest first, one service's with ?service=.

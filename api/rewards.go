@@ -29,6 +29,7 @@ type RewardStream struct {
 	Role     string `json:"role,omitempty"`     // service streams: staker (a position's share) or operator (commission)
 	Operator string `json:"operator,omitempty"` // native and service streams
 	Asset    string `json:"asset,omitempty"`    // native and service streams: the restaked asset earning it
+	APR      string `json:"apr,omitempty"`      // recent yield per year in native-unit terms, when known (see yield.go)
 }
 
 // Rewards is GET /v1/rewards/{addr}.
@@ -37,6 +38,8 @@ type Rewards struct {
 	Address string         `json:"address"`
 	Streams []RewardStream `json:"streams"`
 	Total   []Coin         `json:"total"`
+	Stake   string         `json:"stake"`         // native-unit value of the delegations and positions earning
+	APR     string         `json:"apr,omitempty"` // the streams' stake-weighted APR, when known
 }
 
 // stream is one reward source before it is rendered.
@@ -103,12 +106,18 @@ func (s *Server) rewards(req *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.read(func(r store.Reader, h int64) (any, error) {
+	return s.readNow(func(r store.Reader, h, now int64) (any, error) {
 		streams, err := rewardStreams(r, a)
 		if err != nil {
 			return nil, err
 		}
-		out := Rewards{Height: h, Address: a.String(), Streams: make([]RewardStream, len(streams))}
+		y, err := restaking.Yields(r, a, now)
+		if err != nil {
+			return nil, err
+		}
+		streams = withYields(streams, y)
+		out := Rewards{Height: h, Address: a.String(), Streams: make([]RewardStream, len(streams)),
+			Stake: y.Stake.String(), APR: accountAPR(y)}
 		var total coin.Coins
 		for i, st := range streams {
 			out.Streams[i] = st.view

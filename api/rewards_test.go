@@ -91,32 +91,55 @@ func TestProgramRoutes(t *testing.T) {
 
 // TestRewardsServiceStreams: /v1/rewards shows every service stream
 // restaking.PendingService reports, one per (service, denom, role,
-// operator, asset), and the total includes them.
+// operator, asset), with the APR restaking.Yields gives staker streams;
+// the total includes them.
 func TestRewardsServiceStreams(t *testing.T) {
 	c := apitest.NewRewards(t)
 	h := New(c.App, nil, nil).Handler()
 	for _, who := range []struct {
-		name  string
-		roles []string
-	}{{"alice", []string{restaking.RoleStaker}}, {"val", []string{restaking.RoleOperator}}} {
+		name string
+		role string
+	}{{"alice", restaking.RoleStaker}, {"val", restaking.RoleOperator}} {
 		t.Run(who.name, func(t *testing.T) {
 			addr := map[string]string{"alice": alice.String(), "val": val.String()}[who.name]
 			rec := do(t, h, "GET", "/v1/rewards/"+addr, "")
 			if rec.Code != 200 {
 				t.Fatalf("status %d: %s", rec.Code, rec.Body)
 			}
-			got := serviceOnly(decode[Rewards](t, rec.Body.Bytes()))
-			want := pendingService(t, c.App.Read, addr)
+			r := decode[Rewards](t, rec.Body.Bytes())
+			got := serviceOnly(r)
+			want, yields := pendingService(t, c.App.Read, addr, c.Time.Unix())
+			aprs := make([]string, len(got))
+			for i := range got {
+				aprs[i], got[i].APR = got[i].APR, ""
+			}
 			if len(want) == 0 || !reflect.DeepEqual(got, want) {
 				t.Fatalf("service streams\n got %+v\nwant %+v", got, want)
 			}
-			for _, s := range got {
-				if !slices.Contains(who.roles, s.Role) || s.Stream != "service:"+s.Service || s.Operator != val.String() {
+			for i, s := range got {
+				if s.Role != who.role || s.Stream != "service:"+s.Service || s.Operator != val.String() {
 					t.Errorf("stream %+v", s)
 				}
+				if wantAPR := yieldOf(yields, s); aprs[i] != wantAPR || (s.Role == restaking.RoleStaker) == (aprs[i] == "") {
+					t.Errorf("stream %+v: apr %q, want %q", s, aprs[i], wantAPR)
+				}
+			}
+			if r.Stake != yields.Stake.String() || r.APR != accountAPR(yields) || (r.APR == "") != (who.role == restaking.RoleOperator) {
+				t.Errorf("account stake %s apr %q, want %s %q", r.Stake, r.APR, yields.Stake, decText(yields.APR))
 			}
 		})
 	}
+}
+
+// yieldOf is the APR Yields gives the staker service stream s ("" if none).
+func yieldOf(y restaking.AccountYield, s RewardStream) string {
+	for _, sy := range y.Streams {
+		if sy.Kind == restaking.StreamService && s.Role == restaking.RoleStaker && sy.Service == s.Service &&
+			sy.Operator.String() == s.Operator && sy.Asset == s.Asset && sy.Denom == s.Denom {
+			return decText(sy.APR)
+		}
+	}
+	return ""
 }
 
 // serviceOnly keeps the service streams of an answer.
@@ -130,17 +153,22 @@ func serviceOnly(r Rewards) []RewardStream {
 	return out
 }
 
-// pendingService is what the API should show, read from the library.
-func pendingService(t *testing.T, read func(func(store.Reader, int64)), addr string) []RewardStream {
+// pendingService is what the API should show, read from the library, and
+// the account's yield view at now_s.
+func pendingService(t *testing.T, read func(func(store.Reader, int64)), addr string, now_s int64) ([]RewardStream, restaking.AccountYield) {
 	t.Helper()
 	a, err := account.Parse(addr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var out []RewardStream
+	var y restaking.AccountYield
 	read(func(r store.Reader, _ int64) {
 		list, err := restaking.PendingService(r, a)
 		if err != nil {
+			t.Fatal(err)
+		}
+		if y, err = restaking.Yields(r, a, now_s); err != nil {
 			t.Fatal(err)
 		}
 		for _, x := range list {
@@ -148,5 +176,5 @@ func pendingService(t *testing.T, read func(func(store.Reader, int64)), addr str
 				Service: x.Service, Denom: x.Denom, Role: x.Role, Operator: x.Operator.String(), Asset: x.Asset})
 		}
 	})
-	return out
+	return out, y
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"math/big"
 	"strconv"
 	"strings"
 	"time"
@@ -27,6 +28,7 @@ func txProgramCmd(f *txFlags) *cobra.Command {
 
 func createProgramCmd(f *txFlags) *cobra.Command {
 	var start string
+	var startHeight int64
 	cmd := &cobra.Command{
 		Use:   "create SERVICE AMOUNT DURATION",
 		Short: "Fund a reward program for SERVICE (its admin signs): AMOUNT is escrowed now and paid out over DURATION",
@@ -41,16 +43,18 @@ for comes back when the program ends; cancel returns the part not emitted.`,
 		Args: cobra.ExactArgs(3),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return f.runFrom(cmd, func(signer string) ([]proto.Message, error) {
-				m, err := buildCreateProgram(signer, args, start)
+				m, err := buildCreateProgram(signer, args, start, startHeight)
 				return msgs(m), err
 			})
 		},
 	}
 	cmd.Flags().StringVar(&start, "start", "", "when emission starts: RFC 3339 (2026-03-01T00:00:00Z) or unix seconds (default: the block it lands in)")
+	cmd.Flags().Int64Var(&startHeight, "start-height", 0, "or: emission starts from the time of the block at this height")
+	cmd.MarkFlagsMutuallyExclusive("start", "start-height")
 	return cmd
 }
 
-func buildCreateProgram(signer string, a []string, start string) (*tx.MsgCreateRewardProgram, error) {
+func buildCreateProgram(signer string, a []string, start string, startHeight int64) (*tx.MsgCreateRewardProgram, error) {
 	name, err := parseServiceName(a[0])
 	if err != nil {
 		return nil, err
@@ -66,8 +70,12 @@ func buildCreateProgram(signer string, a []string, start string) (*tx.MsgCreateR
 	if err != nil {
 		return nil, err
 	}
+	if startHeight < 0 {
+		return nil, fmt.Errorf("--start-height %d is not valid: want a block height", startHeight)
+	}
 	at, err := parseStart(start)
-	return &tx.MsgCreateRewardProgram{Admin: signer, Service: name, Amount: amount, Duration: dur, StartS: at}, err
+	return &tx.MsgCreateRewardProgram{Admin: signer, Service: name, Amount: amount, Duration: dur, StartS: at,
+		StartHeight: startHeight}, err
 }
 
 // parseStart reads --start: unix seconds or an RFC 3339 time; "" is 0
@@ -111,8 +119,8 @@ func printPrograms(w io.Writer, p api.Programs) error {
 	}
 	rows := make([]string, len(p.Programs))
 	for i, x := range p.Programs {
-		rows[i] = strings.Join([]string{strconv.FormatUint(x.ID, 10), x.Service, x.Amount + x.Denom, x.StartAt, x.EndAt,
-			x.Status, x.Credited, x.Refunded}, "\t")
+		rows[i] = strings.Join([]string{strconv.FormatUint(x.ID, 10), x.Service, x.Amount + x.Denom, programStart(x),
+			dash(x.EndAt), x.Status, x.Credited, x.Refunded}, "\t")
 	}
 	if err := table(w, "ID\tSERVICE\tAMOUNT\tSTART\tEND\tSTATUS\tCREDITED\tREFUNDED", rows); err != nil {
 		return err
@@ -123,7 +131,7 @@ func printPrograms(w io.Writer, p api.Programs) error {
 func printProgram(w io.Writer, r api.ProgramResponse) error {
 	x := r.Program
 	kv := []any{"id", x.ID, "service", x.Service, "amount", x.Amount + x.Denom, "funder", x.Funder,
-		"start", x.StartAt, "end", x.EndAt, "duration", duration(x.Duration_s), "created", x.CreatedAt, "status", x.Status}
+		"start", programStart(x), "end", dash(x.EndAt), "duration", duration(x.Duration_s), "created", x.CreatedAt, "status", x.Status}
 	if x.ClosedAt != "" {
 		kv = append(kv, "closed", x.ClosedAt)
 	}
@@ -132,20 +140,40 @@ func printProgram(w io.Writer, r api.ProgramResponse) error {
 	return fields(w, kv...)
 }
 
-// printRewards shows each stream: primary staking, the native pass-through
-// per operator, and every service stream (per service, denom, role,
-// operator and asset), then the total.
+// programStart is the start time, or the height a program waits for.
+func programStart(x api.Program) string {
+	if x.StartHeight != 0 {
+		return fmt.Sprintf("at height %d", x.StartHeight)
+	}
+	return x.StartAt
+}
+
+// printRewards shows each stream — primary staking, the native
+// pass-through per operator, every service stream (per service, denom,
+// role, operator and asset) — with its recent APR when known, then the
+// total and the account's stake-weighted APR.
 func printRewards(w io.Writer, r api.Rewards) error {
 	rows := make([]string, len(r.Streams))
 	for i, s := range r.Streams {
 		kind, _, _ := strings.Cut(s.Stream, ":")
 		rows[i] = strings.Join([]string{kind, dash(s.Service), dash(s.Role), dash(s.Operator), dash(s.Asset),
-			pendingText(s)}, "\t")
+			pendingText(s), percent(s.APR)}, "\t")
 	}
-	if err := table(w, "STREAM\tSERVICE\tROLE\tOPERATOR\tASSET\tPENDING", rows); err != nil {
+	if err := table(w, "STREAM\tSERVICE\tROLE\tOPERATOR\tASSET\tPENDING\tAPR", rows); err != nil {
 		return err
 	}
-	return fields(w, "total", coinsText(r.Total))
+	fmt.Fprintln(w)
+	return fields(w, "total", coinsText(r.Total), "stake earning", orNone(r.Stake)+" (native units)", "apr", percent(r.APR))
+}
+
+// percent shows a decimal rate as a percentage with two decimals ("-"
+// when unknown); display only.
+func percent(rate string) string {
+	r, ok := new(big.Rat).SetString(rate)
+	if rate == "" || !ok {
+		return "-"
+	}
+	return r.Mul(r, big.NewRat(100, 1)).FloatString(2) + "%"
 }
 
 // pendingText is a stream's pending coins; a one-denom stream with nothing

@@ -33,7 +33,8 @@ func TestProgramQueryText(t *testing.T) {
 		{[]string{"program", "2"}, []string{"bridge", "status:", "cancelled", "duration:", "1h"}},
 		// Alice earns as a staker of both services through her stake and ststake positions.
 		{[]string{"rewards", aliceAddr}, []string{"STREAM", "SERVICE", "ROLE", "OPERATOR", "ASSET", "PENDING",
-			"staking", "native", "service", "oracle", "bridge", "staker", valAddr, "ststake", "total:"}},
+			"staking", "native", "service", "oracle", "bridge", "staker", valAddr, "ststake", "total:", "APR", "%",
+			"stake earning:", "12200 (native units)", "apr:"}},
 		// Val takes its 10% commission on oracle.
 		{[]string{"rewards", valAddr}, []string{"service", "oracle", "operator", "stake"}},
 	}
@@ -61,6 +62,16 @@ func TestProgramQueryText(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			failCLI(t, tc.want, append(append([]string{"query"}, tc.args...), "--api", url)...)
 		})
+	}
+}
+
+func TestPercent(t *testing.T) {
+	cases := map[string]string{"": "-", "x": "-", "0": "0.00%", "0.05": "5.00%", "0.123456": "12.35%",
+		"12.5": "1250.00%", "0.000000000000000001": "0.00%"}
+	for in, want := range cases {
+		if got := percent(in); got != want {
+			t.Errorf("percent(%q) = %q, want %q", in, got, want)
+		}
 	}
 }
 
@@ -114,6 +125,8 @@ func TestProgramTxErrors(t *testing.T) {
 		{"empty duration", tx("create", "oracle", "10stake", ""), "duration is required"},
 		{"bad start", tx("create", "oracle", "10stake", "1d", "--start", "soon"), `--start "soon" is not valid`},
 		{"missing duration", tx("create", "oracle", "10stake"), "accepts 3 arg(s)"},
+		{"negative start height", tx("create", "oracle", "10stake", "1d", "--start-height", "-1"), `--start-height -1 is not valid`},
+		{"start and start height", tx("create", "oracle", "10stake", "1d", "--start", "5", "--start-height", "9"), "none of the others can be"},
 		{"cancel bad id", tx("cancel", "0"), `id "0" is not valid`},
 		{"cancel no id", tx("cancel"), "accepts 1 arg(s)"},
 	}
@@ -152,6 +165,11 @@ func TestProgramTxEndToEnd(t *testing.T) {
 	wantAll(t, q("programs", "--service", "oracle"), "10000000stake", "5000stake", "active")
 	wantAll(t, q("program", "2"), "start:", time.Unix(mustInt64(t, later), 0).UTC().Format(time.RFC3339), "escrowed:", "5000")
 
+	// Program 3 waits for a height.
+	run("service", "program", "create", "oracle", "3600stake", "1h", "--start-height", "1000000", "--from", "alice")
+	wantAll(t, q("program", "3"), "start:", "at height 1000000", "end:", "-", "escrowed:", "3600")
+	wantAll(t, q("programs"), "at height 1000000")
+
 	// Emission reaches alice (staker) and val (commission) within a few blocks.
 	eventually(t, "service streams", func() error {
 		if !hasStream(t, q("rewards", aliceAddr, "-o", "json"), "oracle", "staker") {
@@ -169,6 +187,8 @@ func TestProgramTxEndToEnd(t *testing.T) {
 	failCLI(t, "rule not-admin", tx("service", "program", "cancel", "1", "--from", "bob")...)
 	run("service", "program", "cancel", "1", "--from", "alice")
 	run("service", "program", "cancel", "2", "--from", "alice")
+	run("service", "program", "cancel", "3", "--from", "alice")
+	wantAll(t, q("program", "3"), "cancelled", "refunded:", "3600")
 	wantAll(t, q("program", "2"), "cancelled", "refunded:", "5000", "credited:", "0")
 	wantAll(t, q("program", "1"), "cancelled", "closed:")
 	failCLI(t, "rule program-closed", tx("service", "program", "cancel", "1", "--from", "alice")...)
