@@ -34,6 +34,7 @@ var queryKinds = map[string]queryKind{
 	"allocated_stake":  decodeAllocatedStake,
 	"withdrawal":       decodeWithdrawal,
 	"program":          decodeProgram,
+	"apr":              decodeAPR,
 }
 
 // plannedQueries are SPEC §10 queries whose modules have not landed yet

@@ -150,3 +150,57 @@ func decodeProgram(b *book, body *yaml.Node, what string) (query, error) {
 		return intRat(v), err
 	}, f.done()
 }
+
+// decodeAPR reads account's recent yield per year (restaking.Yields, in
+// native-unit terms, as a decimal: 0.05 = 5%): its overall rate (every
+// stream's income over the value of its stake: streams on the same stake
+// add up), or with `stream: SERVICE` that service's streams' income over
+// the stake of the positions earning them. It fails while none of the
+// streams' rates is known yet.
+func decodeAPR(b *book, body *yaml.Node, what string) (query, error) {
+	f := newFields(b, body, what)
+	a := f.account("account")
+	svc := f.str("stream", false)
+	if svc != "" && !restaking.ValidName(svc) {
+		f.fail("field %q: %q is not a service name", "stream", svc)
+	}
+	return func(s *Sim) (*big.Rat, error) {
+		y, err := restaking.Yields(s.state(), a.addr, s.time_s)
+		if err != nil {
+			return nil, err
+		}
+		income, stake := yieldOf(y.Streams, svc)
+		switch {
+		case stake.Sign() == 0:
+			return nil, fmt.Errorf("no recent yield known for %s yet", a.name)
+		case svc == "" && y.APR != nil:
+			return decRat(*y.APR), nil
+		}
+		return income.Quo(income, stake), nil
+	}, f.done()
+}
+
+// yieldOf sums the yearly income of the streams with a known rate (of svc
+// only when set) and the stake of the positions earning them.
+func yieldOf(streams []restaking.StreamYield, svc string) (income, stake *big.Rat) {
+	income, stake = new(big.Rat), new(big.Rat)
+	seen := map[string]bool{} // a delegation's or a position's stake counts once
+	for _, st := range streams {
+		if st.APR == nil || (svc != "" && st.Service != svc) {
+			continue
+		}
+		w := intRat(st.Stake)
+		income.Add(income, new(big.Rat).Mul(decRat(*st.APR), w))
+		k := "position/" + st.Operator.String() + "/" + st.Asset
+		if st.Kind == restaking.StreamPrimary {
+			k = "delegation/" + st.Operator.String()
+		}
+		if !seen[k] {
+			seen[k] = true
+			stake.Add(stake, w)
+		}
+	}
+	return income, stake
+}
+
+func decRat(d num.Dec) *big.Rat { return new(big.Rat).SetFrac(d.Raw().Big(), num.WAD().Big()) }

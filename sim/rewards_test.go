@@ -156,6 +156,8 @@ func TestRewardProgramLoadErrors(t *testing.T) {
 		{"program bad field", `expect: {program: {id: 1, field: paid}, eq: "1"}`, `"paid" is not one of active, amount, credited`},
 		{"program no field", `expect: {program: {id: 1}, eq: "1"}`, `missing field "field"`},
 		{"program bad id", `expect: {program: {id: 0, field: amount}, eq: "1"}`, `field "id"`},
+		{"apr bad stream", `expect: {apr: {account: svc, stream: "a b"}, gte: "0"}`, `"a b" is not a service name`},
+		{"apr no account", `expect: {apr: {}, gte: "0"}`, `missing field "account"`},
 		{"pending bad stream", `expect: {pending_rewards: {account: svc, denom: usdc, stream: Oracle}, eq: "1"}`, `"Oracle" is not a service name`},
 	}
 	for _, tc := range tests {
@@ -168,7 +170,9 @@ func TestRewardProgramLoadErrors(t *testing.T) {
 	}
 }
 
-// A query of a program that does not exist fails the step, naming it.
-func TestProgramQueryUnknown(t *testing.T) {
+// A query of a program that does not exist, or of a yield nobody knows
+// yet, fails the step, saying so.
+func TestRewardQueriesUnknown(t *testing.T) {
 	mustFail(t, "steps:\n  - expect: {program: {id: 4, field: amount}, eq: \"0\"}\n", "no reward program 4")
+	mustFail(t, "accounts: {bob: \"\"}\nsteps:\n  - expect: {apr: {account: bob}, eq: \"0\"}\n", "no recent yield known for bob yet")
 }
