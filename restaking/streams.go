@@ -1,6 +1,7 @@
 package restaking
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/restaked/restaked/account"
@@ -255,11 +256,18 @@ func creditVault(as *allocStream, owed num.Int, rate num.Dec, scaled num.Int) er
 		return nil
 	}
 	inc, rem, err := rewards.Spread(rest, scaled, as.Rem) // rounding: down, remainder carried
-	if err != nil {
+	var acc num.Int
+	if err == nil {
+		acc, err = as.Acc.Add(inc)
+	}
+	if errors.Is(err, num.ErrOverflow) {
+		// The stakers' accumulator is at the end of its range (over 1e59
+		// base units spread through one vault stream): the operator holds
+		// the rest rather than a block failing.
+		as.Commission, err = as.Commission.Add(rest)
 		return err
 	}
-	as.Rem = rem
-	as.Acc, err = as.Acc.Add(inc)
+	as.Acc, as.Rem = acc, rem
 	return err
 }
 
