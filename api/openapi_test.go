@@ -76,7 +76,7 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 		"StakeEntry": StakeEntry{}, "ServiceStake": ServiceStake{}, "Position": Position{}, "Positions": Positions{},
 		"Withdrawal": Withdrawal{}, "Withdrawals": Withdrawals{}, "WithdrawalResponse": WithdrawalResponse{},
 		"SlashTake": SlashTake{}, "Slash": Slash{}, "Slashes": Slashes{}, "SlashResponse": SlashResponse{},
-		"Asset": Asset{}, "Assets": Assets{},
+		"Asset": Asset{}, "Assets": Assets{}, "Program": Program{}, "Programs": Programs{}, "ProgramResponse": ProgramResponse{},
 	}
 	for name, v := range types {
 		schema, ok := doc.Components.Schemas[name]

@@ -98,6 +98,8 @@ func (s *Server) jsonRoutes() map[string]handlerFunc {
 		"GET /v1/slashes":                  s.slashes,
 		"GET /v1/slashes/{id}":             s.slash,
 		"GET /v1/assets":                   s.assets,
+		"GET /v1/programs":                 s.programs,
+		"GET /v1/programs/{id}":            s.program,
 		"POST /v1/txs":                     s.broadcast,
 		"GET /v1/txs/{hash}":               s.txByHash,
 	}

@@ -4,10 +4,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/restaked/restaked/account"
-	"github.com/restaked/restaked/coin"
-	"github.com/restaked/restaked/params"
-	"github.com/restaked/restaked/restaking"
 	"github.com/restaked/restaked/staking"
 	"github.com/restaked/restaked/store"
 )
@@ -175,56 +171,6 @@ func (s *Server) unbondings(req *http.Request) (any, error) {
 				Value: u.Value.String(), CreationHeight: u.CreationHeight,
 				CreatedAt: unixTime(u.Creation_s), CompletesAt: unixTime(u.Completion_s)}
 		}
-		return out, nil
-	})
-}
-
-type stream struct {
-	name    string
-	pending coin.Coins
-}
-
-// rewardStreams lists each reward source. Only primary staking pays today;
-// restaking services will add their streams here.
-func rewardStreams(r store.Reader, a account.Address) ([]stream, error) {
-	pending, err := staking.PendingRewards(r, a)
-	if err != nil {
-		return nil, err
-	}
-	out := []stream{{name: "staking", pending: pending}}
-	native, err := restaking.PendingNative(r, a)
-	if err != nil {
-		return nil, err
-	}
-	p, err := params.Load(r)
-	if err != nil {
-		return nil, err
-	}
-	for _, n := range native { // primary rewards of natively restaked stake, per operator
-		out = append(out, stream{name: "native:" + n.Operator.String(), pending: coin.Coins{coin.New(p.NativeDenom, n.Pending)}})
-	}
-	return out, nil
-}
-
-func (s *Server) rewards(req *http.Request) (any, error) {
-	a, err := addrParam(req)
-	if err != nil {
-		return nil, err
-	}
-	return s.read(func(r store.Reader, h int64) (any, error) {
-		streams, err := rewardStreams(r, a)
-		if err != nil {
-			return nil, err
-		}
-		out := Rewards{Height: h, Address: a.String(), Streams: make([]RewardStream, len(streams))}
-		var total coin.Coins
-		for i, st := range streams {
-			out.Streams[i] = RewardStream{Stream: st.name, Pending: coins(st.pending)}
-			if total, err = total.Add(st.pending); err != nil {
-				return nil, err
-			}
-		}
-		out.Total = coins(total)
 		return out, nil
 	})
 }

@@ -57,20 +57,6 @@ type Params struct {
 	Params params.Params `json:"params"`
 }
 
-// RewardStream is what one reward source owes an account.
-type RewardStream struct {
-	Stream  string `json:"stream"`
-	Pending []Coin `json:"pending"`
-}
-
-// Rewards is GET /v1/rewards/{addr}.
-type Rewards struct {
-	Height  int64          `json:"height"`
-	Address string         `json:"address"`
-	Streams []RewardStream `json:"streams"`
-	Total   []Coin         `json:"total"`
-}
-
 // BroadcastRequest is the body of POST /v1/txs.
 type BroadcastRequest struct {
 	Tx string `json:"tx"` // standard base64 of the signed tx bytes

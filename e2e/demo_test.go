@@ -32,6 +32,7 @@ type demoLayout struct {
 	Services []struct {
 		Name, Slasher, Policy string
 		Assets                []string
+		Program               string `json:"reward_program"`
 	} `json:"services"`
 	Stakers []struct {
 		Name, Address string
@@ -236,12 +237,35 @@ func checkDemoRestakingRoutes(t *testing.T, api string, l demoLayout) {
 	if err := getJSON(api+"/v1/services?limit=1000", &svcs); err != nil || len(svcs.Services) != len(l.Services) {
 		t.Fatalf("services %+v (want %d), %v", svcs, len(l.Services), err)
 	}
+	checkDemoPrograms(t, api, l)
 	for _, st := range l.Stakers {
 		var ps struct {
 			Positions []struct{ Operator, Asset, Withdrawable string } `json:"positions"`
 		}
 		if err := getJSON(api+"/v1/positions/"+st.Address, &ps); err != nil || len(ps.Positions) != len(st.Deposits) {
 			t.Fatalf("%s: positions %+v, want %d, %v", st.Name, ps, len(st.Deposits), err)
+		}
+	}
+}
+
+// checkDemoPrograms: every reward program of the layout runs on the chain.
+func checkDemoPrograms(t *testing.T, api string, l demoLayout) {
+	t.Helper()
+	want := map[string]string{}
+	for _, s := range l.Services {
+		if s.Program != "" {
+			want[s.Name] = s.Program
+		}
+	}
+	var progs struct {
+		Programs []struct{ Service, Amount, Denom, Status string } `json:"programs"`
+	}
+	if err := getJSON(api+"/v1/programs?limit=1000", &progs); err != nil || len(progs.Programs) != len(want) || len(want) < 2 {
+		t.Fatalf("programs %+v (want %d), %v", progs, len(want), err)
+	}
+	for _, p := range progs.Programs {
+		if !strings.HasPrefix(want[p.Service], p.Amount+p.Denom+" ") || p.Status != "active" {
+			t.Errorf("program %+v, want %q running", p, want[p.Service])
 		}
 	}
 }

@@ -11,7 +11,6 @@ import (
 	"github.com/restaked/restaked/bank"
 	"github.com/restaked/restaked/liquid"
 	"github.com/restaked/restaked/num"
-	"github.com/restaked/restaked/restaking"
 	"github.com/restaked/restaked/staking"
 	"gopkg.in/yaml.v3"
 )
@@ -34,6 +33,8 @@ var queryKinds = map[string]queryKind{
 	"operator_stake":   decodeOperatorStake,
 	"allocated_stake":  decodeAllocatedStake,
 	"withdrawal":       decodeWithdrawal,
+	"program":          decodeProgram,
+	"apr":              decodeAPR,
 }
 
 // plannedQueries are SPEC §10 queries whose modules have not landed yet
@@ -305,28 +306,6 @@ func decodeValidatorTokens(b *book, body *yaml.Node, what string) (query, error)
 			return nil, fmt.Errorf("%s is not a validator", val.name)
 		}
 		return intRat(v.Tokens), nil
-	}, f.done()
-}
-
-func decodePendingRewards(b *book, body *yaml.Node, what string) (query, error) {
-	f := newFields(b, body, what)
-	a, denom := f.account("account"), f.denom("denom")
-	return func(s *Sim) (*big.Rat, error) {
-		c, err := staking.PendingRewards(s.state(), a.addr)
-		if err != nil {
-			return nil, err
-		}
-		total := intRat(c.AmountOf(denom))
-		native, err := restaking.PendingNative(s.state(), a.addr)
-		if err != nil {
-			return nil, err
-		}
-		if denom == s.c.Params().NativeDenom {
-			for _, n := range native {
-				total.Add(total, intRat(n.Pending))
-			}
-		}
-		return total, nil
 	}, f.done()
 }
 

@@ -155,6 +155,9 @@ var restakingForms = []string{
 	"disallow_operator: {from: %[1]s, service: %[4]s, operator: %[2]s}",
 	"set_price: {from: authority, denom: usdc, price: \"%[3]d\"}",
 	"set_params: {from: authority, params: {paused: \"%[8]s\"}}",
+	"create_reward_program: {from: %[1]s, service: %[4]s, amount: \"%[3]d%[5]s\", duration: %[7]dh}",
+	"create_reward_program: {from: %[1]s, service: %[4]s, amount: \"%[3]d%[5]s\", duration: %[7]dh, start: %[7]dh}",
+	"cancel_reward_program: {from: %[1]s, id: %[7]d}",
 }
 
 // randomRestakingStep draws one restaking transaction, event or advance.

@@ -329,10 +329,11 @@ func validName(s string) error {
 // moduleAccts are module accounts a scenario may name without listing them
 // (as a send's recipient or in a balance query); nobody can sign for them.
 var moduleAccts = map[string]account.Address{
-	"lst_pool":         liquid.Pool,
-	"lst_fee":          liquid.FeeAccount,
-	"restaking_vault":  restaking.VaultAccount,
-	"restaking_escrow": restaking.Escrow,
+	"lst_pool":          liquid.Pool,
+	"lst_fee":           liquid.FeeAccount,
+	"restaking_vault":   restaking.VaultAccount,
+	"restaking_escrow":  restaking.Escrow,
+	"restaking_rewards": restaking.RewardsAccount,
 }
 
 func moduleAcct(name string) *acct {

@@ -96,7 +96,7 @@ func TestLoadErrors(t *testing.T) {
 		{"bad account coins", "accounts: {alice: \"lots\"}\n", "alice"},
 		{"bad account name", "accounts: {\"al ice\": \"1stake\"}\n", "account name"},
 		{"unknown step", head + "  - sned: {from: alice}\n", `step 1 (line 3): unknown step "sned"`},
-		{"planned step", head + "  - create_reward_program: {from: alice}\n", `"create_reward_program" is not available yet`},
+		{"reward program without service", head + "  - create_reward_program: {from: alice, amount: 1stake, duration: 1d}\n", `missing field "service"`},
 		{"withdrawal id not a number", head + "  - complete_withdrawal: {from: alice, id: first}\n", `field "id"`},
 		{"withdrawal id zero", head + "  - veto_slash: {from: alice, id: 0}\n", `field "id"`},
 		{"service without threshold", head + "  - register_service: {from: alice, name: s, slasher: alice, assets: [stake], pfc: \"1\"}\n", `missing field "threshold"`},

@@ -68,6 +68,9 @@ func init() {
 		"veto_slash":              txKind(buildVetoSlash),
 		"execute_slash":           txKind(buildExecuteSlash),
 		"claim_redistribution":    txKind(buildClaimRedistribution),
+		// service reward programs (rewards_steps.go)
+		"create_reward_program": timedTxKind(buildCreateRewardProgram, programStartAt),
+		"cancel_reward_program": txKind(buildCancelRewardProgram),
 		// events consensus would deliver (events.go)
 		"double_sign": {decode: decodeDoubleSign, class: classEvent},
 		"downtime":    {decode: decodeDowntime, class: classEvent},
@@ -78,9 +81,9 @@ func init() {
 	}
 }
 
-// plannedSteps are SPEC §10 steps whose modules have not landed yet (service
-// rewards); they get a clearer error than a typo would.
-var plannedSteps = []string{"create_reward_program", "cancel_reward_program"}
+// plannedSteps are SPEC §10 steps whose modules have not landed yet; they
+// get a clearer error than a typo would. Every SPEC §10 step exists now.
+var plannedSteps = []string{}
 
 // lookupStep finds a step kind by name with a helpful error.
 func lookupStep(name string) (stepKind, error) {

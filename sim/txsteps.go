@@ -12,7 +12,11 @@ type builder func(f *fields) (*acct, proto.Message)
 
 // txKind makes a step kind from a message builder. Every transaction step
 // also accepts an optional `fee`.
-func txKind(build builder) stepKind {
+func txKind(build builder) stepKind { return timedTxKind(build, nil) }
+
+// timedTxKind is txKind for a message with a field that depends on the
+// block it runs in: at completes a copy of the message with the block time.
+func timedTxKind(build builder, at func(m proto.Message, now_s int64)) stepKind {
 	decode := func(b *book, body *yaml.Node, what string) (action, error) {
 		f := newFields(b, body, what)
 		fee := ""
@@ -23,7 +27,7 @@ func txKind(build builder) stepKind {
 		if err := f.done(); err != nil {
 			return nil, err
 		}
-		return txAction{from: from, msg: msg, fee: fee}, nil
+		return txAction{from: from, msg: msg, fee: fee, at: at}, nil
 	}
 	return stepKind{decode: decode, class: classTx}
 }
@@ -32,11 +36,17 @@ func txKind(build builder) stepKind {
 type txAction struct {
 	from *acct
 	msg  proto.Message
-	fee  string // "" = the chain's min_fee
+	fee  string                             // "" = the chain's min_fee
+	at   func(m proto.Message, now_s int64) // nil: msg is sent as built
 }
 
 func (t txAction) run(s *Sim) (string, error) {
-	if err := s.deliver(t.from, t.msg, t.fee); err != nil {
+	msg := t.msg
+	if t.at != nil {
+		msg = proto.Clone(t.msg) // the decoded step stays as written
+		t.at(msg, s.time_s)
+	}
+	if err := s.deliver(t.from, msg, t.fee); err != nil {
 		return "", err
 	}
 	return "ok", nil

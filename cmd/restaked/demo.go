@@ -88,17 +88,28 @@ type demoService struct {
 	maxOpDegree  string
 	pfc          string // declared profit from corruption, native units
 	threshold    string
+	program      *demoProgram // reward program the admin funds at seeding; nil for none
 }
+
+// demoProgram is a service reward program: amount base units of denom,
+// paid out over demoProgramDuration from the block it is funded in.
+type demoProgram struct {
+	amount uint64
+	denom  string
+}
+
+// demoProgramDuration is how long every demo reward program runs.
+const demoProgramDuration = "30d"
 
 var demoServices = []demoService{
 	{name: "oracle", about: "price oracle network", assets: []string{"ststake", "stake"},
-		maxSlash: "0.5", pfc: "40000000000", threshold: "0.5"},
+		maxSlash: "0.5", pfc: "40000000000", threshold: "0.5", program: &demoProgram{3_000_000_000, "stake"}},
 	{name: "bridge", about: "cross-chain bridge", assets: []string{"ststake", "usdc"}, veto: "2m", redistribute: true,
 		allowlist: []string{"atlas", "borealis"}, maxSlash: "1", pfc: "5000000000000", threshold: "0.67"},
 	{name: "da-layer", about: "data availability layer", assets: []string{"stake"},
-		maxSlash: "0.25", minOpStake: "1000000000", pfc: "3000000000", threshold: "0.34"},
+		maxSlash: "0.25", minOpStake: "1000000000", pfc: "3000000000", threshold: "0.34", program: &demoProgram{1_500_000_000, "stake"}},
 	{name: "sequencer", about: "shared rollup sequencer", assets: []string{"ststake", "stake", "usdc"}, veto: "5m", redistribute: true,
-		maxSlash: "0.8", pfc: "200000000000", threshold: "0.5"},
+		maxSlash: "0.8", pfc: "200000000000", threshold: "0.5", program: &demoProgram{8_000_000_000, "usdc"}},
 	{name: "keeper", about: "liquidation keeper network", assets: []string{"usdc"}, redistribute: true,
 		allowlist: []string{"borealis", "cygnus"}, maxSlash: "1", maxOpDegree: "1", pfc: "100000000", threshold: "0.9"},
 }
@@ -131,8 +142,9 @@ const (
 	demoStakers = 40
 	// demoUnit is one deposit unit in base units.
 	demoUnit = 100_000_000
-	// demoAccountStake funds each service account (fees only).
-	demoAccountStake = "1000000000stake"
+	// demoAccountStake funds each service account's fees (an admin also
+	// holds its reward program).
+	demoAccountStake = 1_000_000_000
 	// demoOperatorStake funds each extra operator before its self-delegation.
 	demoOperatorStake = "1000000000000stake"
 )

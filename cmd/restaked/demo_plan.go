@@ -92,8 +92,8 @@ func demoAccounts() []namedCoins {
 		out = append(out, namedCoins{o.name, demoOperatorStake})
 	}
 	for _, s := range demoServices {
-		for _, n := range demoServiceAccounts(s) {
-			out = append(out, namedCoins{n, demoAccountStake})
+		for i, n := range demoServiceAccounts(s) {
+			out = append(out, namedCoins{n, serviceFunding(s, i == 0)})
 		}
 	}
 	for _, s := range demoStakerRows() {
@@ -101,6 +101,19 @@ func demoAccounts() []namedCoins {
 	}
 	return out
 }
+
+// serviceFunding is a service account's genesis balance: fees, and for
+// the admin its reward program.
+func serviceFunding(s demoService, admin bool) string {
+	fees := coin.Coins{coin.New("stake", num.NewInt(demoAccountStake))}
+	if !admin || s.program == nil {
+		return fees.String()
+	}
+	total, _ := fees.Add(coin.Coins{s.program.coin()}) // two uint64 amounts: no overflow
+	return total.String()
+}
+
+func (p demoProgram) coin() coin.Coin { return coin.New(p.denom, num.NewInt(p.amount)) }
 
 // demoValidators are the extra genesis validators. Their consensus keys
 // are derived from public names too: no node signs with them.
@@ -144,6 +157,7 @@ func demoPlan() []demoPhase {
 		{"register services and restake", append(serviceTxs(), stakerTxs()...)},
 		{"allowlist operators", allowTxs()},
 		{"opt in and allocate", allocationTxs()},
+		{"fund reward programs", programTxs()},
 	}
 }
 
@@ -226,6 +240,22 @@ func allocationTxs() []demoTx {
 			}
 		}
 		out = append(out, demoTx{o.name, msgs})
+	}
+	return out
+}
+
+// programTxs: each service with a program funds it, starting at once (an
+// operator's stake earns from when its allocation takes effect; what is
+// emitted before comes back to the admin at the end).
+func programTxs() []demoTx {
+	var out []demoTx
+	for _, s := range demoServices {
+		if s.program == nil {
+			continue
+		}
+		m := &tx.MsgCreateRewardProgram{Admin: devnetAddr(s.name + "-admin").String(), Service: s.name,
+			Amount: s.program.coin().String(), Duration: demoProgramDuration}
+		out = append(out, demoTx{s.name + "-admin", []proto.Message{m}})
 	}
 	return out
 }

@@ -57,6 +57,7 @@ type demoServiceRecord struct {
 	MaxSlash    string   `json:"max_slash_fraction"`
 	PfC         string   `json:"pfc"`
 	Threshold   string   `json:"threshold"`
+	Program     string   `json:"reward_program,omitempty"` // funded at seeding, e.g. "3000000000stake over 30d"
 }
 
 type demoStakerRecord struct {
@@ -148,6 +149,9 @@ func serviceRecord(s demoService) demoServiceRecord {
 	rec := demoServiceRecord{Name: s.name, About: s.about, Admin: devnetAddr(s.name + "-admin").String(),
 		Slasher: devnetAddr(s.name + "-slasher").String(), Destination: "burn", Policy: "open",
 		Allowlist: s.allowlist, Assets: s.assets, MaxSlash: s.maxSlash, PfC: s.pfc, Threshold: s.threshold}
+	if s.program != nil {
+		rec.Program = s.program.coin().String() + " over " + demoProgramDuration
+	}
 	if s.veto != "" {
 		rec.Resolver, rec.VetoWindow = devnetAddr(s.name+"-council").String(), s.veto
 	}
@@ -197,6 +201,9 @@ func printDemoSummary(w io.Writer, r demoRecord, home, apiAddr string) {
 	for _, s := range r.Services {
 		fmt.Fprintf(w, "  %-10s %-26s assets %-19s %s, %s, max slash %s, pfc %s, threshold %s\n",
 			s.Name, s.About, strings.Join(s.Assets, ","), vetoSummary(s), destSummary(s), s.MaxSlash, s.PfC, s.Threshold)
+		if s.Program != "" {
+			fmt.Fprintf(w, "  %-10s pays a reward program of %s to its operators and stakers\n", "", s.Program)
+		}
 	}
 	if n := len(r.Stakers); n > 0 { // config/demo.json may have been edited
 		fmt.Fprintf(w, "\nStakers: %s..%s (%d), %s deposited at seeding.\n", r.Stakers[0].Name, r.Stakers[n-1].Name, n, r.Restaked)
@@ -237,8 +244,10 @@ func printDemoQueries(w io.Writer, r demoRecord, home, apiAddr string) {
 	fmt.Fprintln(w, "\nLook at it:")
 	fmt.Fprintf(w, "  restaked query operators --api %s   # stake, allocations, commissions\n", api)
 	fmt.Fprintf(w, "  restaked query services --api %s    # terms of every service\n", api)
+	fmt.Fprintf(w, "  restaked query programs --api %s     # service reward programs\n", api)
 	for _, s := range r.Stakers[:min(1, len(r.Stakers))] {
 		fmt.Fprintf(w, "  restaked query positions %s --api %s   # %s's positions\n", s.Address, api, s.Name)
+		fmt.Fprintf(w, "  restaked query rewards %s --api %s     # its reward streams and their APR\n", s.Address, api)
 	}
 	fmt.Fprintf(w, "  curl %s/v1/accounts/%s/balances   # restaked ststake and usdc\n", api, r.VaultAccount)
 	for _, o := range r.Operators[min(1, len(r.Operators)):min(2, len(r.Operators))] {

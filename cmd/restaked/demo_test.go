@@ -3,6 +3,7 @@ package main
 import (
 	"crypto/ed25519"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/restaked/restaked/account"
@@ -128,6 +129,64 @@ func TestDemoPlanOnChain(t *testing.T) {
 	checkDemoStakers(t, r, rec)
 	checkDemoVault(t, r, rec)
 	checkDemoPower(t, r)
+	checkDemoPrograms(t, r, rec)
+}
+
+// checkDemoPrograms: each service's program is funded and running, and
+// stakers already have pending service streams in every program denom.
+func checkDemoPrograms(t *testing.T, r store.Reader, rec demoRecord) {
+	t.Helper()
+	denoms := map[string]bool{}
+	for _, s := range rec.Services {
+		list, err := restaking.Programs(r, s.Name, 0, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Program == "" {
+			if len(list) != 0 {
+				t.Errorf("service %s has programs %+v, none in the record", s.Name, list)
+			}
+			continue
+		}
+		if len(list) != 1 || coin.New(list[0].Denom, list[0].Amount).String()+" over "+demoProgramDuration != s.Program ||
+			list[0].Status != restaking.ProgramActive || list[0].Credited.IsZero() {
+			t.Fatalf("service %s: programs %+v, want one of %s, running", s.Name, list, s.Program)
+		}
+		denoms[list[0].Denom] = false
+	}
+	if len(denoms) < 2 {
+		t.Fatalf("demo programs pay in %d denoms, want at least 2", len(denoms))
+	}
+	for _, st := range rec.Stakers {
+		streams, err := restaking.PendingService(r, mustAddr(t, st.Address))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, x := range streams {
+			denoms[x.Denom] = denoms[x.Denom] || !x.Amount.IsZero()
+		}
+	}
+	for d, paid := range denoms {
+		if !paid {
+			t.Errorf("no staker has a pending service stream in %s", d)
+		}
+	}
+}
+
+// The summary points at the reward programs and a staker's streams.
+func TestDemoSummaryPrograms(t *testing.T) {
+	rec, err := newDemoRecord()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	printDemoSummary(&b, rec, "/tmp/demo-home", "127.0.0.1:1317")
+	for _, want := range []string{"pays a reward program of 3000000000stake over 30d", "8000000000usdc over 30d",
+		"restaked query programs --api http://127.0.0.1:1317", "restaked query rewards " + rec.Stakers[0].Address} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("summary lacks %q:\n%s", want, b.String())
+		}
+	}
 }
 
 func mustAddr(t *testing.T, s string) account.Address {

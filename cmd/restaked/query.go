@@ -324,12 +324,3 @@ func printUnbondings(w io.Writer, u api.Unbondings) error {
 	}
 	return table(w, "ID\tVALIDATOR\tREQUESTED\tPAYS\tCOMPLETES", rows)
 }
-
-func printRewards(w io.Writer, r api.Rewards) error {
-	kv := make([]any, 0, 2*len(r.Streams)+2)
-	for _, s := range r.Streams {
-		kv = append(kv, s.Stream, coinsText(s.Pending))
-	}
-	kv = append(kv, "total", coinsText(r.Total))
-	return fields(w, kv...)
-}

@@ -55,8 +55,8 @@ func TestQueryText(t *testing.T) {
 		{[]string{"delegations", bobAddr}, []string{"has no delegations"}},
 		{[]string{"unbondings", aliceAddr}, []string{"ID", valAddr, "2000"}},
 		{[]string{"unbondings", bobAddr}, []string{"has no unbonding entries"}},
-		{[]string{"rewards", valAddr}, []string{"staking:", "stake", "total:"}},
-		{[]string{"rewards", bobAddr}, []string{"staking:", "none"}},
+		{[]string{"rewards", valAddr}, []string{"STREAM", "PENDING", "staking", "stake", "total:"}},
+		{[]string{"rewards", bobAddr}, []string{"staking", "total:", "none"}},
 	}
 	for _, tc := range cases {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {

@@ -224,8 +224,8 @@ func (s *serviceFlags) check(update bool) error {
 }
 
 func txServiceCmd(f *txFlags) *cobra.Command {
-	cmd := &cobra.Command{Use: "service", Short: "Restaking services: register, admit operators, slash"}
-	cmd.AddCommand(registerServiceCmd(f), updateServiceCmd(f),
+	cmd := &cobra.Command{Use: "service", Short: "Restaking services: register, admit operators, slash, fund reward programs"}
+	cmd.AddCommand(registerServiceCmd(f), updateServiceCmd(f), txProgramCmd(f),
 		argsTx(f, "allow NAME OPERATOR", "Allow an operator to opt in to an allowlist service (its admin signs)", 2,
 			func(signer string, a []string) (proto.Message, error) {
 				name, op, err := serviceAndOperator(a)

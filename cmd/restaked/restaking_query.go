@@ -29,6 +29,8 @@ func restakingQueries(f *queryFlags) []*cobra.Command {
 		slashesQuery(f),
 		queryID(f, "slash", "Show a slash request and what it took", "/v1/slashes/%d", printSlash),
 		queryNoArg(f, "assets", "List restakable assets and their value in native units", "/v1/assets", printAssets),
+		programsQuery(f),
+		queryID(f, "program", "Show a service reward program, its schedule and books", "/v1/programs/%d", printProgram),
 	}
 }
 
