@@ -2,6 +2,7 @@ package restaking
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/restaked/restaked/account"
 	"github.com/restaked/restaked/bank"
@@ -38,22 +39,28 @@ func ClaimService(ctx state.Ctx, acct account.Address) ([]ServiceStream, error) 
 	if err != nil {
 		return nil, err
 	}
+	return streams, payStreams(ctx, acct, streams)
+}
+
+// payStreams pays the streams' amounts (one send per denom) and books
+// them per stream.
+func payStreams(ctx state.Ctx, acct account.Address, streams []ServiceStream) error {
 	totals, err := streamTotals(streams)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for _, c := range totals {
 		if err := bank.SendOne(ctx.KV, RewardsAccount, acct, c.Denom, c.Amount); err != nil {
-			return nil, fmt.Errorf("%w: rewards account cannot pay %s: %v", state.ErrCorrupt, c, err)
+			return fmt.Errorf("%w: rewards account cannot pay %s: %v", state.ErrCorrupt, c, err)
 		}
 	}
 	if err := addPaid(ctx.KV, streams); err != nil {
-		return nil, err
+		return err
 	}
 	if len(totals) > 0 {
 		ctx.Emit("claim_service_rewards", "account", acct.String(), "amount", coin.Coins(totals).String())
 	}
-	return streams, nil
+	return nil
 }
 
 // PendingService is what ClaimService would pay account now, per stream
@@ -67,6 +74,9 @@ func PendingService(r store.Reader, acct account.Address) ([]ServiceStream, erro
 func streamTotals(streams []ServiceStream) ([]coin.Coin, error) {
 	var out coin.Coins
 	for _, s := range streams {
+		if s.Amount.IsZero() {
+			continue
+		}
 		sum, err := out.Add(coin.Coins{coin.New(s.Denom, s.Amount)})
 		if err != nil {
 			return nil, err
@@ -76,118 +86,87 @@ func streamTotals(streams []ServiceStream) ([]coin.Coin, error) {
 	return out, nil
 }
 
-// collectService settles and zeroes account's streams, returning them.
+// collectService brings account's positions and commissions up to date
+// and zeroes what they accrued, returning it per stream. Positions hold
+// stream records only while they hold shares (a closing withdrawal pays
+// them out), so one pass over the positions finds every staker stream.
 func collectService(ctx state.Ctx, acct account.Address) ([]ServiceStream, error) {
-	live, err := settleStakerPositions(ctx, acct)
+	list, err := rawPositions(ctx.KV, acct)
 	if err != nil {
 		return nil, err
 	}
-	out, err := takePositionStreams(ctx.KV, acct, live)
-	if err != nil {
-		return nil, err
-	}
-	comm, err := takeCommission(ctx, acct)
-	return append(out, comm...), err
-}
-
-// posRef names a position that still holds shares.
-type posRef struct {
-	op    account.Address
-	asset string
-}
-
-// settleStakerPositions pulls the vault of each of the staker's positions
-// and settles the position; it returns the positions with shares.
-func settleStakerPositions(ctx state.Ctx, staker account.Address) ([]posRef, error) {
-	list, err := rawPositions(ctx.KV, staker)
-	if err != nil {
-		return nil, err
-	}
-	var live []posRef
-	for _, x := range list {
-		a, err := loadAsset(ctx.KV, x.asset)
-		if err != nil {
-			return nil, err
-		}
-		vv, err := loadVault(ctx.KV, x.op, a)
-		if err != nil {
-			return nil, err
-		}
-		if err := pullVault(ctx, vv); err != nil {
-			return nil, err
-		}
-		if err := settlePosition(ctx.KV, staker, vv, x.pos.Scaled); err != nil {
-			return nil, err
-		}
-		if !x.pos.Scaled.IsZero() {
-			live = append(live, posRef{x.op, x.asset})
-		}
-	}
-	return live, nil
-}
-
-// takePositionStreams zeroes the staker's settled stream records; a record
-// of a position without shares is deleted, its carried remainder handed
-// back to its vault stream (so no fraction is lost).
-func takePositionStreams(kv store.KV, staker account.Address, live []posRef) ([]ServiceStream, error) {
-	prefix := state.Key(prefixPosStream, staker[:])
-	type rec struct {
-		key []byte
-		s   ServiceStream
-		svc string
-		ps  posStream
-	}
-	var recs []rec
-	var bad error
-	store.IteratePrefix(kv, prefix, false, func(k, v []byte) bool {
-		r := rec{key: append([]byte(nil), k...)}
-		if r.s, bad = parsePosStreamKey(k, len(prefix)); bad != nil {
-			return false
-		}
-		if bad = state.Decode(k, v, &r.ps); bad != nil {
-			return false
-		}
-		recs = append(recs, r)
-		return len(recs) < MaxPositionsPerStaker*MaxStreamsPerVault
-	})
-	if bad != nil {
-		return nil, bad
-	}
+	pc := &pullCache{}
 	var out []ServiceStream
-	for _, r := range recs {
-		if !r.ps.Accrued.IsZero() {
-			r.s.Amount = r.ps.Accrued
-			out = append(out, r.s)
+	for _, x := range list {
+		vv, err := loadPositionVault(ctx.KV, x)
+		if err != nil {
+			return nil, err
 		}
-		r.ps.Accrued = num.Int{}
-		if hasShares(live, r.s.Operator, r.s.Asset) {
-			state.Put(kv, r.key, &r.ps)
+		if err := pc.pullVault(ctx, vv); err != nil {
+			return nil, err
+		}
+		if out, err = takePosition(ctx.KV, acct, vv, x.pos.Scaled, false, out); err != nil {
+			return nil, err
+		}
+	}
+	return takeCommission(ctx, acct, pc, out)
+}
+
+func loadPositionVault(r store.Reader, x rawPosition) (vaultView, error) {
+	a, err := loadAsset(r, x.asset)
+	if err != nil {
+		return vaultView{}, err
+	}
+	return loadVault(r, x.op, a)
+}
+
+// takePosition settles the position's streams at σ = scaled, appends what
+// they accrued to out and zeroes it; closing (σ now 0) also deletes the
+// records, handing their carried remainders back to the vault streams.
+func takePosition(kv store.KV, staker account.Address, vv vaultView, scaled num.Int, closing bool, out []ServiceStream) ([]ServiceStream, error) {
+	streams, err := vaultStreams(kv, vv.op, vv.asset.Denom)
+	if err != nil {
+		return out, err
+	}
+	for _, s := range streams {
+		ps, err := settleStream(kv, staker, vv, s, scaled)
+		if err != nil {
+			return out, err
+		}
+		if !ps.Accrued.IsZero() {
+			out = append(out, ServiceStream{Service: s.svc, Denom: s.denom, Role: RoleStaker, Operator: vv.op, Asset: vv.asset.Denom, Amount: ps.Accrued})
+		}
+		ps.Accrued = num.Int{}
+		key := posStreamKey(staker, vv.op, vv.asset.Denom, s.svc, s.denom)
+		if !closing {
+			state.Put(kv, key, &ps)
 			continue
 		}
-		if err := returnRemainder(kv, r.s, r.ps.Rem); err != nil {
-			return nil, err
+		if err := returnRemainder(kv, s, ps.Rem); err != nil {
+			return out, err
 		}
-		kv.Delete(r.key)
+		kv.Delete(key)
 	}
 	return out, nil
 }
 
-func hasShares(live []posRef, op account.Address, asset string) bool {
-	for _, p := range live {
-		if p.op == op && p.asset == asset {
-			return true
-		}
+// payClosedPosition pays a position that has just given up its last share
+// everything its streams accrued (settled before σ changed).
+func payClosedPosition(ctx state.Ctx, staker account.Address, vv vaultView) error {
+	paid, err := takePosition(ctx.KV, staker, vv, num.Int{}, true, nil)
+	if err != nil {
+		return err
 	}
-	return false
+	return payStreams(ctx, staker, paid)
 }
 
 // returnRemainder adds a closed position's carried remainder to its vault
 // stream's, to be spread again.
-func returnRemainder(kv store.KV, s ServiceStream, rem num.Int) error {
+func returnRemainder(kv store.KV, s streamRef, rem num.Int) error {
 	if rem.IsZero() {
 		return nil
 	}
-	key := allocStreamKey(s.Operator, s.Asset, s.Service, s.Denom)
+	key := allocStreamKey(s.op, s.asset, s.svc, s.denom)
 	var as allocStream
 	if _, err := state.Load(kv, key, &as); err != nil {
 		return err
@@ -219,10 +198,24 @@ func parsePosStreamKey(k []byte, skip int) (ServiceStream, error) {
 }
 
 // takeCommission pulls every vault op carries weight in and zeroes its
-// accrued commission.
-func takeCommission(ctx state.Ctx, op account.Address) ([]ServiceStream, error) {
-	if err := pullOperator(ctx, op); err != nil {
-		return nil, err
+// accrued commission, appending it to out.
+func takeCommission(ctx state.Ctx, op account.Address, pc *pullCache, out []ServiceStream) ([]ServiceStream, error) {
+	assets, err := weightedAssets(ctx.KV, op)
+	if err != nil {
+		return out, err
+	}
+	for _, denom := range assets {
+		a, err := loadAsset(ctx.KV, denom)
+		if err != nil {
+			return out, err
+		}
+		vv, err := loadVault(ctx.KV, op, a)
+		if err != nil {
+			return out, err
+		}
+		if err := pc.pullVault(ctx, vv); err != nil {
+			return out, err
+		}
 	}
 	prefix := state.Key(prefixAllocStream, op[:])
 	type rec struct {
@@ -244,9 +237,8 @@ func takeCommission(ctx state.Ctx, op account.Address) ([]ServiceStream, error) 
 		return bad == nil && len(recs) < MaxAssets*MaxStreamsPerVault
 	})
 	if bad != nil {
-		return nil, bad
+		return out, bad
 	}
-	out := make([]ServiceStream, 0, len(recs))
 	for _, r := range recs {
 		r.s.Amount = r.as.Commission
 		r.as.Commission = num.Int{}
@@ -254,6 +246,26 @@ func takeCommission(ctx state.Ctx, op account.Address) ([]ServiceStream, error) 
 		out = append(out, r.s)
 	}
 	return out, nil
+}
+
+// weightedAssets lists the assets op carries reward weight in, from its
+// weight records (one seek for an account that is no operator).
+func weightedAssets(r store.Reader, op account.Address) ([]string, error) {
+	prefix := state.Key(prefixWeight, op[:])
+	var out []string
+	var bad error
+	store.IteratePrefix(r, prefix, false, func(k, _ []byte) bool {
+		asset, _, ok := splitLP(k[len(prefix):])
+		if !ok {
+			bad = fmt.Errorf("%w: weight key %q", state.ErrCorrupt, k)
+			return false
+		}
+		if len(out) == 0 || out[len(out)-1] != asset {
+			out = append(out, asset)
+		}
+		return len(out) <= MaxAssets
+	})
+	return out, bad
 }
 
 func parseAllocStreamKey(k []byte, op account.Address, skip int) (ServiceStream, error) {
@@ -269,49 +281,35 @@ func parseAllocStreamKey(k []byte, op account.Address, skip int) (ServiceStream,
 	return s, nil
 }
 
-// pullOperator pulls every vault of op that carries weight.
-func pullOperator(ctx state.Ctx, op account.Address) error {
-	assets, err := Assets(ctx.KV)
-	if err != nil {
-		return err
-	}
-	for _, a := range assets {
-		if !hasWeight(ctx.KV, op, a.Denom) {
-			continue
-		}
-		vv, err := loadVault(ctx.KV, op, a)
-		if err != nil {
-			return err
-		}
-		if err := pullVault(ctx, vv); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func hasWeight(r store.Reader, op account.Address, asset string) bool {
-	found := false
-	store.IteratePrefix(r, weightPrefix(op, asset), false, func(_, _ []byte) bool {
-		found = true
-		return false
-	})
-	return found
-}
-
 func streamPaidKey(svc, denom string) []byte {
 	return state.Key(prefixStreamPaid, lp(svc), []byte(denom))
 }
 
-// addPaid books payments per stream (the invariants' exact accounting).
+// addPaid books payments per stream (the invariants' exact accounting),
+// one write per (service, denom).
 func addPaid(kv store.KV, streams []ServiceStream) error {
+	type sum struct {
+		svc, denom string
+		amount     num.Int
+	}
+	var sums []sum
 	for _, s := range streams {
-		key := streamPaidKey(s.Service, s.Denom)
+		i := slices.IndexFunc(sums, func(x sum) bool { return x.svc == s.Service && x.denom == s.Denom })
+		if i < 0 {
+			sums, i = append(sums, sum{svc: s.Service, denom: s.Denom}), len(sums)
+		}
+		var err error
+		if sums[i].amount, err = sums[i].amount.Add(s.Amount); err != nil {
+			return err
+		}
+	}
+	for _, x := range sums {
+		key := streamPaidKey(x.svc, x.denom)
 		paid, err := state.LoadAmount(kv, key)
 		if err != nil {
 			return err
 		}
-		if paid, err = paid.Add(s.Amount); err != nil {
+		if paid, err = paid.Add(x.amount); err != nil {
 			return err
 		}
 		state.PutAmount(kv, key, paid)

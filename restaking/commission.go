@@ -19,6 +19,30 @@ type Commission struct {
 	Effective_s int64    `json:"pending_effective_s,omitempty"`
 }
 
+const commissionVersion = 1
+
+// MarshalRecord is the binary encoding (read on every reward collection).
+func (c *Commission) MarshalRecord() []byte {
+	w := state.NewWriter(commissionVersion, 48)
+	w.Dec(c.Rate)
+	w.Bool(c.Pending != nil)
+	if c.Pending != nil {
+		w.Dec(*c.Pending)
+		w.Varint(c.Effective_s)
+	}
+	return w.Out()
+}
+
+func (c *Commission) UnmarshalRecord(b []byte) error {
+	r := state.NewReader(b, commissionVersion)
+	c.Rate, c.Pending, c.Effective_s = r.Dec(), nil, 0
+	if r.Bool() {
+		p := r.Dec()
+		c.Pending, c.Effective_s = &p, r.Varint()
+	}
+	return r.Done()
+}
+
 func (c Commission) current(now_s int64) Commission {
 	if c.Pending != nil && now_s >= c.Effective_s {
 		c.Rate, c.Pending, c.Effective_s = *c.Pending, nil, 0

@@ -219,6 +219,11 @@ func QueueWithdrawal(ctx state.Ctx, p params.Params, staker, op account.Address,
 		return w, err
 	}
 	savePosition(ctx.KV, staker, op, a.Denom, &pos)
+	if pos.Scaled.IsZero() {
+		if err := payClosedPosition(ctx, staker, vv); err != nil {
+			return w, err
+		}
+	}
 	state.Put(ctx.KV, withdrawalKey(w.ID), &w)
 	ctx.KV.Set(wdByStakerKey(staker, w.ID), []byte{})
 	if err := vv.save(ctx); err != nil {

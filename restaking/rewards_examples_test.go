@@ -326,3 +326,22 @@ func TestRewardProgramStartHeight(t *testing.T) {
 	eq(t, "alice", x.pending("alice", "usdc"), 300)
 	eq(t, "bob", x.pending("bob", "usdc"), 100)
 }
+
+// A withdrawal that closes a position pays its service streams out at once
+// (a closed position keeps no reward records).
+func TestClosingWithdrawalPaysStreams(t *testing.T) {
+	x := rewardSetup(t, nil, "0")
+	x.ok("svc", program("svc", "a", "1000usdc", "500s"))
+	x.blocks(50)
+	before := x.balance("bob", "usdc")
+	x.ok("bob", queue("bob", "op", "0usdc"))
+	got, _ := x.balance("bob", "usdc").Sub(before)
+	eq(t, "bob paid on close", got, 125)
+	eq(t, "bob pending after", x.pending("bob", "usdc"), 0)
+	x.blocks(50)
+	// 375 + 500, less what the carried remainders still hold: once shares
+	// stop dividing evenly each accumulator level may carry under one unit.
+	if got := x.pending("alice", "usdc"); got.GT(num.NewInt(875)) || got.LT(num.NewInt(872)) {
+		t.Fatalf("alice = %s, want 875 less at most 3 units of carried dust", got)
+	}
+}

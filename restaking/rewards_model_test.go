@@ -556,7 +556,23 @@ func rmQueue(rt *rapid.T, x *h, m *rmModel) {
 			return
 		}
 	}
+	before := map[string]num.Int{}
+	for _, d := range rmDenoms {
+		before[d] = x.balance(st, d)
+	}
 	r := x.deliver(st, queue(st, op, amt.String()+a))
+	// A withdrawal that closes the position pays its service streams out.
+	for _, d := range rmDenoms {
+		got, err := x.balance(st, d).Sub(before[d])
+		if err != nil {
+			rt.Fatalf("queue_withdrawal took %s from %s", d, st)
+		}
+		k := ad(st, d)
+		if m.claimed[k] == nil {
+			m.claimed[k] = new(big.Int)
+		}
+		m.claimed[k].Add(m.claimed[k], got.Big())
+	}
 	if r.Code == chain.CodeInternal {
 		rt.Fatalf("queue_withdrawal: internal error: %s", r.Log)
 	}

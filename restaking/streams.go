@@ -160,6 +160,46 @@ func weightOf(vv vaultView, mag num.Dec) (num.Int, error) {
 // pullVault brings every stream of vault vv up to date with its current
 // weights and Σσ (run before Σσ changes, and before a weight changes).
 func pullVault(ctx state.Ctx, vv vaultView) error {
+	return (&pullCache{}).pullVault(ctx, vv)
+}
+
+// pullCache remembers, within one operation, each service's reward denoms
+// and the service accumulators read (keyed lookups only; nothing iterates
+// the map, and nothing writes a service accumulator during an operation).
+type pullCache struct {
+	svcs   []string
+	denoms [][]string
+	accs   map[string]num.Int
+}
+
+func (pc *pullCache) serviceAcc(r store.Reader, svc, asset, denom string) (num.Int, error) {
+	key := serviceAccKey(svc, asset, denom)
+	if acc, ok := pc.accs[string(key)]; ok {
+		return acc, nil
+	}
+	var sa serviceAcc
+	if _, err := state.Load(r, key, &sa); err != nil {
+		return num.Int{}, err
+	}
+	if pc.accs == nil {
+		pc.accs = map[string]num.Int{}
+	}
+	pc.accs[string(key)] = sa.Acc
+	return sa.Acc, nil
+}
+
+func (pc *pullCache) serviceDenoms(r store.Reader, svc string) ([]string, error) {
+	for i, s := range pc.svcs {
+		if s == svc {
+			return pc.denoms[i], nil
+		}
+	}
+	d, err := streamDenoms(r, svc)
+	pc.svcs, pc.denoms = append(pc.svcs, svc), append(pc.denoms, d)
+	return d, err
+}
+
+func (pc *pullCache) pullVault(ctx state.Ctx, vv vaultView) error {
 	var bad error
 	type entry struct {
 		svc string
@@ -180,7 +220,11 @@ func pullVault(ctx state.Ctx, vv vaultView) error {
 		return bad
 	}
 	for _, e := range list {
-		if err := pullAlloc(ctx, vv, e.svc, e.w); err != nil {
+		denoms, err := pc.serviceDenoms(ctx.KV, e.svc)
+		if err != nil {
+			return err
+		}
+		if err := pc.pullDenoms(ctx, vv, e.svc, e.w, denoms); err != nil {
 			return err
 		}
 	}
@@ -188,38 +232,47 @@ func pullVault(ctx state.Ctx, vv vaultView) error {
 }
 
 // pullAlloc collects what weight w of (vv, svc) earned in each of the
-// service's denoms since the last collection, takes the commission at the
-// rate in force (changes are applied by BeginBlock when due, after a pull
-// at the old rate) and spreads the rest over the vault's Σσ.
+// service's denoms since the last collection (pullDenoms).
 func pullAlloc(ctx state.Ctx, vv vaultView, svc string, w num.Int) error {
 	denoms, err := streamDenoms(ctx.KV, svc)
-	if err != nil || len(denoms) == 0 {
+	if err != nil {
 		return err
+	}
+	return (&pullCache{}).pullDenoms(ctx, vv, svc, w, denoms)
+}
+
+// pullDenoms collects, per denom, w × the service accumulator's rise,
+// takes the commission at the rate in force (changes are applied by
+// BeginBlock when due, after a pull at the old rate) and spreads the rest
+// over the vault's Σσ.
+func (pc *pullCache) pullDenoms(ctx state.Ctx, vv vaultView, svc string, w num.Int, denoms []string) error {
+	if len(denoms) == 0 {
+		return nil
 	}
 	rate, err := commissionInForce(ctx.KV, vv.op, svc)
 	if err != nil {
 		return err
 	}
 	for _, d := range denoms {
-		if err := pullOne(ctx.KV, vv, svc, d, w, rate); err != nil {
+		acc, err := pc.serviceAcc(ctx.KV, svc, vv.asset.Denom, d)
+		if err != nil {
+			return err
+		}
+		if err := pullOne(ctx.KV, vv, svc, d, w, rate, acc); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func pullOne(kv store.KV, vv vaultView, svc, denom string, w num.Int, rate num.Dec) error {
-	var sa serviceAcc
-	if _, err := state.Load(kv, serviceAccKey(svc, vv.asset.Denom, denom), &sa); err != nil {
-		return err
-	}
+func pullOne(kv store.KV, vv vaultView, svc, denom string, w num.Int, rate num.Dec, acc num.Int) error {
 	key := allocStreamKey(vv.op, vv.asset.Denom, svc, denom)
 	var as allocStream
 	found, err := state.Load(kv, key, &as)
 	if err != nil {
 		return err
 	}
-	delta, err := rewards.Since(sa.Acc, as.Snap)
+	delta, err := rewards.Since(acc, as.Snap)
 	if err != nil {
 		return fmt.Errorf("%w: %v", state.ErrCorrupt, err)
 	}
@@ -230,7 +283,7 @@ func pullOne(kv store.KV, vv vaultView, svc, denom string, w num.Int, rate num.D
 	if err != nil {
 		return err
 	}
-	as.Snap, as.OpRem = sa.Acc, rem
+	as.Snap, as.OpRem = acc, rem
 	if err := creditVault(&as, owed, rate, vv.v.Scaled); err != nil {
 		return err
 	}
@@ -269,6 +322,20 @@ func creditVault(as *allocStream, owed num.Int, rate num.Dec, scaled num.Int) er
 	}
 	as.Acc, as.Rem = acc, rem
 	return err
+}
+
+// ensureCommission writes op's default commission for svc as its own
+// record, so that collections read one small binary record.
+func ensureCommission(kv store.KV, op account.Address, svc string) error {
+	if _, found := kv.Get(commissionKey(op, svc)); found {
+		return nil
+	}
+	o, found, err := loadRecord[Operator](kv, operatorKey(op))
+	if err != nil || !found {
+		return err
+	}
+	state.Put(kv, commissionKey(op, svc), &Commission{Rate: o.Commission})
+	return nil
 }
 
 // commissionInForce is the rate a pull applies: the stored rate, which
@@ -358,6 +425,9 @@ func setWeight(ctx state.Ctx, vv vaultView, svc string) error {
 		if err := pullAlloc(ctx, vv, svc, num.Int{}); err != nil {
 			return err
 		}
+		if err := ensureCommission(kv, vv.op, svc); err != nil {
+			return err
+		}
 	}
 	if next.IsZero() {
 		kv.Delete(key)
@@ -391,43 +461,45 @@ func settlePosition(kv store.KV, staker account.Address, vv vaultView, scaled nu
 		return err
 	}
 	for _, s := range list {
-		if err := settleStream(kv, staker, vv, s, scaled); err != nil {
+		ps, err := settleStream(kv, staker, vv, s, scaled)
+		if err != nil {
 			return err
 		}
+		state.Put(kv, posStreamKey(staker, vv.op, vv.asset.Denom, s.svc, s.denom), &ps)
 	}
 	return nil
 }
 
-func settleStream(kv store.KV, staker account.Address, vv vaultView, s streamRef, scaled num.Int) error {
-	key := posStreamKey(staker, vv.op, vv.asset.Denom, s.svc, s.denom)
+// settleStream is the position's stream record collected up to the
+// vault stream's accumulator (not written: callers decide).
+func settleStream(kv store.KV, staker account.Address, vv vaultView, s streamRef, scaled num.Int) (posStream, error) {
 	var ps posStream
-	found, err := state.Load(kv, key, &ps)
-	if err != nil {
-		return err
-	}
-	if found && ps.Snap.Eq(s.as.Acc) {
-		return nil
+	if _, err := state.Load(kv, posStreamKey(staker, vv.op, vv.asset.Denom, s.svc, s.denom), &ps); err != nil {
+		return ps, err
 	}
 	delta, err := rewards.Since(s.as.Acc, ps.Snap)
-	if err != nil {
-		return fmt.Errorf("%w: %v", state.ErrCorrupt, err)
+	if err != nil || delta.IsZero() {
+		if err != nil {
+			err = fmt.Errorf("%w: %v", state.ErrCorrupt, err)
+		}
+		return ps, err
 	}
 	owed, rem, err := rewards.Collect(scaled, delta, ps.Rem) // rounding: down, remainder carried
 	if err != nil {
-		return err
+		return ps, err
 	}
 	if ps.Accrued, err = ps.Accrued.Add(owed); err != nil {
-		return err
+		return ps, err
 	}
 	ps.Snap, ps.Rem = s.as.Acc, rem
-	state.Put(kv, key, &ps)
-	return nil
+	return ps, nil
 }
 
 // streamRef is one stream of a vault with its accumulators.
 type streamRef struct {
-	svc, denom string
-	as         allocStream
+	op                account.Address
+	asset, svc, denom string
+	as                allocStream
 }
 
 // vaultStreams lists the (service, denom) streams vault (op, asset) has
@@ -438,7 +510,7 @@ func vaultStreams(r store.Reader, op account.Address, asset string) ([]streamRef
 	var bad error
 	store.IteratePrefix(r, prefix, false, func(k, v []byte) bool {
 		svc, denom, ok := splitLP(k[len(prefix):])
-		s := streamRef{svc: svc, denom: denom}
+		s := streamRef{op: op, asset: asset, svc: svc, denom: denom}
 		if !ok {
 			bad = fmt.Errorf("%w: stream key %q", state.ErrCorrupt, k)
 			return false
