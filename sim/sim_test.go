@@ -423,6 +423,19 @@ func TestDoubleSignSparesLaterStake(t *testing.T) {
 	}
 }
 
+// TestNativeWeightLiquidRounding: reward weights of a native vault stay
+// consistent when liquid staking moves its delegation by rounding after a
+// primary slash (invariants after every block).
+func TestNativeWeightLiquidRounding(t *testing.T) {
+	sc, err := LoadFile("testdata/native-weight-liquid-rounding.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep := Run(sc, Options{}); !rep.OK {
+		t.Fatalf("scenario failed: %s", rep.Error)
+	}
+}
+
 func TestFutureInfractionHeight(t *testing.T) {
 	mustPass(t, transfer+`
   - create_validator: {from: alice, self_delegation: "10stake", commission: "0.1"}
