@@ -69,11 +69,7 @@ func (s *Server) liquidClaims(req *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	before, err := idCursor(req, "before")
-	if err != nil {
-		return nil, err
-	}
-	limit, err := limitParam(req)
+	limit, before, err := idPage(req)
 	if err != nil {
 		return nil, err
 	}

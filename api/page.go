@@ -44,6 +44,15 @@ func idCursor(r *http.Request, name string) (uint64, error) {
 	return id, nil
 }
 
+// idPage reads the paging of a newest-first list by id: ?limit= and ?before=.
+func idPage(r *http.Request) (limit int, before uint64, err error) {
+	if limit, err = limitParam(r); err != nil {
+		return 0, 0, err
+	}
+	before, err = idCursor(r, "before")
+	return limit, before, err
+}
+
 // addrQuery reads an optional address from the query string.
 func addrQuery(r *http.Request, name string) (account.Address, error) {
 	s := r.URL.Query().Get(name)

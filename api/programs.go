@@ -65,11 +65,7 @@ func (s *Server) programs(req *http.Request) (any, error) {
 	if svc != "" && !restaking.ValidName(svc) {
 		return nil, badRequest("bad-name", "service %q must be 1..%d characters of a-z, 0-9, '-' and '_'", svc, restaking.MaxNameLen)
 	}
-	limit, err := limitParam(req)
-	if err != nil {
-		return nil, err
-	}
-	before, err := idCursor(req, "before")
+	limit, before, err := idPage(req)
 	if err != nil {
 		return nil, err
 	}

@@ -200,11 +200,7 @@ func (s *Server) withdrawals(req *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	limit, err := limitParam(req)
-	if err != nil {
-		return nil, err
-	}
-	before, err := idCursor(req, "before")
+	limit, before, err := idPage(req)
 	if err != nil {
 		return nil, err
 	}
@@ -240,11 +236,7 @@ func (s *Server) slashes(req *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	limit, err := limitParam(req)
-	if err != nil {
-		return nil, err
-	}
-	before, err := idCursor(req, "before")
+	limit, before, err := idPage(req)
 	if err != nil {
 		return nil, err
 	}
