@@ -23,6 +23,7 @@ func Invariants() []state.Invariant {
 		{Name: "restaking-native-rewards", Check: checkNativeRewards},
 		{Name: "restaking-reward-weights", Check: checkRewardWeights},
 		{Name: "restaking-reward-streams", Check: checkRewardStreams},
+		{Name: "restaking-program-queues", Check: checkProgramQueues},
 	}
 }
 

@@ -265,7 +265,9 @@ func closeProgram(ctx state.Ctx, pg *Program, status string) error {
 	if err := bank.SendOne(ctx.KV, RewardsAccount, s.Admin, pg.Denom, refund); err != nil {
 		return err
 	}
-	ctx.KV.Delete(pg.waitKey(ctx))
+	for _, k := range pg.waitKeys() { // wherever it waits (a crowded block may have left it queued)
+		ctx.KV.Delete(k)
+	}
 	ctx.KV.Delete(liveBySvcKey(pg.Service, pg.ID))
 	if err := saveProgram(ctx.KV, pg); err != nil {
 		return err
@@ -285,6 +287,15 @@ func (pg Program) waitKey(ctx state.Ctx) []byte {
 		return state.Key(prefixStartByTime, state.U64(timePos(pg.Start_s)), state.U64(pg.ID))
 	}
 	return liveKey(pg.ID)
+}
+
+// waitKeys are every place the program may wait.
+func (pg Program) waitKeys() [][]byte {
+	keys := [][]byte{liveKey(pg.ID), state.Key(prefixStartByTime, state.U64(timePos(pg.Start_s)), state.U64(pg.ID))}
+	if pg.StartHeight > 0 {
+		keys = append(keys, state.Key(prefixStartByHeight, state.U64(uint64(pg.StartHeight)), state.U64(pg.ID)))
+	}
+	return keys
 }
 
 // startPrograms moves programs whose start has come into the live list
@@ -316,7 +327,7 @@ func startOne(ctx state.Ctx, k []byte) error {
 		return fmt.Errorf("%w: start queue key %q", state.ErrCorrupt, k)
 	}
 	pg, err := loadProgram(ctx.KV, id)
-	if err != nil {
+	if err != nil || pg.Status != ProgramActive {
 		return err
 	}
 	if pg.StartHeight > 0 {
@@ -381,6 +392,9 @@ func emitOne(ctx state.Ctx, id uint64, vals map[string]num.Dec) error {
 	pg, err := loadProgram(ctx.KV, id)
 	if err != nil {
 		return err
+	}
+	if pg.Status != ProgramActive {
+		return fmt.Errorf("%w: closed reward program %d is on the live list", state.ErrCorrupt, id)
 	}
 	total, err := pg.schedule().EmittedBy(ctx.Time_s)
 	if err != nil {

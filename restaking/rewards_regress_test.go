@@ -139,3 +139,30 @@ func TestCancelBeforeStart(t *testing.T) {
 		t.Fatalf("admin holds %s, had %s", got, before)
 	}
 }
+
+// More programs start at once than a block starts: one left queued can be
+// cancelled and leaves nothing behind (the queue invariant runs every block).
+func TestCancelWhileQueuedInCrowdedStart(t *testing.T) {
+	x := newH(t, nil)
+	n := restaking.MaxEmissionsPerBlock + 5
+	for i := 0; i*restaking.MaxProgramsPerService < n; i++ {
+		x.ok("svc", registerService("svc", fmt.Sprintf("q%02d", i), "usdc"))
+	}
+	start := x.time + 100
+	var msgs []proto.Message
+	for i := range n {
+		m := program("svc", fmt.Sprintf("q%02d", i/restaking.MaxProgramsPerService), "1000usdc", "100s")
+		m.StartS = start
+		msgs = append(msgs, m)
+		if len(msgs) == 16 || i == n-1 {
+			x.ok("svc", msgs...)
+			msgs = nil
+		}
+	}
+	x.blocks(20) // the block at the start time starts 128 of them
+	x.ok("svc", &tx.MsgCancelRewardProgram{Admin: s("svc"), Id: uint64(n)})
+	x.blocks(40)
+	if pg := x.program(uint64(n)); pg.Status != restaking.ProgramCancelled || !pg.Refunded.Eq(num.NewInt(1000)) {
+		t.Fatalf("program %d: %+v", n, pg)
+	}
+}

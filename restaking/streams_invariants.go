@@ -367,3 +367,43 @@ func addUnsettled(r store.Reader, holders vaultHolders, b *streamBooks, op accou
 	}
 	return nil
 }
+
+// checkProgramQueues: every active program waits in exactly one place (a
+// start queue or the live list) and nothing closed waits anywhere.
+func checkProgramQueues(r store.Reader) error {
+	waiting := map[uint64]int{} // keyed lookups only
+	var bad error
+	for _, prefix := range [][]byte{prefixLiveProgram, prefixStartByTime, prefixStartByHeight} {
+		store.IteratePrefix(r, prefix, false, func(k, _ []byte) bool {
+			id, ok := state.ReadU64(k[len(k)-8:])
+			if !ok {
+				bad = fmt.Errorf("%w: program queue key %q", state.ErrCorrupt, k)
+				return false
+			}
+			waiting[id]++
+			return true
+		})
+	}
+	if bad != nil {
+		return bad
+	}
+	store.IteratePrefix(r, prefixProgram, false, func(k, v []byte) bool {
+		var pg Program
+		if bad = state.Decode(k, v, &pg); bad != nil {
+			return false
+		}
+		want := 0
+		if pg.Status == ProgramActive {
+			want = 1
+		}
+		if waiting[pg.ID] != want {
+			bad = fmt.Errorf("reward program %d (%s) waits in %d places", pg.ID, pg.Status, waiting[pg.ID])
+		}
+		delete(waiting, pg.ID)
+		return bad == nil
+	})
+	if bad == nil && len(waiting) > 0 {
+		bad = fmt.Errorf("%d queue entries name no program", len(waiting))
+	}
+	return bad
+}
