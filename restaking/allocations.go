@@ -162,11 +162,7 @@ func deallocateAll(ctx state.Ctx, p params.Params, op account.Address, asset, sv
 	if err != nil || !found {
 		return err
 	}
-	a, err := loadAsset(ctx.KV, asset)
-	if err != nil {
-		return err
-	}
-	vv, err := loadVault(ctx.KV, op, a)
+	vv, err := vaultOf(ctx.KV, op, asset)
 	if err != nil {
 		return err
 	}
@@ -227,11 +223,7 @@ func applyDue(ctx state.Ctx, k []byte) error {
 	if err != nil || !found || cur.Effective_s != t {
 		return err // replaced or cancelled since
 	}
-	a, err := loadAsset(ctx.KV, asset)
-	if err != nil {
-		return err
-	}
-	vv, err := loadVault(ctx.KV, op, a)
+	vv, err := vaultOf(ctx.KV, op, asset)
 	if err != nil {
 		return err
 	}

@@ -75,11 +75,7 @@ func revalueNative(ctx state.Ctx, p params.Params, op account.Address) error {
 	if err != nil || !found || !o.Validator {
 		return err
 	}
-	a, err := loadAsset(ctx.KV, p.NativeDenom)
-	if err != nil {
-		return err
-	}
-	vv, err := loadVault(ctx.KV, op, a)
+	vv, err := vaultOf(ctx.KV, op, p.NativeDenom)
 	if err != nil {
 		return err
 	}

@@ -98,7 +98,7 @@ func collectService(ctx state.Ctx, acct account.Address) ([]ServiceStream, error
 	pc := &pullCache{}
 	var out []ServiceStream
 	for _, x := range list {
-		vv, err := loadPositionVault(ctx.KV, x)
+		vv, err := vaultOf(ctx.KV, x.op, x.asset)
 		if err != nil {
 			return nil, err
 		}
@@ -110,14 +110,6 @@ func collectService(ctx state.Ctx, acct account.Address) ([]ServiceStream, error
 		}
 	}
 	return takeCommission(ctx, acct, pc, out)
-}
-
-func loadPositionVault(r store.Reader, x rawPosition) (vaultView, error) {
-	a, err := loadAsset(r, x.asset)
-	if err != nil {
-		return vaultView{}, err
-	}
-	return loadVault(r, x.op, a)
 }
 
 // takePosition settles the position's streams at σ = scaled, appends what
@@ -205,11 +197,7 @@ func takeCommission(ctx state.Ctx, op account.Address, pc *pullCache, out []Serv
 		return out, err
 	}
 	for _, denom := range assets {
-		a, err := loadAsset(ctx.KV, denom)
-		if err != nil {
-			return out, err
-		}
-		vv, err := loadVault(ctx.KV, op, a)
+		vv, err := vaultOf(ctx.KV, op, denom)
 		if err != nil {
 			return out, err
 		}

@@ -257,14 +257,11 @@ func optOut(ctx state.Ctx, p params.Params, s Service, op account.Address, mem *
 func operatorStakeValue(r store.Reader, op account.Address, assets []string) (num.Int, error) {
 	var total num.Int
 	for _, d := range assets {
-		a, err := loadAsset(r, d)
+		vv, err := vaultOf(r, op, d)
 		if err != nil {
 			return total, err
 		}
-		vv, err := loadVault(r, op, a)
-		if err != nil {
-			return total, err
-		}
+		a := vv.asset
 		t, err := vv.toTokens(vv.active())
 		if err != nil {
 			return total, err

@@ -189,14 +189,11 @@ func QueueWithdrawal(ctx state.Ctx, p params.Params, staker, op account.Address,
 	if !found {
 		return Withdrawal{}, state.Reject("no-position", "%s has no position with operator %s in %s", staker, op, c.Denom)
 	}
-	a, err := loadAsset(ctx.KV, c.Denom)
+	vv, err := vaultOf(ctx.KV, op, c.Denom)
 	if err != nil {
 		return Withdrawal{}, err
 	}
-	vv, err := loadVault(ctx.KV, op, a)
-	if err != nil {
-		return Withdrawal{}, err
-	}
+	a := vv.asset
 	scaled, err := withdrawalShares(vv, pos, c.Amount)
 	if err != nil {
 		return Withdrawal{}, err
@@ -322,11 +319,7 @@ func CompleteWithdrawal(ctx state.Ctx, p params.Params, staker account.Address, 
 	if err != nil {
 		return w, err
 	}
-	a, err := loadAsset(ctx.KV, w.Asset)
-	if err != nil {
-		return w, err
-	}
-	vv, err := loadVault(ctx.KV, w.Operator, a)
+	vv, err := vaultOf(ctx.KV, w.Operator, w.Asset)
 	if err != nil {
 		return w, err
 	}

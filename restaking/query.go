@@ -80,14 +80,11 @@ func Positions(r store.Reader, staker account.Address) ([]PositionView, error) {
 
 func viewPosition(r store.Reader, staker, op account.Address, asset string, p Position) (PositionView, error) {
 	pv := PositionView{Staker: staker, Operator: op, Asset: asset, Scaled: p.Scaled, Deposited: p.Deposited}
-	a, err := loadAsset(r, asset)
+	vv, err := vaultOf(r, op, asset)
 	if err != nil {
 		return pv, err
 	}
-	vv, err := loadVault(r, op, a)
-	if err != nil {
-		return pv, err
-	}
+	a := vv.asset
 	pv.MaxMagnitude = vv.v.MaxMag
 	if pv.Withdrawable, err = vv.withdrawable(p.Scaled); err != nil {
 		return pv, err
@@ -110,11 +107,7 @@ func Withdrawable(r store.Reader, staker, op account.Address, asset string) (num
 
 // OperatorStake is op's delegated stake in asset now (asset base units).
 func OperatorStake(r store.Reader, op account.Address, asset string) (num.Int, error) {
-	a, err := loadAsset(r, asset)
-	if err != nil {
-		return num.Int{}, err
-	}
-	vv, err := loadVault(r, op, a)
+	vv, err := vaultOf(r, op, asset)
 	if err != nil {
 		return num.Int{}, err
 	}
@@ -216,11 +209,7 @@ func GetWithdrawal(r store.Reader, id uint64, now_s int64) (WithdrawalView, bool
 			wv.HeldBy, wv.Completable = id, false
 		}
 	}
-	a, err := loadAsset(r, w.Asset)
-	if err != nil {
-		return wv, true, err
-	}
-	vv, err := loadVault(r, w.Operator, a)
+	vv, err := vaultOf(r, w.Operator, w.Asset)
 	if err != nil {
 		return wv, true, err
 	}
@@ -386,11 +375,7 @@ func StakeAt(r store.Reader, svc string, op account.Address, asset string, h int
 
 // VaultMagnitude is (op, asset)'s maxMagnitude now (1 before any slash).
 func VaultMagnitude(r store.Reader, op account.Address, asset string) (num.Dec, error) {
-	a, err := loadAsset(r, asset)
-	if err != nil {
-		return num.Dec{}, err
-	}
-	vv, err := loadVault(r, op, a)
+	vv, err := vaultOf(r, op, asset)
 	return vv.v.MaxMag, err
 }
 

@@ -257,11 +257,7 @@ func claimOne(ctx state.Ctx, p params.Params, staker, op account.Address) (num.I
 }
 
 func nativePosition(r store.Reader, p params.Params, staker, op account.Address) (vaultView, Position, error) {
-	a, err := loadAsset(r, p.NativeDenom)
-	if err != nil {
-		return vaultView{}, Position{}, err
-	}
-	vv, err := loadVault(r, op, a)
+	vv, err := vaultOf(r, op, p.NativeDenom)
 	if err != nil {
 		return vv, Position{}, err
 	}

@@ -101,11 +101,7 @@ func allocatedAtRequest(r store.Reader, s Service, req *Slash) error {
 		if al.Mag.IsZero() {
 			continue
 		}
-		a, err := loadAsset(r, d)
-		if err != nil {
-			return err
-		}
-		vv, err := loadVault(r, req.Operator, a)
+		vv, err := vaultOf(r, req.Operator, d)
 		if err != nil {
 			return err
 		}

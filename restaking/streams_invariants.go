@@ -76,14 +76,11 @@ func parseWeightKey(k []byte) (account.Address, string, string, error) {
 }
 
 func freshWeight(r store.Reader, op account.Address, asset, svc string) (num.Int, error) {
-	a, err := loadAsset(r, asset)
+	vv, err := vaultOf(r, op, asset)
 	if err != nil {
 		return num.Int{}, err
 	}
-	vv, err := loadVault(r, op, a)
-	if err != nil {
-		return num.Int{}, err
-	}
+	a := vv.asset
 	if a.Kind == KindNative {
 		if vv.tokens, err = state.LoadAmount(r, nativeBasisKey(op)); err != nil {
 			return num.Int{}, err

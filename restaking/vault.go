@@ -30,6 +30,15 @@ func loadVault(r store.Reader, op account.Address, a Asset) (vaultView, error) {
 	return vv, vv.check()
 }
 
+// vaultOf loads the (op, denom) vault, the asset included.
+func vaultOf(r store.Reader, op account.Address, denom string) (vaultView, error) {
+	a, err := loadAsset(r, denom)
+	if err != nil {
+		return vaultView{op: op}, err
+	}
+	return loadVault(r, op, a)
+}
+
 func (vv *vaultView) refreshTokens(r store.Reader) error {
 	if vv.asset.Kind != KindNative {
 		vv.tokens = vv.v.Units

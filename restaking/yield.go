@@ -85,14 +85,11 @@ func primaryYields(r store.Reader, p params.Params, acct account.Address, now_s 
 // positionYields adds a position's streams: the native pass-through for
 // native positions, then one per (service, denom) stream of its vault.
 func positionYields(r store.Reader, p params.Params, x rawPosition, now_s int64, out *AccountYield) error {
-	a, err := loadAsset(r, x.asset)
+	vv, err := vaultOf(r, x.op, x.asset)
 	if err != nil {
 		return err
 	}
-	vv, err := loadVault(r, x.op, a)
-	if err != nil {
-		return err
-	}
+	a := vv.asset
 	amount, err := vv.withdrawable(x.pos.Scaled)
 	if err != nil {
 		return err
