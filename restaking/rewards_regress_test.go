@@ -166,3 +166,23 @@ func TestCancelWhileQueuedInCrowdedStart(t *testing.T) {
 		t.Fatalf("program %d: %+v", n, pg)
 	}
 }
+
+// A service pays rewards in at most MaxRewardDenomsPerService denoms, ever.
+func TestRewardDenomsPerServiceBound(t *testing.T) {
+	g := genesis(nil)
+	for i := range g.Accounts {
+		if g.Accounts[i].Address == addr("svc") {
+			for d := range restaking.MaxRewardDenomsPerService + 1 {
+				g.Accounts[i].Coins += fmt.Sprintf(",1000rw%d", d)
+			}
+		}
+	}
+	x := newGenesisH(t, g)
+	x.ok("svc", registerService("svc", "a", "stake"))
+	for d := range restaking.MaxRewardDenomsPerService {
+		x.ok("svc", program("svc", "a", fmt.Sprintf("100rw%d", d), "10s"))
+	}
+	x.blocks(5) // all ended: the bound counts denoms ever used, not live programs
+	x.fails("too-many-reward-denoms", "svc", program("svc", "a", fmt.Sprintf("100rw%d", restaking.MaxRewardDenomsPerService), "10s"))
+	x.ok("svc", program("svc", "a", "100rw0", "10s"))
+}
