@@ -52,7 +52,7 @@ func programView(p restaking.Program) Program {
 	out := Program{ID: p.ID, Service: p.Service, Denom: p.Denom, Funder: p.Funder.String(), Amount: p.Amount.String(),
 		StartHeight: p.StartHeight, Duration_s: p.Duration_s, CreatedAt: unixTime(p.Created_s), Status: p.Status,
 		ClosedAt: optTime(p.Closed_s), Emitted: p.Emitted.String(), Escrowed: escrowed.String(),
-		Credited: p.Credited.String(), Unassigned: p.Unassigned.String(), Refunded: p.Refunded.String()}
+		Credited: p.Credited.String(), Unassigned: p.Unassigned.String(), Refunded: p.Refunded().String()}
 	if p.StartHeight == 0 { // Start_s is only a placeholder until that height
 		out.StartAt, out.EndAt = unixTime(p.Start_s), unixTime(p.Start_s+int64(p.Duration_s))
 	}

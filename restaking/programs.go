@@ -28,9 +28,9 @@ var RewardsAccount = account.Module("restaking_rewards")
 //	Amount = (Amount − Emitted) + Unassigned + Credited
 //
 // where Amount − Emitted is still escrowed, Unassigned is emission no
-// eligible stake received (Refunded of it is back with the admin; the
-// rest is refunded when the program closes) and Credited went into the
-// service's accumulators, to be claimed by operators and stakers.
+// eligible stake received (all of it refunded to the admin when the
+// program closes, when the unemitted escrow joins it) and Credited went
+// into the service's accumulators, to be claimed by operators and stakers.
 type Program struct {
 	ID      uint64          `json:"id"`
 	Service string          `json:"service"`
@@ -46,7 +46,6 @@ type Program struct {
 	Emitted     num.Int `json:"emitted"`
 	Credited    num.Int `json:"credited"`
 	Unassigned  num.Int `json:"unassigned"`
-	Refunded    num.Int `json:"refunded"`
 	Status      string  `json:"status"` // active, ended, cancelled
 	Closed_s    int64   `json:"closed_s,omitempty"`
 }
@@ -74,23 +73,29 @@ func (pg Program) check() error {
 			}
 		}
 	}
-	if err == nil && pg.Refunded.GT(pg.Unassigned) {
-		err = fmt.Errorf("refunded %s above unassigned %s", pg.Refunded, pg.Unassigned)
-	}
 	if err != nil {
 		return fmt.Errorf("%w: reward program %d: %v", state.ErrCorrupt, pg.ID, err)
 	}
 	return nil
 }
 
-// Owed is what the program still holds for its service: the unemitted
+// Refunded is what went back to the service: everything unassigned, once
+// the program has closed (refunds happen only then).
+func (pg Program) Refunded() num.Int {
+	if pg.Status == ProgramActive {
+		return num.Int{}
+	}
+	return pg.Unassigned
+}
+
+// owed is what the program still holds for its service: the unemitted
 // escrow and the unassigned emission not yet refunded.
 func (pg Program) owed() (num.Int, error) {
 	escrowed, err := pg.Amount.Sub(pg.Emitted)
 	if err != nil {
 		return escrowed, err
 	}
-	return escrowed.Add(pg.Unassigned.SubSat(pg.Refunded))
+	return escrowed.Add(pg.Unassigned.SubSat(pg.Refunded()))
 }
 
 func programKey(id uint64) []byte { return state.Key(prefixProgram, state.U64(id)) }
@@ -260,7 +265,7 @@ func closeProgram(ctx state.Ctx, pg *Program, status string) error {
 	if pg.Unassigned, err = pg.Unassigned.Add(escrowed); err != nil {
 		return err
 	}
-	pg.Emitted, pg.Refunded = pg.Amount, pg.Unassigned
+	pg.Emitted = pg.Amount
 	pg.Status, pg.Closed_s = status, ctx.Time_s
 	if err := bank.SendOne(ctx.KV, RewardsAccount, s.Admin, pg.Denom, refund); err != nil {
 		return err

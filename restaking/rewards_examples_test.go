@@ -80,7 +80,7 @@ func TestRewardProgramExample(t *testing.T) {
 	eq(t, "operator", x.pending("op", "usdc"), 100)
 	eq(t, "alice", x.pending("alice", "usdc"), 675)
 	eq(t, "bob", x.pending("bob", "usdc"), 225)
-	if pg := x.program(1); pg.Status != restaking.ProgramEnded || !pg.Credited.Eq(num.NewInt(1000)) || !pg.Refunded.IsZero() {
+	if pg := x.program(1); pg.Status != restaking.ProgramEnded || !pg.Credited.Eq(num.NewInt(1000)) || !pg.Refunded().IsZero() {
 		t.Fatalf("program after its end: %+v", pg)
 	}
 	for _, l := range []string{"op", "alice", "bob"} {
@@ -167,7 +167,7 @@ func TestRewardRefundNobodyAllocated(t *testing.T) {
 	before := x.balance("svc", "usdc")
 	x.ok("svc", program("svc", "a", "1000usdc", "100s"))
 	x.blocks(25)
-	if pg := x.program(1); pg.Status != restaking.ProgramEnded || !pg.Refunded.Eq(num.NewInt(1000)) {
+	if pg := x.program(1); pg.Status != restaking.ProgramEnded || !pg.Refunded().Eq(num.NewInt(1000)) {
 		t.Fatalf("program %+v", pg)
 	}
 	if !x.balance("svc", "usdc").Eq(before) {

@@ -162,7 +162,7 @@ func TestCancelWhileQueuedInCrowdedStart(t *testing.T) {
 	x.blocks(20) // the block at the start time starts 128 of them
 	x.ok("svc", &tx.MsgCancelRewardProgram{Admin: s("svc"), Id: uint64(n)})
 	x.blocks(40)
-	if pg := x.program(uint64(n)); pg.Status != restaking.ProgramCancelled || !pg.Refunded.Eq(num.NewInt(1000)) {
+	if pg := x.program(uint64(n)); pg.Status != restaking.ProgramCancelled || !pg.Refunded().Eq(num.NewInt(1000)) {
 		t.Fatalf("program %d: %+v", n, pg)
 	}
 }

@@ -120,7 +120,7 @@ var programFields = map[string]func(restaking.Program) (num.Int, error){
 	"emitted":    func(p restaking.Program) (num.Int, error) { return p.Emitted, nil },
 	"credited":   func(p restaking.Program) (num.Int, error) { return p.Credited, nil },
 	"unassigned": func(p restaking.Program) (num.Int, error) { return p.Unassigned, nil },
-	"refunded":   func(p restaking.Program) (num.Int, error) { return p.Refunded, nil },
+	"refunded":   func(p restaking.Program) (num.Int, error) { return p.Refunded(), nil },
 	"escrowed":   func(p restaking.Program) (num.Int, error) { return p.Amount.Sub(p.Emitted) },
 	"active": func(p restaking.Program) (num.Int, error) {
 		if p.Status == restaking.ProgramActive {
