@@ -87,6 +87,7 @@ func Deposit(ctx state.Ctx, p params.Params, staker, op account.Address, c coin.
 	if err := beforeSharesChange(ctx, p, vv, staker, pos.Scaled); err != nil {
 		return num.Int{}, err
 	}
+	vv.pulled = true
 	if err := moveIn(ctx, p, staker, op, c); err != nil {
 		return num.Int{}, err
 	}
@@ -201,6 +202,7 @@ func QueueWithdrawal(ctx state.Ctx, p params.Params, staker, op account.Address,
 	if err := beforeSharesChange(ctx, p, vv, staker, pos.Scaled); err != nil {
 		return Withdrawal{}, err
 	}
+	vv.pulled = true
 	due, err := queueDue(ctx.KV, op, a.Denom, ctx.Time_s, p.WithdrawalDelay_s)
 	if err != nil {
 		return Withdrawal{}, err

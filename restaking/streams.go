@@ -357,8 +357,10 @@ func commissionInForce(r store.Reader, op account.Address, svc string) (num.Dec,
 // each stream at its old weight first. O(allocations of the vault ×
 // the services' reward denoms).
 func reweigh(ctx state.Ctx, vv vaultView) error {
-	if err := pullVault(ctx, vv); err != nil {
-		return err
+	if !vv.pulled {
+		if err := pullVault(ctx, vv); err != nil {
+			return err
+		}
 	}
 	if vv.asset.Kind == KindNative {
 		// The native factor moves by rounding whenever anyone delegates to

@@ -17,6 +17,7 @@ type vaultView struct {
 	asset  Asset
 	v      Vault
 	tokens num.Int // asset amount backing Units: the native account's delegation, else Units
+	pulled bool    // its reward streams were collected in this operation (nothing emits mid-block)
 }
 
 func loadVault(r store.Reader, op account.Address, a Asset) (vaultView, error) {
