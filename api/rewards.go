@@ -117,7 +117,7 @@ func (s *Server) rewards(req *http.Request) (any, error) {
 		}
 		streams = withYields(streams, y)
 		out := Rewards{Height: h, Address: a.String(), Streams: make([]RewardStream, len(streams)),
-			Stake: y.Stake.String(), APR: accountAPR(y)}
+			Stake: y.Stake.String(), APR: decText(y.APR)}
 		var total coin.Coins
 		for i, st := range streams {
 			out.Streams[i] = st.view

@@ -62,17 +62,6 @@ func yieldOnly(sy restaking.StreamYield) stream {
 	return stream{view: v, pending: coin.Coins{}}
 }
 
-// accountAPR is the account's stake-weighted APR once any stream's is
-// known (before that Yields' ratio is a 0 that means "not known yet").
-func accountAPR(y restaking.AccountYield) string {
-	for _, s := range y.Streams {
-		if s.APR != nil {
-			return decText(y.APR)
-		}
-	}
-	return ""
-}
-
 // weightedAPR is the stake-weighted APR of the primary streams (the
 // "staking" stream covers every delegation), when each one's is known
 // (rounding: down to 18 decimals).
@@ -82,25 +71,17 @@ func weightedAPR(ss []restaking.StreamYield) *num.Dec {
 		if s.APR == nil {
 			return nil
 		}
-		r := new(big.Rat).SetFrac(s.APR.Raw().Big(), num.WAD().Big())
+		r := s.APR.Rat()
 		income.Add(income, r.Mul(r, new(big.Rat).SetInt(s.Stake.Big())))
 		stake.Add(stake, s.Stake.Big())
 	}
 	if stake.Sign() == 0 {
 		return nil
 	}
-	return ratDec(income.Quo(income, new(big.Rat).SetInt(stake)))
-}
-
-// ratDec is a non-negative rational as a Dec (rounding: down); nil if it
-// does not fit.
-func ratDec(x *big.Rat) *num.Dec {
-	n := new(big.Int).Mul(x.Num(), num.WAD().Big())
-	raw, err := num.FromBig(n.Quo(n, x.Denom()))
+	d, err := num.DecFromRat(income.Quo(income, new(big.Rat).SetInt(stake)))
 	if err != nil {
 		return nil
 	}
-	d := num.DecFromRaw(raw)
 	return &d
 }
 

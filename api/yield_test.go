@@ -62,26 +62,6 @@ func TestWithYields(t *testing.T) {
 	}
 }
 
-func TestAccountAPR(t *testing.T) {
-	known := restaking.StreamYield{Kind: restaking.StreamService, APR: dec("0.2")}
-	unknown := restaking.StreamYield{Kind: restaking.StreamPrimary}
-	cases := []struct {
-		name string
-		y    restaking.AccountYield
-		want string
-	}{
-		{"no streams", restaking.AccountYield{APR: dec("0")}, ""},
-		{"none known yet", restaking.AccountYield{Streams: []restaking.StreamYield{unknown}, APR: dec("0")}, ""},
-		{"one known", restaking.AccountYield{Streams: []restaking.StreamYield{unknown, known}, APR: dec("0.05")}, "0.05"},
-		{"no stake", restaking.AccountYield{Streams: []restaking.StreamYield{known}}, ""},
-	}
-	for _, tc := range cases {
-		if got := accountAPR(tc.y); got != tc.want {
-			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
-		}
-	}
-}
-
 func TestProgramView(t *testing.T) {
 	base := restaking.Program{ID: 3, Service: "oracle", Denom: "usdc", Amount: num.NewInt(1000), Emitted: num.NewInt(400),
 		Credited: num.NewInt(390), Unassigned: num.NewInt(10), Start_s: 1_767_225_600, Duration_s: 100, Created_s: 1_767_225_500,

@@ -2,6 +2,7 @@ package num
 
 import (
 	"fmt"
+	"math/big"
 	"strings"
 )
 
@@ -127,4 +128,19 @@ func (d *Dec) UnmarshalText(b []byte) error {
 	}
 	*d = v
 	return nil
+}
+
+// Rat is d as an exact rational.
+func (d Dec) Rat() *big.Rat { return new(big.Rat).SetFrac(d.raw.Big(), wad.Big()) }
+
+// DecFromRat is a non-negative rational as a Dec (rounding: down: views
+// and rates shown, never amounts paid); an error if it is negative or does
+// not fit.
+func DecFromRat(x *big.Rat) (Dec, error) {
+	if x.Sign() < 0 {
+		return Dec{}, ErrUnderflow
+	}
+	n := new(big.Int).Mul(x.Num(), wad.Big())
+	raw, err := FromBig(n.Quo(n, x.Denom()))
+	return Dec{raw}, err
 }

@@ -187,3 +187,23 @@ func TestMulAddDivModMatchesBig(t *testing.T) {
 		}
 	})
 }
+
+func TestDecRat(t *testing.T) {
+	for _, c := range []struct{ in, want string }{{"1/3", "0.333333333333333333"}, {"5/2", "2.5"}, {"0", "0"}} {
+		x, _ := new(big.Rat).SetString(c.in)
+		d, err := DecFromRat(x)
+		if err != nil || d.String() != c.want {
+			t.Fatalf("%s: %s, %v", c.in, d, err)
+		}
+		if back, _ := DecFromRat(d.Rat()); !back.Eq(d) {
+			t.Fatalf("%s does not round-trip", d)
+		}
+	}
+	if _, err := DecFromRat(big.NewRat(-1, 2)); err == nil {
+		t.Fatal("negative accepted")
+	}
+	huge := new(big.Rat).SetInt(new(big.Int).Lsh(big.NewInt(1), 256))
+	if _, err := DecFromRat(huge); err == nil {
+		t.Fatal("overflow accepted")
+	}
+}

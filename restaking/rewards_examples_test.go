@@ -290,6 +290,9 @@ func TestPrimaryYieldView(t *testing.T) {
 	x := newH(t, func(p *params.Params) { p.Inflation = num.MustDec("0.07") })
 	x.ok("alice", &tx.MsgDelegate{Delegator: s("alice"), Validator: s(valLabel), Amount: "1000000stake"})
 	first, _ := bank.Supply(x.c.BlockState(), "stake")
+	if y, err := restaking.Yields(x.c.BlockState(), addr("alice"), x.time); err != nil || y.APR != nil || len(y.Streams) != 1 || y.Streams[0].APR != nil {
+		t.Fatalf("before any sample the rates are unknown, not 0: %+v, %v", y, err)
+	}
 	for range staking.YieldWindowBlocks + 10 {
 		x.advance(day_s)
 	}

@@ -287,8 +287,6 @@ func snapshot(rt *rapid.T, x *h) rmSnap {
 	return sn
 }
 
-func decRat(d num.Dec) *big.Rat { return new(big.Rat).SetFrac(d.Raw().Big(), num.WAD().Big()) }
-
 // credit books amount for acct from stream (op, asset, svc, denom).
 func (m *rmModel) credit(acct, op, asset, svc, denom string, amount *big.Rat) {
 	k := ad(acct, denom)
@@ -358,7 +356,7 @@ func (m *rmModel) spread(sn rmSnap, p *rmProgram, e *big.Int) {
 				continue
 			}
 			x := new(big.Rat).Mul(share, new(big.Rat).SetFrac(w.Big(), units[i]))
-			rate := decRat(sn.rate[op+"/"+sv.name])
+			rate := sn.rate[op+"/"+sv.name].Rat()
 			cut := new(big.Rat).Mul(x, rate)
 			rest := new(big.Rat).Sub(x, cut)
 			m.credit(op, op, a, sv.name, p.denom, cut)

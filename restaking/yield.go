@@ -41,7 +41,7 @@ type StreamYield struct {
 type AccountYield struct {
 	Streams []StreamYield `json:"streams"`
 	Stake   num.Int       `json:"stake"` // native-unit value of its delegations and positions
-	APR     *num.Dec      `json:"apr"`   // Σ income / stake
+	APR     *num.Dec      `json:"apr"`   // Σ income / stake; null until some stream's rate is known
 }
 
 // Yields is acct's yield view at now_s.
@@ -63,7 +63,9 @@ func Yields(r store.Reader, acct account.Address, now_s int64) (AccountYield, er
 			return out, err
 		}
 	}
-	out.APR = ratio(sumIncome(out.Streams), out.Stake)
+	if anyKnown(out.Streams) { // otherwise the account's rate is not known yet, not 0
+		out.APR = ratio(sumIncome(out.Streams), out.Stake)
+	}
 	return out, nil
 }
 
@@ -158,9 +160,9 @@ func serviceYield(r store.Reader, vv vaultView, svc, denom string, now_s int64) 
 		return nil, false, err
 	}
 	y := new(big.Rat).SetFrac(new(big.Int).Sub(sa.Acc.Big(), sa.Acc0.Big()), rewards.Scale.Big())
-	y.Mul(y, new(big.Rat).Sub(big.NewRat(1, 1), decRat(rate)))
+	y.Mul(y, new(big.Rat).Sub(big.NewRat(1, 1), rate.Rat()))
 	y.Mul(y, new(big.Rat).SetFrac(w.Big(), active.Big()))
-	y.Mul(y, new(big.Rat).Quo(rewardValue, decRat(assetValue)))
+	y.Mul(y, new(big.Rat).Quo(rewardValue, assetValue.Rat()))
 	y.Mul(y, new(big.Rat).SetFrac64(secondsPerYear, now_s-sa.T0))
 	return y, true, nil
 }
@@ -178,10 +180,8 @@ func denomValue(r store.Reader, denom string) (*big.Rat, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
-	return decRat(v), true, nil
+	return v.Rat(), true, nil
 }
-
-func decRat(d num.Dec) *big.Rat { return new(big.Rat).SetFrac(d.Raw().Big(), num.WAD().Big()) }
 
 // add appends a stream with its APR (when known) and income; primary
 // stake counts toward the account's stake here, positions' in positionYields.
@@ -197,6 +197,15 @@ func (a *AccountYield) add(s StreamYield, apr *big.Rat, ok, countStake bool) {
 		}
 	}
 	a.Streams = append(a.Streams, s)
+}
+
+func anyKnown(ss []StreamYield) bool {
+	for _, s := range ss {
+		if s.APR != nil {
+			return true
+		}
+	}
+	return false
 }
 
 func sumIncome(ss []StreamYield) *big.Int {
@@ -216,14 +225,12 @@ func ratio(income *big.Int, stake num.Int) *num.Dec {
 	return ratDec(new(big.Rat).SetFrac(income, stake.Big()))
 }
 
-// ratDec renders a non-negative rational as an 18-decimal fraction
-// (rounding: down); nil when it does not fit.
+// ratDec renders a rate for display (num.DecFromRat, rounding: down); nil
+// when it does not fit.
 func ratDec(x *big.Rat) *num.Dec {
-	n := new(big.Int).Mul(x.Num(), num.WAD().Big())
-	raw, err := num.FromBig(n.Quo(n, x.Denom()))
-	if err != nil || x.Sign() < 0 {
+	d, err := num.DecFromRat(x)
+	if err != nil {
 		return nil
 	}
-	d := num.DecFromRaw(raw)
 	return &d
 }
