@@ -318,7 +318,7 @@ func decodeLSTRate(b *book, body *yaml.Node, what string) (query, error) {
 		if err != nil {
 			return nil, err
 		}
-		return new(big.Rat).SetFrac(r.Raw().Big(), num.WAD().Big()), nil
+		return r.Rat(), nil
 	}, f.done()
 }
 

@@ -174,7 +174,7 @@ func decodeAPR(b *book, body *yaml.Node, what string) (query, error) {
 		case stake.Sign() == 0:
 			return nil, fmt.Errorf("no recent yield known for %s yet", a.name)
 		case svc == "" && y.APR != nil:
-			return decRat(*y.APR), nil
+			return y.APR.Rat(), nil
 		}
 		return income.Quo(income, stake), nil
 	}, f.done()
@@ -190,7 +190,7 @@ func yieldOf(streams []restaking.StreamYield, svc string) (income, stake *big.Ra
 			continue
 		}
 		w := intRat(st.Stake)
-		income.Add(income, new(big.Rat).Mul(decRat(*st.APR), w))
+		income.Add(income, new(big.Rat).Mul(st.APR.Rat(), w))
 		k := "position/" + st.Operator.String() + "/" + st.Asset
 		if st.Kind == restaking.StreamPrimary {
 			k = "delegation/" + st.Operator.String()
@@ -203,4 +203,3 @@ func yieldOf(streams []restaking.StreamYield, svc string) (income, stake *big.Ra
 	return income, stake
 }
 
-func decRat(d num.Dec) *big.Rat { return new(big.Rat).SetFrac(d.Raw().Big(), num.WAD().Big()) }
