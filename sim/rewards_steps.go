@@ -202,4 +202,3 @@ func yieldOf(streams []restaking.StreamYield, svc string) (income, stake *big.Ra
 	}
 	return income, stake
 }
-
