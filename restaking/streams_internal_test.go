@@ -1,7 +1,10 @@
 package restaking
 
 import (
+	"fmt"
 	"testing"
+
+	"github.com/restaked/restaked/account"
 
 	"github.com/restaked/restaked/num"
 	"github.com/restaked/restaked/rewards"
@@ -52,5 +55,27 @@ func TestSpreadEmissionOverflowIsUnassigned(t *testing.T) {
 	var sa serviceAcc
 	if _, err := state.Load(kv, serviceAccKey("a", "usdc", "rw"), &sa); err != nil || !sa.Acc.Eq(mustMul(num.NewInt(20), rewards.Scale)) {
 		t.Fatalf("accumulator %+v, %v", sa, err)
+	}
+}
+
+// New allocations stop once a vault has had streams with
+// MaxStreamServices services' worth of denoms.
+func TestStreamRoom(t *testing.T) {
+	kv := store.NewMem()
+	var op account.Address
+	op[0] = 1
+	limit := MaxStreamServices * MaxRewardDenomsPerService
+	for i := range limit - 1 {
+		state.Put(kv, allocStreamKey(op, "usdc", fmt.Sprintf("s%04d", i), "rw"), &allocStream{})
+	}
+	if err := checkStreamRoom(kv, op, "usdc"); err != nil {
+		t.Fatalf("below the limit: %v", err)
+	}
+	state.Put(kv, allocStreamKey(op, "usdc", "last", "rw"), &allocStream{})
+	if err := checkStreamRoom(kv, op, "usdc"); state.RuleOf(err) != "too-many-reward-streams" {
+		t.Fatalf("at the limit: %v", err)
+	}
+	if err := checkStreamRoom(kv, op, "stake"); err != nil {
+		t.Fatalf("another asset's vault: %v", err)
 	}
 }
