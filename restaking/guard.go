@@ -216,4 +216,3 @@ func slackError(action, svc, op, which string, term, floor *big.Rat) error {
 	return state.Reject("min-security-slack", "this %s would lower the certified slack of %s to %s, below min_security_slack %s",
 		action, who, risk.FormatDecimal(slack), risk.FormatDecimal(min))
 }
-
