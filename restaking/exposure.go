@@ -87,8 +87,9 @@ func AccountExposure(r store.Reader, acct account.Address, now_s int64) (Exposur
 	if err != nil {
 		return e, err
 	}
+	caps := map[string]num.Dec{} // max_slash_fraction by service: each record decoded once
 	for _, x := range list {
-		pe, err := positionExposure(r, now_s, x)
+		pe, err := positionExposure(r, now_s, x, caps)
 		if err != nil {
 			return e, err
 		}
@@ -129,7 +130,7 @@ func delegations(r store.Reader, acct account.Address) ([]DelegationExposure, er
 	return out, err
 }
 
-func positionExposure(r store.Reader, now_s int64, x rawPosition) (PositionExposure, error) {
+func positionExposure(r store.Reader, now_s int64, x rawPosition, caps map[string]num.Dec) (PositionExposure, error) {
 	pe := PositionExposure{Operator: x.op, Asset: x.asset}
 	vv, err := vaultOf(r, x.op, x.asset)
 	if err != nil {
@@ -145,7 +146,7 @@ func positionExposure(r store.Reader, now_s int64, x rawPosition) (PositionExpos
 	if pe.Value, err = nativeValue(r, vv.asset, pe.Amount); err != nil {
 		return pe, err
 	}
-	if pe.Services, err = serviceLosses(r, now_s, vv, pe.Amount); err != nil {
+	if pe.Services, err = serviceLosses(r, now_s, vv, pe.Amount, caps); err != nil {
 		return pe, err
 	}
 	return pe, pe.worstCase(r, vv.asset)
@@ -153,7 +154,7 @@ func positionExposure(r store.Reader, now_s int64, x rawPosition) (PositionExpos
 
 // serviceLosses lists the services that can slash vv now, with what each
 // takes from amount (rounding: up — an upper bound on the loss).
-func serviceLosses(r store.Reader, now_s int64, vv vaultView, amount num.Int) ([]ServiceLoss, error) {
+func serviceLosses(r store.Reader, now_s int64, vv vaultView, amount num.Int, caps map[string]num.Dec) ([]ServiceLoss, error) {
 	prefix := allocPrefix(vv.op, vv.asset.Denom)
 	var out []ServiceLoss
 	var err error
@@ -165,7 +166,7 @@ func serviceLosses(r store.Reader, now_s int64, vv vaultView, amount num.Int) ([
 		}
 		var sl ServiceLoss
 		var ok bool
-		if sl, ok, err = serviceLoss(r, now_s, vv, svc, al, amount); ok {
+		if sl, ok, err = serviceLoss(r, now_s, vv, svc, al, amount, caps); ok {
 			out = append(out, sl)
 		}
 		return err == nil && len(out) < MaxAllocationsPerVault
@@ -173,17 +174,24 @@ func serviceLosses(r store.Reader, now_s int64, vv vaultView, amount num.Int) ([
 	return out, err
 }
 
-func serviceLoss(r store.Reader, now_s int64, vv vaultView, svc string, al Allocation, amount num.Int) (ServiceLoss, bool, error) {
+func serviceLoss(r store.Reader, now_s int64, vv vaultView, svc string, al Allocation, amount num.Int, caps map[string]num.Dec) (ServiceLoss, bool, error) {
+	if vv.v.MaxMag.IsZero() || al.Mag.IsZero() {
+		return ServiceLoss{}, false, nil
+	}
 	ok, err := slashableBy(r, now_s, svc, vv.op)
-	if err != nil || !ok || vv.v.MaxMag.IsZero() || al.Mag.IsZero() {
+	if err != nil || !ok {
 		return ServiceLoss{}, false, err
 	}
-	s, err := loadService(r, svc, now_s)
-	if err != nil {
-		return ServiceLoss{}, false, err
+	capf, cached := caps[svc]
+	if !cached {
+		s, err := loadService(r, svc, now_s)
+		if err != nil {
+			return ServiceLoss{}, false, err
+		}
+		capf, caps[svc] = s.MaxSlash, s.MaxSlash
 	}
 	eff := minDec(al.Mag, vv.v.MaxMag)
-	sl := ServiceLoss{Service: svc, MaxSlash: s.MaxSlash}
+	sl := ServiceLoss{Service: svc, MaxSlash: capf}
 	if sl.Fraction, err = num.RatioDown(eff.Raw(), vv.v.MaxMag.Raw()); err != nil {
 		return sl, false, err
 	}
