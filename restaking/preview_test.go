@@ -19,7 +19,7 @@ func TestPreviewSlash(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(p.Vaults) != 1 || !p.Vaults[0].Factor.Eq(num.MustDec("0.9")) || p.Slash == nil || len(p.Slash.Taken) != 1 {
+	if len(p.Vaults) != 1 || !p.Vaults[0].Factor.Eq(num.MustDec("0.9")) || len(p.Taken) != 1 {
 		t.Fatalf("preview %+v", p)
 	}
 	eq(t, "vault after", p.Vaults[0].StakeAfter, 9000)

@@ -27,12 +27,12 @@ type At struct {
 // Preview is the effect of a what-if, computed on a throwaway copy of the
 // state (nothing is written).
 type Preview struct {
-	Height    int64            `json:"height"`
-	Slash     *restaking.Slash `json:"slash,omitempty"` // preview-slash: the request as it would execute
-	LSTRate   DecChange        `json:"lst_rate"`
-	Vaults    []VaultChange    `json:"vaults"`              // every vault whose stake or value changes
-	Positions []PositionChange `json:"positions,omitempty"` // of the account asked about
-	before    *risk.Network    // the network before and after, for the security reports
+	Height    int64                 `json:"height"`
+	Taken     []restaking.SlashTake `json:"taken,omitempty"` // preview-slash: what the slash would take, per asset
+	LSTRate   DecChange             `json:"lst_rate"`
+	Vaults    []VaultChange         `json:"vaults"`              // every vault whose stake or value changes
+	Positions []PositionChange      `json:"positions,omitempty"` // of the account asked about
+	before    *risk.Network         // the network before and after, for the security reports
 	after     *risk.Network
 }
 
@@ -72,7 +72,7 @@ func PreviewSlash(at At, svc string, op account.Address, f string, acct *account
 		req, err = restaking.PreviewSlash(ctx, prm, svc, op, f)
 		return err
 	})
-	p.Slash = &req
+	p.Taken = req.Taken
 	return p, err
 }
 
