@@ -210,4 +210,6 @@ func mulCmp(a, b, c, d uint64) int {
 
 // errInternal reports a broken invariant of the search: an error, never
 // a verdict.
-func errInternal(msg string) error { return fmt.Errorf("risk: internal error in the attack search: %s", msg) }
+func errInternal(msg string) error {
+	return fmt.Errorf("risk: internal error in the attack search: %s", msg)
+}
