@@ -104,6 +104,7 @@ type solver struct {
 	bestA    []int
 	bestB    []int
 	rootDone bool // the root bound alone settled the search
+	trace    func(depth int, ub uint64, branch int)
 
 	net     cutNet
 	svcNode []int32
@@ -138,6 +139,9 @@ func (sv *solver) search(depth int) error {
 		return fmt.Errorf("%w (%d nodes)", ErrSearchLimit, sv.maxNodes)
 	}
 	ub, branch, err := sv.node()
+	if sv.trace != nil {
+		sv.trace(depth, ub, branch)
+	}
 	if err != nil || ub <= sv.best || branch < 0 {
 		if depth == 0 && err == nil && branch < 0 {
 			sv.rootDone = true

@@ -79,18 +79,8 @@ func (sv *solver) node() (ub uint64, branch int, err error) {
 	if ub <= sv.best {
 		return ub, -1, nil
 	}
-	branch = -1
-	for _, s := range ns.cand {
-		if !ns.chosen[s] {
-			continue
-		}
-		for _, v := range ns.sols[s] {
-			if branch < 0 || p.stake[v] > p.stake[branch] || (p.stake[v] == p.stake[branch] && v < branch) {
-				branch = v
-			}
-		}
-	}
-	if sv.tryCandidate() >= ub {
+	branch = sv.pickBranch()
+	if sv.tryCandidate() >= ub || sv.tryRepaired() >= ub {
 		return ub, -1, nil
 	}
 	if branch < 0 {
@@ -280,4 +270,134 @@ func (sv *solver) record(val uint64, corr, ops []int) {
 		}
 	}
 	slices.Sort(sv.bestB)
+}
+
+// pickBranch names the undecided operator whose split loss or coverage the
+// bound used inconsistently, preferring the largest stake: one that some
+// chosen service's cover bought while another chosen service it also
+// secures did not count it, or whose split charges the chosen services
+// less than its true loss. Deciding it removes that slack. Operators every
+// chosen service treats alike are only taken when no other is left.
+func (sv *solver) pickBranch() int {
+	p, ns := sv.p, &sv.scratch
+	for _, s := range ns.cand {
+		for _, v := range ns.sols[s] {
+			if ns.chosen[s] {
+				ns.inB[v] = true
+			}
+		}
+	}
+	best, bestAny := -1, -1
+	better := func(v, than int) bool {
+		return than < 0 || p.stake[v] > p.stake[than] || (p.stake[v] == p.stake[than] && v < than)
+	}
+	for _, s := range ns.cand {
+		if !ns.chosen[s] {
+			continue
+		}
+		for _, v := range ns.sols[s] {
+			if better(v, bestAny) {
+				bestAny = v
+			}
+			if better(v, best) && sv.inconsistent(v) {
+				best = v
+			}
+		}
+	}
+	for _, s := range ns.cand {
+		for _, v := range ns.sols[s] {
+			ns.inB[v] = false
+		}
+	}
+	if best < 0 {
+		return bestAny
+	}
+	return best
+}
+
+// inconsistent reports whether the bound treated undecided operator v
+// (bought by some chosen service's cover) differently from the truth.
+func (sv *solver) inconsistent(v int) bool {
+	p, ns := sv.p, &sv.scratch
+	var wA, kA uint64
+	for i, e := range p.byOp[v] {
+		if !ns.chosen[e.svc] {
+			continue
+		}
+		if !slices.Contains(ns.sols[e.svc], v) {
+			return true
+		}
+		wA += e.w
+		kA += ns.kappa[e.svc][ns.pos[v][i]]
+	}
+	return kA < min(wA, p.stake[v])
+}
+
+// tryRepaired is a second incumbent: keep the forced-in operators and the
+// bought ones that touch two or more chosen services, then buy each chosen
+// service's remaining deficit again from operators touching only it, so
+// shared operators' coverage is not paid for twice.
+func (sv *solver) tryRepaired() uint64 {
+	p, ns := sv.p, &sv.scratch
+	ns.candB = append(ns.candB[:0], ns.inOps...)
+	for _, v := range ns.inOps {
+		ns.inB[v] = true
+	}
+	for _, s := range ns.cand {
+		if !ns.chosen[s] {
+			continue
+		}
+		for _, v := range ns.sols[s] {
+			if !ns.inB[v] && sv.chosenDegree(v) >= 2 {
+				ns.inB[v] = true
+				ns.candB = append(ns.candB, v)
+			}
+		}
+	}
+	clear(ns.cov)
+	for _, v := range ns.candB {
+		for _, e := range p.byOp[v] {
+			ns.cov[e.svc] += e.w
+		}
+	}
+	shared := len(ns.candB)
+	for _, s := range ns.cand {
+		if !ns.chosen[s] || ns.cov[s] >= p.need[s] {
+			continue
+		}
+		ns.items = ns.items[:0]
+		var avail uint64
+		for i, e := range p.bySvc[s] {
+			if sv.status[e.op] == undecided && !ns.inB[e.op] && sv.chosenDegree(e.op) == 1 {
+				ns.items = append(ns.items, coverItem{w: e.w, k: ns.kappa[s][i], op: e.op})
+				avail += e.w
+			}
+		}
+		if avail < p.need[s]-ns.cov[s] {
+			continue // cannot repair this one: it stays uncovered
+		}
+		slices.SortFunc(ns.items, byRatio)
+		_, sol := ns.cover.solve(ns.items, p.need[s]-ns.cov[s])
+		for _, i := range sol {
+			ns.candB = append(ns.candB, ns.items[i].op)
+		}
+	}
+	for _, v := range ns.candB[:shared] {
+		ns.inB[v] = false
+	}
+	chosen := slices.Clone(ns.chosen) // bestFor overwrites it
+	val := sv.bestFor(ns.candB)
+	copy(ns.chosen, chosen)
+	return val
+}
+
+// chosenDegree is the number of services the bound chose that v secures.
+func (sv *solver) chosenDegree(v int) int {
+	n := 0
+	for _, e := range sv.p.byOp[v] {
+		if sv.scratch.chosen[e.svc] {
+			n++
+		}
+	}
+	return n
 }
