@@ -5,6 +5,8 @@ import (
 	"math/big"
 	"math/rand"
 	"testing"
+
+	"pgregory.net/rapid"
 )
 
 // smallShape bounds a random small network (BruteForce walks every pair).
@@ -52,8 +54,14 @@ func randSmall(r *rand.Rand, sh smallShape) *Network {
 	return n
 }
 
+// fataler is what both testing.TB and *rapid.T offer.
+type fataler interface {
+	Helper()
+	Fatalf(format string, args ...any)
+}
+
 // checkAgainstBrute compares Solve with BruteForce on one network.
-func checkAgainstBrute(t testing.TB, n *Network) {
+func checkAgainstBrute(t fataler, n *Network) {
 	t.Helper()
 	g, err := Compile(n)
 	if err != nil {
@@ -147,4 +155,77 @@ func TestSolveDegenerate(t *testing.T) {
 	for name, n := range cases {
 		t.Run(name, func(t *testing.T) { checkAgainstBrute(t, n) })
 	}
+}
+
+// rapidNetwork draws a small network for property tests.
+func rapidNetwork(t *rapid.T) *Network {
+	n := &Network{}
+	nOps := rapid.IntRange(1, 6).Draw(t, "ops")
+	nSvcs := rapid.IntRange(1, 4).Draw(t, "svcs")
+	alphas := []*big.Rat{big.NewRat(1, 3), big.NewRat(1, 2), big.NewRat(2, 3), big.NewRat(1, 1)}
+	for i := range nOps {
+		n.Operators = append(n.Operators, Operator{ID: fmt.Sprintf("o%d", i), Stake: big.NewRat(int64(rapid.IntRange(0, 10).Draw(t, "stake")), 1)})
+	}
+	for j := range nSvcs {
+		n.Services = append(n.Services, Service{
+			ID:        fmt.Sprintf("s%d", j),
+			PfC:       big.NewRat(int64(rapid.IntRange(0, 20).Draw(t, "pfc")), 1),
+			Threshold: alphas[rapid.IntRange(0, len(alphas)-1).Draw(t, "alpha")],
+		})
+	}
+	for i, o := range n.Operators {
+		for j := range nSvcs {
+			st := o.Stake.Num().Int64()
+			w := rapid.Int64Range(-1, st).Draw(t, "w")
+			if w >= 0 {
+				n.Allocations = append(n.Allocations, Allocation{fmt.Sprintf("o%d", i), fmt.Sprintf("s%d", j), big.NewRat(w, 1)})
+			}
+		}
+	}
+	return n
+}
+
+// Solve's attack is real (Graph.Profit prices it at the claimed profit)
+// and optimal (brute force finds nothing better).
+func TestSolvePropertyRapid(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) { checkAgainstBrute(t, rapidNetwork(t)) })
+}
+
+// fuzzNetwork decodes bytes into a network of at most 6 operators and 4
+// services, so that brute force stays cheap.
+func fuzzNetwork(data []byte) *Network {
+	next := func() int {
+		if len(data) == 0 {
+			return 0
+		}
+		b := data[0]
+		data = data[1:]
+		return int(b)
+	}
+	n := &Network{}
+	nOps, nSvcs := 1+next()%6, 1+next()%4
+	alphas := []*big.Rat{big.NewRat(1, 3), big.NewRat(1, 2), big.NewRat(2, 3), big.NewRat(1, 1), big.NewRat(1, 7)}
+	stakes := make([]int64, nOps)
+	for i := range nOps {
+		stakes[i] = int64(next() % 32)
+		n.Operators = append(n.Operators, Operator{ID: fmt.Sprintf("o%d", i), Stake: big.NewRat(stakes[i], 1)})
+	}
+	for j := range nSvcs {
+		n.Services = append(n.Services, Service{ID: fmt.Sprintf("s%d", j), PfC: big.NewRat(int64(next()%64), 2), Threshold: alphas[next()%len(alphas)]})
+	}
+	for i := range nOps {
+		for j := range nSvcs {
+			if b := next(); b%4 != 0 {
+				w := int64(b) % (stakes[i] + 1)
+				n.Allocations = append(n.Allocations, Allocation{fmt.Sprintf("o%d", i), fmt.Sprintf("s%d", j), big.NewRat(w, 1)})
+			}
+		}
+	}
+	return n
+}
+
+func FuzzSolve(f *testing.F) {
+	f.Add([]byte{3, 2, 10, 20, 5, 40, 1, 30, 2, 7, 9, 200, 13, 255, 0, 4})
+	f.Add([]byte{0, 0, 1, 2, 3, 255})
+	f.Fuzz(func(t *testing.T, data []byte) { checkAgainstBrute(t, fuzzNetwork(data)) })
 }
