@@ -104,7 +104,6 @@ type solver struct {
 	bestA    []int
 	bestB    []int
 	rootDone bool // the root bound alone settled the search
-	trace    func(depth int, ub uint64, branch int)
 
 	net     cutNet
 	svcNode []int32
@@ -139,9 +138,6 @@ func (sv *solver) search(depth int) error {
 		return fmt.Errorf("%w (%d nodes)", ErrSearchLimit, sv.maxNodes)
 	}
 	ub, branch, err := sv.node()
-	if sv.trace != nil {
-		sv.trace(depth, ub, branch)
-	}
 	if err != nil || ub <= sv.best || branch < 0 {
 		if depth == 0 && err == nil && branch < 0 {
 			sv.rootDone = true
