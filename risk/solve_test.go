@@ -229,3 +229,23 @@ func FuzzSolve(f *testing.F) {
 	f.Add([]byte{0, 0, 1, 2, 3, 255})
 	f.Fuzz(func(t *testing.T, data []byte) { checkAgainstBrute(t, fuzzNetwork(data)) })
 }
+
+func TestProfitRefusesBadIndices(t *testing.T) {
+	one := big.NewRat(1, 1)
+	g, err := Compile(&Network{
+		Operators:   []Operator{{"a", one}},
+		Services:    []Service{{"s", big.NewRat(5, 1), one}},
+		Allocations: []Allocation{{"a", "s", one}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ svcs, ops []int }{{[]int{0, 0}, []int{0}}, {[]int{0}, []int{0, 0}}, {[]int{1}, []int{0}}, {[]int{0}, []int{-1}}} {
+		if _, ok := g.Profit(c.svcs, c.ops); ok {
+			t.Errorf("Profit(%v, %v) accepted", c.svcs, c.ops)
+		}
+	}
+	if p, ok := g.Profit([]int{0}, []int{0}); !ok || p.Cmp(big.NewRat(4, 1)) != 0 {
+		t.Errorf("Profit of the real attack = %v, %v", p, ok)
+	}
+}
