@@ -165,7 +165,7 @@ func (c termCtx) operatorTerm(os opSecurity, grown string, delta *big.Rat) (*big
 		if err != nil {
 			return nil, err
 		}
-		loads = append(loads, risk.Load{W: os.alloc[svc], Total: total, PfC: pi, Threshold: alpha})
+		loads = append(loads, risk.Load{Allocation: os.alloc[svc], Total: total, PfC: pi, Threshold: alpha})
 	}
 	return risk.OperatorTerm(os.stake, loads), nil
 }

@@ -9,8 +9,6 @@ import (
 	"time"
 )
 
-var benchVariants = []string{"unique", "elastic", "full"}
-
 // BenchmarkSolve times Solve on generated 2,000 × 50 networks, seeds 1–5,
 // one sub-benchmark per variant and seed. A seed past the node bound is
 // reported, not failed: the figure is then the time to give up.

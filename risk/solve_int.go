@@ -53,7 +53,7 @@ func toInt(g *Graph) (*intProblem, error) {
 	each(func(r *big.Rat) { den = lcm(den, r.Denom()) })
 	gcd := new(big.Int)
 	each(func(r *big.Rat) {
-		n := scaled(r, den)
+		n := scaleTo(r, den)
 		if n.Sign() != 0 {
 			gcd.GCD(nil, nil, gcd, n)
 		}
@@ -65,7 +65,7 @@ func toInt(g *Graph) (*intProblem, error) {
 	p.scale = new(big.Rat).SetFrac(gcd, den)
 	sum := new(big.Int)
 	conv := func(r *big.Rat) uint64 {
-		n := scaled(r, den)
+		n := scaleTo(r, den)
 		n.Quo(n, gcd)
 		sum.Add(sum, n)
 		if !n.IsUint64() {
@@ -105,14 +105,8 @@ func toInt(g *Graph) (*intProblem, error) {
 	return p, nil
 }
 
-func lcm(a, b *big.Int) *big.Int {
-	g := new(big.Int).GCD(nil, nil, a, b)
-	out := new(big.Int).Quo(a, g)
-	return out.Mul(out, b)
-}
-
-// scaled is r·den, an integer because den is a multiple of r's denominator.
-func scaled(r *big.Rat, den *big.Int) *big.Int {
+// scaleTo is r·den, an integer because den is a multiple of r's denominator.
+func scaleTo(r *big.Rat, den *big.Int) *big.Int {
 	n := new(big.Int).Quo(den, r.Denom())
 	return n.Mul(n, r.Num())
 }
