@@ -83,6 +83,8 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 		"DelegationExposure": restaking.DelegationExposure{}, "PositionExposure": restaking.PositionExposure{},
 		"ServiceLoss": restaking.ServiceLoss{}, "ServiceExposure": restaking.ServiceExposure{}, "RiskPreview": riskview.Preview{},
 		"DecChange": riskview.DecChange{}, "VaultChange": riskview.VaultChange{}, "PositionChange": riskview.PositionChange{},
+		"Check": riskview.Check{}, "Binding": riskview.Binding{}, "AttackReport": riskview.AttackReport{},
+		"ServicesReport": riskview.ServicesReport{}, "SecurityChange": riskview.SecurityChange{}, "Security": riskview.Security{},
 	}
 	for name, v := range types {
 		schema, ok := doc.Components.Schemas[name]

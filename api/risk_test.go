@@ -48,6 +48,10 @@ func TestRiskRoutes(t *testing.T) {
 				if len(p.Taken) != 2 || len(p.Vaults) != 2 || len(p.Positions) != 2 || p.Vaults[0].Asset != "stake" || p.Vaults[0].Factor.String() != "0.5" {
 					t.Fatalf("preview %s", b)
 				}
+				if p.Security == nil || len(p.Security.Before.Services) != 2 || len(p.Security.After.Services) != 2 ||
+					p.Security.After.Services[1].Stake.Cmp(p.Security.Before.Services[1].Stake) >= 0 {
+					t.Fatalf("preview security %s", b)
+				}
 			}},
 		{name: "preview above the cap", path: "/v1/risk/preview-slash?service=bridge&fraction=0.9&operator=" + val.String(), status: 400, rule: "slash-above-cap"},
 		{name: "preview unknown service", path: "/v1/risk/preview-slash?service=nope&fraction=0.1&operator=" + val.String(), status: 404},
@@ -57,6 +61,28 @@ func TestRiskRoutes(t *testing.T) {
 			p := decode[riskview.Preview](t, b)
 			if !p.LSTRate.After.LT(p.LSTRate.Before) || len(p.Vaults) != 2 {
 				t.Fatalf("stress %s", b)
+			}
+		}},
+		{name: "services", path: "/v1/risk/services", status: 200, check: func(t *testing.T, b []byte) {
+			r := decode[riskview.ServicesReport](t, b)
+			if r.Height != 6 || len(r.Services) != 2 || r.Services[0].ID != apitest.Bridge || r.Services[1].Nakamoto != 1 {
+				t.Fatalf("services %s", b)
+			}
+		}},
+		// One operator holding everything: oracle's α·W/π = 0.5·7700/5000 = 0.77,
+		// so γ* ≤ −0.23; Val alone corrupts both (7000 of profit for at
+		// most 12200 of stake: min(12200, 7700+4500) = 12200 > 7000): secure.
+		{name: "check", path: "/v1/risk/check?psi=0.1", status: 200, check: func(t *testing.T, b []byte) {
+			c := decode[riskview.Check](t, b)
+			if c.Certified || c.GammaStar == nil || c.Binding == nil || c.LossBound != nil || c.Psi != "0.1" {
+				t.Fatalf("check %s", b)
+			}
+		}},
+		{name: "check bad psi", path: "/v1/risk/check?psi=2", status: 400, rule: "bad-psi"},
+		{name: "attack", path: "/v1/risk/attack", status: 200, check: func(t *testing.T, b []byte) {
+			a := decode[riskview.AttackReport](t, b)
+			if !a.Secure || a.Height != 6 || a.Profit != "0" || len(a.Operators) != 0 || a.Proof == "" {
+				t.Fatalf("attack %s", b)
 			}
 		}},
 		{name: "stress bad fraction", path: "/v1/risk/stress?fraction=x&validator=" + val.String(), status: 400, rule: "bad-fraction"},

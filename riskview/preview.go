@@ -32,8 +32,8 @@ type Preview struct {
 	LSTRate   DecChange             `json:"lst_rate"`
 	Vaults    []VaultChange         `json:"vaults"`              // every vault whose stake or value changes
 	Positions []PositionChange      `json:"positions,omitempty"` // of the account asked about
-	before    *risk.Network         // the network before and after, for the security reports
-	after     *risk.Network
+	Security  *SecurityChange       `json:"security"`            // set by Assess
+	networks  [2]*risk.Network      // before and after, for Assess
 }
 
 // DecChange is a fraction before and after.
@@ -112,11 +112,27 @@ func preview(at At, acct *account.Address, fn func(ctx state.Ctx, p params.Param
 			return out, err
 		}
 	}
-	if out.before, err = restaking.SecurityNetwork(at.R); err != nil {
+	if out.networks[0], err = restaking.SecurityNetwork(at.R); err != nil {
 		return out, err
 	}
-	out.after, err = restaking.SecurityNetwork(buf)
+	out.networks[1], err = restaking.SecurityNetwork(buf)
 	return out, err
+}
+
+// Assess fills in the network's security before and after. It reads no
+// state (callers run it after releasing the state), and it is the
+// expensive part: exact costs of corruption for every service, twice.
+func (p *Preview) Assess() error {
+	var sc SecurityChange
+	var err error
+	if sc.Before, err = securityOf(p.networks[0]); err != nil {
+		return err
+	}
+	if sc.After, err = securityOf(p.networks[1]); err != nil {
+		return err
+	}
+	p.Security = &sc
+	return nil
 }
 
 func rates(before, after store.Reader) (DecChange, error) {
