@@ -128,7 +128,6 @@ func TestLoadErrors(t *testing.T) {
 		{"expect no comparator", head + "  - expect: {supply: {denom: stake}}\n", "no comparator"},
 		{"expect two queries", head + "  - expect: {supply: {denom: stake}, balance: {account: bob, denom: stake}, eq: \"1\"}\n", "one query per expect"},
 		{"expect unknown query", head + "  - expect: {price: {denom: stake}, eq: \"1\"}\n", "unknown query"},
-		{"expect planned query", head + "  - expect: {attack: {}, eq: \"1\"}\n", "query attack is not available yet"},
 		{"expect bad number", head + "  - expect: {supply: {denom: stake}, eq: \"1e5\"}\n", "decimal number"},
 		{"expect negative", head + "  - expect: {supply: {denom: stake}, gte: \"-1\"}\n", "non-negative"},
 		{"approx without tol", head + "  - expect: {supply: {denom: stake}, approx: \"1\"}\n", "approx needs tol"},
