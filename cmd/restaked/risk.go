@@ -65,11 +65,7 @@ func (f *riskFlags) loadNetwork(cmd *cobra.Command) (*risk.Network, error) {
 		}
 		raw = m
 	}
-	var n risk.Network
-	if err := json.Unmarshal(raw, &n); err != nil {
-		return nil, err
-	}
-	return &n, nil
+	return risk.ParseNetwork(raw)
 }
 
 // maxNetworkFile bounds what --network reads (a 100,000-operator network
