@@ -10,6 +10,8 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/restaked/restaked/params"
+	"github.com/restaked/restaked/restaking"
+	"github.com/restaked/restaked/riskview"
 )
 
 type openAPIDoc struct {
@@ -77,6 +79,10 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 		"Withdrawal": Withdrawal{}, "Withdrawals": Withdrawals{}, "WithdrawalResponse": WithdrawalResponse{},
 		"SlashTake": SlashTake{}, "Slash": Slash{}, "Slashes": Slashes{}, "SlashResponse": SlashResponse{},
 		"Asset": Asset{}, "Assets": Assets{}, "Program": Program{}, "Programs": Programs{}, "ProgramResponse": ProgramResponse{},
+		"RiskExposure": RiskExposure{}, "Exposure": restaking.Exposure{}, "HoldingExposure": restaking.HoldingExposure{},
+		"DelegationExposure": restaking.DelegationExposure{}, "PositionExposure": restaking.PositionExposure{},
+		"ServiceLoss": restaking.ServiceLoss{}, "ServiceExposure": restaking.ServiceExposure{}, "RiskPreview": riskview.Preview{},
+		"DecChange": riskview.DecChange{}, "VaultChange": riskview.VaultChange{}, "PositionChange": riskview.PositionChange{},
 	}
 	for name, v := range types {
 		schema, ok := doc.Components.Schemas[name]

@@ -100,6 +100,10 @@ func (s *Server) jsonRoutes() map[string]handlerFunc {
 		"GET /v1/assets":                   s.assets,
 		"GET /v1/programs":                 s.programs,
 		"GET /v1/programs/{id}":            s.program,
+		"GET /v1/risk/network":             s.riskNetwork,
+		"GET /v1/risk/exposure/{addr}":     s.riskExposure,
+		"GET /v1/risk/preview-slash":       s.riskPreviewSlash,
+		"GET /v1/risk/stress":              s.riskStress,
 		"POST /v1/txs":                     s.broadcast,
 		"GET /v1/txs/{hash}":               s.txByHash,
 	}

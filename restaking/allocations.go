@@ -62,6 +62,9 @@ func HandleAllocate(ctx state.Ctx, p params.Params, signer account.Address, m *t
 		if err := checkMinStake(ctx.KV, s, op); err != nil {
 			return err
 		}
+		if err := guardAllocation(ctx.KV, p, vv, s.Name, mag); err != nil {
+			return err
+		}
 	}
 	return applyAllocate(ctx, p, o, &vv, s.Name, cur, found, mag)
 }

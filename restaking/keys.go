@@ -46,18 +46,19 @@ const (
 	MaxMetadataLen            = 512
 	MaxReasonLen              = 256
 	MaxAssetsPerService       = 8
-	MaxAssets                 = 64   // registered assets
-	MaxServicesPerOperator    = 64   // services an operator is opted in to (or still slashable by)
-	MaxOperatorsPerService    = 1024 // membership records of a service, past and present
-	MaxAllocationsPerVault    = 64   // services one (operator, asset) allocates to
-	MaxPositionsPerStaker     = 256  // positions (and native reward records) of one staker: bounds claim_rewards
-	MaxAllocationsPerBlock    = 256  // pending allocation changes applied per BeginBlock
-	MaxPendingPerService      = 8    // slash requests waiting for their veto window, per (service, operator)
-	MaxMagRewrite             = 256  // magnitude checkpoints a late-executed slash may rewrite
-	MaxProgramsPerService     = 16   // live reward programs of one service
-	MaxRewardDenomsPerService = 8    // denoms a service has ever paid rewards in
-	MaxEmissionsPerBlock      = 128  // programs emitting (or starting) in one block; the rest catch up at their next turn
-	MaxStreamServices         = 128  // services with reward streams in one vault before new allocations are refused
+	MaxAssets                 = 64        // registered assets
+	MaxServicesPerOperator    = 64        // services an operator is opted in to (or still slashable by)
+	MaxOperatorsPerService    = 1024      // membership records of a service, past and present
+	MaxAllocationsPerVault    = 64        // services one (operator, asset) allocates to
+	MaxPositionsPerStaker     = 256       // positions (and native reward records) of one staker: bounds claim_rewards
+	MaxAllocationsPerBlock    = 256       // pending allocation changes applied per BeginBlock
+	MaxPendingPerService      = 8         // slash requests waiting for their veto window, per (service, operator)
+	MaxMagRewrite             = 256       // magnitude checkpoints a late-executed slash may rewrite
+	MaxProgramsPerService     = 16        // live reward programs of one service
+	MaxRewardDenomsPerService = 8         // denoms a service has ever paid rewards in
+	MaxEmissionsPerBlock      = 128       // programs emitting (or starting) in one block; the rest catch up at their next turn
+	MaxVaultsListed           = 1_000_000 // vaults a what-if preview compares
+	MaxStreamServices         = 128       // services with reward streams in one vault before new allocations are refused
 	MaxStreamsPerVault        = (MaxStreamServices + MaxAllocationsPerVault) * MaxRewardDenomsPerService
 )
 

@@ -214,7 +214,11 @@ func HandleUpdateService(ctx state.Ctx, p params.Params, signer account.Address,
 			return err
 		}
 	}
+	pi0, a0 := s.PfC, s.Threshold
 	if err := parseTerms(&s, m.GetPolicy(), m.GetMinOperatorStake(), m.GetMaxOperatorDegree(), m.GetPfc(), m.GetThreshold(), m.GetMetadata()); err != nil {
+		return err
+	}
+	if err := guardServiceUpdate(ctx.KV, p, s.Name, pi0, s.PfC, a0, s.Threshold); err != nil {
 		return err
 	}
 	if m.GetNewAdmin() != "" {

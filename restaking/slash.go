@@ -500,3 +500,68 @@ func HandleClaimRedistribution(ctx state.Ctx, signer account.Address, m *tx.MsgC
 	ctx.Emit("claim_redistribution", "id", u64s(req.ID), "recipient", rcpt.String(), "amount", takenString(req.Taken))
 	return nil
 }
+
+// PreviewSlash executes at once what service svc's slasher may request of
+// op now — fraction f of its allocations in every accepted asset, within
+// the caps — as if any veto window passed unvetoed. No message reaches it:
+// it is the what-if of `restaked risk preview-slash`, run on a throwaway
+// copy of the state.
+func PreviewSlash(ctx state.Ctx, p params.Params, svc string, op account.Address, f string) (Slash, error) {
+	s, err := loadService(ctx.KV, svc, ctx.Time_s)
+	if err != nil {
+		return Slash{}, err
+	}
+	req, err := buildRequest(ctx, p, s, &tx.MsgSlash{Operator: op.String(), Fraction: f, Reason: "preview"})
+	if err != nil {
+		return req, err
+	}
+	if req.ID, err = nextID(ctx.KV, keyNextSlash); err != nil {
+		return req, err
+	}
+	req.Requested_s, req.RequestHeight, req.ExecuteAfter_s = ctx.Time_s, ctx.Height, ctx.Time_s
+	return req, execute(ctx, p, s, &req)
+}
+
+// VaultStake is one (operator, asset) vault's delegated stake.
+type VaultStake struct {
+	Operator account.Address `json:"operator"`
+	Asset    string          `json:"asset"`
+	Stake    num.Int         `json:"stake"` // asset base units
+	Value    num.Int         `json:"value"` // native units
+}
+
+// VaultStakes lists every vault's stake, by operator and asset. O(vaults).
+func VaultStakes(r store.Reader) ([]VaultStake, error) {
+	var keys [][2]string
+	store.IteratePrefix(r, prefixVault, false, func(k, _ []byte) bool {
+		op, rest, err := addrPart(k, k[len(prefixVault):])
+		if err == nil {
+			keys = append(keys, [2]string{string(op[:]), string(rest)})
+		}
+		return len(keys) < MaxVaultsListed
+	})
+	out := make([]VaultStake, 0, len(keys))
+	for _, kk := range keys {
+		var op account.Address
+		copy(op[:], kk[0])
+		vs, err := vaultStake(r, op, kk[1])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, vs)
+	}
+	return out, nil
+}
+
+func vaultStake(r store.Reader, op account.Address, denom string) (VaultStake, error) {
+	vs := VaultStake{Operator: op, Asset: denom}
+	vv, err := vaultOf(r, op, denom)
+	if err != nil {
+		return vs, err
+	}
+	if vs.Stake, err = vv.toTokens(vv.active()); err != nil {
+		return vs, err
+	}
+	vs.Value, err = nativeValue(r, vv.asset, vs.Stake)
+	return vs, err
+}

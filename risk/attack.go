@@ -45,14 +45,22 @@ func (g *Graph) Loss(v int, svcs []bool) *big.Rat {
 }
 
 // Profit evaluates an attack exactly; ok is false when B does not corrupt
-// every service of A.
+// every service of A, or an index is out of range or repeated.
 func (g *Graph) Profit(svcs, ops []int) (profit *big.Rat, ok bool) {
 	inA := make([]bool, len(g.ServiceIDs))
 	inB := make([]bool, len(g.OperatorIDs))
+	// An index out of range or listed twice is not an attack (it would
+	// panic, or count a profit or a loss twice).
 	for _, s := range svcs {
+		if s < 0 || s >= len(inA) || inA[s] {
+			return nil, false
+		}
 		inA[s] = true
 	}
 	for _, v := range ops {
+		if v < 0 || v >= len(inB) || inB[v] {
+			return nil, false
+		}
 		inB[v] = true
 	}
 	profit = new(big.Rat)

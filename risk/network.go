@@ -20,6 +20,7 @@ import (
 
 // Network is the interchange value: the JSON network file of `restaked risk`.
 type Network struct {
+	Height      int64 // the chain height it was exported at; 0 for other sources
 	Operators   []Operator
 	Services    []Service
 	Allocations []Allocation
@@ -59,6 +60,7 @@ const (
 )
 
 type wireNetwork struct {
+	Height      int64            `json:"height,omitempty"`
 	Operators   []wireOperator   `json:"operators"`
 	Services    []wireService    `json:"services"`
 	Allocations []wireAllocation `json:"allocations"`
@@ -135,6 +137,7 @@ func trimZeros(s string) string {
 // decimal strings.
 func (n *Network) MarshalJSON() ([]byte, error) {
 	w := wireNetwork{
+		Height:      n.Height,
 		Operators:   make([]wireOperator, len(n.Operators)),
 		Services:    make([]wireService, len(n.Services)),
 		Allocations: make([]wireAllocation, len(n.Allocations)),
@@ -166,7 +169,7 @@ func (n *Network) UnmarshalJSON(b []byte) error {
 }
 
 func fromWire(w wireNetwork) (Network, error) {
-	var n Network
+	n := Network{Height: w.Height}
 	for _, o := range w.Operators {
 		st, err := ParseDecimal(o.Stake)
 		if err != nil {
@@ -201,6 +204,9 @@ func fromWire(w wireNetwork) (Network, error) {
 func (n *Network) Validate() error {
 	if len(n.Operators) > MaxOperators || len(n.Services) > MaxServices || len(n.Allocations) > MaxAllocations {
 		return fmt.Errorf("%w: at most %d operators, %d services and %d allocations", ErrNetwork, MaxOperators, MaxServices, MaxAllocations)
+	}
+	if n.Height < 0 {
+		return fmt.Errorf("%w: height must not be negative", ErrNetwork)
 	}
 	ops := make(map[string]*big.Rat, len(n.Operators))
 	for _, o := range n.Operators {

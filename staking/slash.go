@@ -173,3 +173,17 @@ func handleEvidence(ctx state.Ctx, p params.Params, evs []Evidence, slashed *[]a
 	}
 	return nil
 }
+
+// Stress slashes validator op by fraction f of its stake bonded now,
+// without jailing it. No message reaches it: it is the what-if of
+// `restaked risk stress`, run on a throwaway copy of the state.
+func Stress(ctx state.Ctx, p params.Params, op account.Address, f num.Dec) error {
+	v, err := mustValidator(ctx.KV, op)
+	if err != nil {
+		return err
+	}
+	if err := slash(ctx, p, &v, f, ctx.Height, "stress"); err != nil {
+		return err
+	}
+	return saveValidator(ctx.KV, &v)
+}

@@ -30,9 +30,18 @@ var (
 	metaAppHashKey = []byte("m/apphash")
 )
 
+// BlockCacheBytes is the size of Pebble's block cache. Pebble's default
+// (8 MiB) is far below a chain state's working set: queries and block
+// execution then decode the same blocks from the OS page cache again and
+// again (an account's exposure among 100,000 positions, one run: 0.70 ms
+// with the default, 0.38 ms with this).
+const BlockCacheBytes = 256 << 20
+
 // OpenPebble opens (creating if needed) the store in dir.
 func OpenPebble(dir string) (*Pebble, error) {
-	db, err := pebble.Open(dir, &pebble.Options{Logger: quietLogger{}})
+	cache := pebble.NewCache(BlockCacheBytes)
+	defer cache.Unref() // the DB holds its own reference
+	db, err := pebble.Open(dir, &pebble.Options{Logger: quietLogger{}, Cache: cache})
 	if err != nil {
 		return nil, fmt.Errorf("open state store %s: %w", dir, err)
 	}

@@ -1,0 +1,65 @@
+package api
+
+import (
+	"encoding/json"
+	"math/big"
+	"testing"
+
+	"github.com/restaked/restaked/api/apitest"
+	"github.com/restaked/restaked/risk"
+	"github.com/restaked/restaked/riskview"
+)
+
+// TestRiskRoutes reads the risk routes of the apitest.Restaking chain: Val
+// holds 3200 stake and 9000 ststake (rate 1); oracle can slash all of the
+// stake and half the ststake (7700), bridge half the ststake (4500).
+func TestRiskRoutes(t *testing.T) {
+	c := apitest.NewRestaking(t)
+	h := New(c.App, nil, nil).Handler()
+	runCases(t, h, []routeCase{
+		{name: "network", path: "/v1/risk/network", status: 200, check: func(t *testing.T, b []byte) {
+			var n risk.Network
+			if err := json.Unmarshal(b, &n); err != nil {
+				t.Fatal(err)
+			}
+			if n.Height != 6 || len(n.Operators) != 1 || n.Operators[0].ID != val.String() || n.Operators[0].Stake.Cmp(big.NewRat(12200, 1)) != 0 {
+				t.Fatalf("network %s", b)
+			}
+			want := map[string]int64{apitest.Oracle: 7700, apitest.Bridge: 4500}
+			for _, a := range n.Allocations {
+				if a.Amount.Cmp(big.NewRat(want[a.Service], 1)) != 0 {
+					t.Errorf("allocation %s %s, want %d", a.Service, a.Amount.RatString(), want[a.Service])
+				}
+			}
+		}},
+		{name: "exposure", path: "/v1/risk/exposure/" + alice.String(), status: 200, check: func(t *testing.T, b []byte) {
+			e := decode[RiskExposure](t, b).Exposure
+			if len(e.Positions) != 2 || e.Value.String() != "12200" || e.WorstCase.String() != "12200" || e.Degree.String() != "1" {
+				t.Fatalf("exposure %s", b)
+			}
+			if len(e.Services) != 2 || e.Services[0].Service != apitest.Bridge || e.Services[0].MaxLoss.String() != "4500" {
+				t.Errorf("services %+v", e.Services)
+			}
+		}},
+		{name: "exposure bad address", path: "/v1/risk/exposure/alice", status: 400, rule: "bad-address"},
+		{name: "preview slash", path: "/v1/risk/preview-slash?service=oracle&fraction=0.5&operator=" + val.String() + "&account=" + alice.String(),
+			status: 200, check: func(t *testing.T, b []byte) {
+				p := decode[riskview.Preview](t, b)
+				if len(p.Taken) != 2 || len(p.Vaults) != 2 || len(p.Positions) != 2 || p.Vaults[0].Asset != "stake" || p.Vaults[0].Factor.String() != "0.5" {
+					t.Fatalf("preview %s", b)
+				}
+			}},
+		{name: "preview above the cap", path: "/v1/risk/preview-slash?service=bridge&fraction=0.9&operator=" + val.String(), status: 400, rule: "slash-above-cap"},
+		{name: "preview unknown service", path: "/v1/risk/preview-slash?service=nope&fraction=0.1&operator=" + val.String(), status: 404},
+		{name: "preview not a member", path: "/v1/risk/preview-slash?service=oracle&fraction=0.1&operator=" + alice.String(), status: 400, rule: "not-slashable"},
+		{name: "preview missing", path: "/v1/risk/preview-slash?service=oracle", status: 400, rule: "missing-field"},
+		{name: "stress", path: "/v1/risk/stress?fraction=0.1&validator=" + val.String(), status: 200, check: func(t *testing.T, b []byte) {
+			p := decode[riskview.Preview](t, b)
+			if !p.LSTRate.After.LT(p.LSTRate.Before) || len(p.Vaults) != 2 {
+				t.Fatalf("stress %s", b)
+			}
+		}},
+		{name: "stress bad fraction", path: "/v1/risk/stress?fraction=x&validator=" + val.String(), status: 400, rule: "bad-fraction"},
+		{name: "stress not a validator", path: "/v1/risk/stress?fraction=0.1&validator=" + alice.String(), status: 400},
+	})
+}

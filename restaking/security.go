@@ -1,0 +1,315 @@
+package restaking
+
+import (
+	"fmt"
+	"math/big"
+	"sort"
+
+	"github.com/restaked/restaked/account"
+	"github.com/restaked/restaked/num"
+	"github.com/restaked/restaked/risk"
+	"github.com/restaked/restaked/state"
+	"github.com/restaked/restaked/store"
+)
+
+// SecurityNetwork is the state's restaking network in the risk engine's
+// terms (SPEC §8), exactly (no rounding: values are asset amounts times
+// 18-decimal asset values):
+//   - σ_v: the native-unit value of operator v's delegated stake over all
+//     its assets;
+//   - w_vs: the native-unit value of v's stake slashable by s now — its
+//     allocations in force, min(magnitude, maxMagnitude), as the stored
+//     weights hold them (an opted-out operator's allocation stays until
+//     its deallocation takes effect, as it stays slashable);
+//   - π_s, α_s: the service's declared pfc and threshold.
+//
+// Operators are listed by address, services by name, allocations by
+// (operator, service). Work is O(operators × assets + allocations).
+func SecurityNetwork(r store.Reader) (*risk.Network, error) {
+	vals, err := assetValues(r)
+	if err != nil {
+		return nil, err
+	}
+	n := &risk.Network{}
+	if err := addServices(r, n); err != nil {
+		return nil, err
+	}
+	// Three ordered scans (operators, vaults, weights — all keyed by
+	// operator first) instead of seeks per operator.
+	stakes, err := scanStakes(r, vals)
+	if err != nil {
+		return nil, err
+	}
+	weights, err := scanWeights(r, vals)
+	if err != nil {
+		return nil, err
+	}
+	store.IteratePrefix(r, prefixOperator, false, func(k, _ []byte) bool {
+		var op account.Address
+		copy(op[:], k[len(prefixOperator):])
+		addOperator(n, op, stakes, weights)
+		return len(n.Operators) < risk.MaxOperators
+	})
+	return n, n.Validate()
+}
+
+// opWeight is w_vs (×1e18) of one (operator, service), in key order.
+type opWeight struct {
+	op  account.Address
+	svc string
+	w   *big.Int
+}
+
+// scanStakes sums σ_v (×1e18) over every vault.
+func scanStakes(r store.Reader, vals []assetValue) (map[account.Address]*big.Int, error) {
+	out := map[account.Address]*big.Int{} // lookups only
+	var err error
+	store.IteratePrefix(r, prefixVault, false, func(k, v []byte) bool {
+		var op account.Address
+		var rest []byte
+		if op, rest, err = addrPart(k, k[len(prefixVault):]); err != nil {
+			return false
+		}
+		av, ok := findValue(vals, string(rest))
+		if !ok {
+			err = fmt.Errorf("%w: vault %s/%s of an unregistered asset", state.ErrCorrupt, op, rest)
+			return false
+		}
+		vv := vaultView{op: op, asset: av.asset}
+		if err = state.Decode(k, v, &vv.v); err != nil {
+			return false
+		}
+		var t num.Int
+		if t, err = vaultTokens(r, vv); err != nil {
+			return false
+		}
+		if out[op] == nil {
+			out[op] = new(big.Int)
+		}
+		addScaled(out[op], t, av.raw)
+		return len(out) <= risk.MaxOperators
+	})
+	return out, err
+}
+
+func vaultTokens(r store.Reader, vv vaultView) (num.Int, error) {
+	if err := vv.refreshTokens(r); err != nil {
+		return num.Int{}, err
+	}
+	if err := vv.check(); err != nil {
+		return num.Int{}, err
+	}
+	return vv.toTokens(vv.active())
+}
+
+// scanWeights sums w_vs (×1e18) per (operator, service) over assets.
+func scanWeights(r store.Reader, vals []assetValue) (map[account.Address][]opWeight, error) {
+	out := map[account.Address][]opWeight{} // lookups only; each list in service order below
+	var err error
+	count := 0
+	store.IteratePrefix(r, prefixWeight, false, func(k, v []byte) bool {
+		var op account.Address
+		var rest []byte
+		if op, rest, err = addrPart(k, k[len(prefixWeight):]); err != nil {
+			return false
+		}
+		denom, svc, ok := splitLP(rest)
+		av, known := findValue(vals, denom)
+		if !ok || !known {
+			err = fmt.Errorf("%w: weight key %q", state.ErrCorrupt, k)
+			return false
+		}
+		var w num.Int
+		if w, err = num.IntFromBytes(v); err != nil {
+			return false
+		}
+		out[op] = addWeight(out[op], op, svc, w, av.raw)
+		count++
+		return count <= risk.MaxAllocations
+	})
+	return out, err
+}
+
+// addWeight adds to the list's entry for svc, keeping it sorted.
+func addWeight(list []opWeight, op account.Address, svc string, w num.Int, raw *big.Int) []opWeight {
+	i := sort.Search(len(list), func(i int) bool { return list[i].svc >= svc })
+	if i == len(list) || list[i].svc != svc {
+		list = append(list, opWeight{})
+		copy(list[i+1:], list[i:])
+		list[i] = opWeight{op: op, svc: svc, w: new(big.Int)}
+	}
+	addScaled(list[i].w, w, raw)
+	return list
+}
+
+// addOperator appends op with σ_v and its w_vs (capped at σ_v: see
+// readOpSecurity).
+func addOperator(n *risk.Network, op account.Address, stakes map[account.Address]*big.Int, weights map[account.Address][]opWeight) {
+	stake := stakes[op]
+	if stake == nil {
+		stake = new(big.Int)
+	}
+	id := op.String()
+	n.Operators = append(n.Operators, risk.Operator{ID: id, Stake: unscale(stake)})
+	for _, ow := range weights[op] {
+		w := ow.w
+		if w.Cmp(stake) > 0 {
+			w = stake
+		}
+		n.Allocations = append(n.Allocations, risk.Allocation{Operator: id, Service: ow.svc, Amount: unscale(w)})
+	}
+}
+
+// assetValue pairs an asset with its value in native units, ×1e18 (an
+// asset value is an 18-decimal fraction, so amount·raw/1e18 is exact).
+type assetValue struct {
+	asset Asset
+	raw   *big.Int
+}
+
+func assetValues(r store.Reader) ([]assetValue, error) {
+	assets, err := Assets(r)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]assetValue, 0, len(assets))
+	for _, a := range assets {
+		v, err := AssetValue(r, a)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, assetValue{a, v.Raw().Big()})
+	}
+	return out, nil
+}
+
+func findValue(vals []assetValue, denom string) (assetValue, bool) {
+	for _, av := range vals {
+		if av.asset.Denom == denom {
+			return av, true
+		}
+	}
+	return assetValue{}, false
+}
+
+// addScaled adds amount·raw to acc (value ×1e18).
+func addScaled(acc *big.Int, amount num.Int, raw *big.Int) {
+	acc.Add(acc, new(big.Int).Mul(amount.Big(), raw))
+}
+
+var wadBig = num.WAD().Big()
+
+func unscale(x *big.Int) *big.Rat { return new(big.Rat).SetFrac(x, wadBig) }
+
+func addServices(r store.Reader, n *risk.Network) error {
+	var err error
+	store.IteratePrefix(r, prefixService, false, func(k, v []byte) bool {
+		var s Service
+		if err = state.Decode(k, v, &s); err != nil {
+			return false
+		}
+		n.Services = append(n.Services, risk.Service{ID: s.Name, PfC: new(big.Rat).SetInt(s.PfC.Big()), Threshold: s.Threshold.Rat()})
+		return len(n.Services) < risk.MaxServices
+	})
+	return err
+}
+
+// opSecurity is one operator's σ_v and its w_vs by service.
+type opSecurity struct {
+	stake *big.Rat
+	alloc map[string]*big.Rat // lookups only; names gives the order
+	names []string            // sorted
+}
+
+// readOpSecurity reads σ_v from op's vaults and w_vs from the stored
+// allocation weights (the effective allocated amounts rewards use, kept
+// current on every vault change). A native weight follows the delegation
+// of its last reweigh; should that exceed σ_v by rounding, w_vs is capped
+// at σ_v, as the model requires. Sums run on integers scaled by 1e18.
+func readOpSecurity(r store.Reader, vals []assetValue, op account.Address) (opSecurity, error) {
+	os := opSecurity{alloc: map[string]*big.Rat{}}
+	stake, acc := new(big.Int), map[string]*big.Int{}
+	for _, denom := range vaultDenoms(r, op) {
+		av, ok := findValue(vals, denom)
+		if !ok {
+			return os, fmt.Errorf("%w: vault %s/%s of an unregistered asset", state.ErrCorrupt, op, denom)
+		}
+		vv, err := loadVault(r, op, av.asset)
+		if err != nil {
+			return os, err
+		}
+		t, err := vv.toTokens(vv.active())
+		if err != nil {
+			return os, err
+		}
+		addScaled(stake, t, av.raw)
+		if err := os.addWeights(r, op, av, acc); err != nil {
+			return os, err
+		}
+	}
+	sort.Strings(os.names)
+	os.stake = unscale(stake)
+	for _, svc := range os.names {
+		if acc[svc].Cmp(stake) > 0 {
+			acc[svc] = stake
+		}
+		os.alloc[svc] = unscale(acc[svc])
+	}
+	return os, nil
+}
+
+// vaultDenoms lists the assets op has a vault in.
+func vaultDenoms(r store.Reader, op account.Address) []string {
+	prefix := state.Key(prefixVault, op[:])
+	var out []string
+	store.IteratePrefix(r, prefix, false, func(k, _ []byte) bool {
+		out = append(out, string(k[len(prefix):]))
+		return len(out) < MaxAssets
+	})
+	return out
+}
+
+func (os *opSecurity) addWeights(r store.Reader, op account.Address, av assetValue, acc map[string]*big.Int) error {
+	prefix := weightPrefix(op, av.asset.Denom)
+	var err error
+	store.IteratePrefix(r, prefix, false, func(k, v []byte) bool {
+		var w num.Int
+		if w, err = num.IntFromBytes(v); err != nil {
+			return false
+		}
+		svc := string(k[len(prefix):])
+		if acc[svc] == nil {
+			acc[svc] = new(big.Int)
+			os.names = append(os.names, svc)
+		}
+		addScaled(acc[svc], w, av.raw)
+		return len(os.names) <= MaxServicesPerOperator+MaxAllocationsPerVault
+	})
+	return err
+}
+
+// add grows w_vs by v (an allocation being checked).
+func (os *opSecurity) add(svc string, v *big.Rat) {
+	if os.alloc[svc] == nil {
+		os.alloc[svc] = new(big.Rat)
+		os.names = append(os.names, svc)
+	}
+	os.alloc[svc].Add(os.alloc[svc], v)
+}
+
+// serviceTotal is W_s: the value of every operator's weight for svc.
+func serviceTotal(r store.Reader, vals []assetValue, svc string) (*big.Rat, error) {
+	total := new(big.Int)
+	for _, av := range vals {
+		u, err := state.LoadAmount(r, serviceWeightKey(svc, av.asset.Denom))
+		if err != nil {
+			return nil, err
+		}
+		addScaled(total, u, av.raw)
+	}
+	return unscale(total), nil
+}
+
+func tokenValue(tokens *big.Int, value *big.Rat) *big.Rat {
+	return new(big.Rat).Mul(new(big.Rat).SetInt(tokens), value)
+}
