@@ -69,7 +69,7 @@ func TestWorstLossBoundIsTight(t *testing.T) {
 // bruteWorst is an independent reference for R_ψ: it rebuilds a Network
 // and compiles it after every step, and tries every (A, B) with
 // Graph.Profit, without memo.
-func bruteWorst(t fataler, n *Network, psi *big.Rat) *big.Rat {
+func bruteWorst(t stepFailer, n *Network, psi *big.Rat) *big.Rat {
 	total := new(big.Rat)
 	for _, o := range n.Operators {
 		total.Add(total, o.Stake)
@@ -101,8 +101,8 @@ func bruteWorst(t fataler, n *Network, psi *big.Rat) *big.Rat {
 	return best.Quo(best, total)
 }
 
-// fataler is what both *testing.T and *rapid.T offer.
-type fataler interface{ Fatal(args ...any) }
+// stepFailer is what both *testing.T and *rapid.T offer.
+type stepFailer interface{ Fatal(args ...any) }
 
 // rebuild is n with new stakes, allocations min(w, σ), without the
 // services in gone.
@@ -128,7 +128,7 @@ func rebuild(n *Network, stakes map[string]*big.Rat, gone map[string]bool) *Netw
 	return out
 }
 
-func bruteSequences(t fataler, n *Network) *big.Rat {
+func bruteSequences(t stepFailer, n *Network) *big.Rat {
 	g, err := Compile(n)
 	if err != nil {
 		t.Fatal(err)
