@@ -22,8 +22,8 @@ type ServiceReport struct {
 	CoCFractional *big.Rat
 	// CoCExact is the least Σ_{v∈B} w_vs with Σ_{v∈B} w_vs ≥ α_s·W_s over
 	// whole operators; CoCSet is one such B (Graph operator indices,
-	// ascending). Both are nil when the search hit its node bound; CoCErr
-	// says so.
+	// ascending). When the search hit its node bound CoCExact is nil, CoCErr
+	// says so, and CoCSet is the cover of CoCUpper instead.
 	CoCExact     *big.Rat
 	CoCSet       []int
 	CoCOperators []string // the ids of CoCSet
@@ -103,14 +103,10 @@ func serviceReport(g *Graph, s int, opt ServicesOptions) ServiceReport {
 		r.Top = append(r.Top, TopShare{k, sc.topShare(k)})
 	}
 	cost, set, err := sc.minCover(opt.MaxNodes)
-	if err != nil {
+	if err != nil && !errors.Is(err, ErrSearchBound) {
 		r.CoCErr = fmt.Errorf("service %q: %w", r.ID, err)
-		if errors.Is(err, ErrSearchBound) {
-			r.CoCUpper = cost
-		}
 		return r
 	}
-	r.CoCExact = cost
 	for _, i := range set {
 		r.CoCSet = append(r.CoCSet, edges[i].Operator)
 	}
@@ -118,6 +114,12 @@ func serviceReport(g *Graph, s int, opt ServicesOptions) ServiceReport {
 	for _, v := range r.CoCSet {
 		r.CoCOperators = append(r.CoCOperators, g.OperatorIDs[v])
 	}
+	if err != nil {
+		r.CoCErr = fmt.Errorf("service %q: %w", r.ID, err)
+		r.CoCUpper = cost
+		return r
+	}
+	r.CoCExact = cost
 	r.RatioExact = ratio(cost, r.PfC)
 	return r
 }
