@@ -85,6 +85,7 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 		"DecChange": riskview.DecChange{}, "VaultChange": riskview.VaultChange{}, "PositionChange": riskview.PositionChange{},
 		"Check": riskview.Check{}, "Binding": riskview.Binding{}, "AttackReport": riskview.AttackReport{},
 		"ServicesReport": riskview.ServicesReport{}, "SecurityChange": riskview.SecurityChange{}, "Security": riskview.Security{},
+		"CascadeView": riskview.CascadeView{}, "RoundView": riskview.RoundView{},
 	}
 	for name, v := range types {
 		schema, ok := doc.Components.Schemas[name]

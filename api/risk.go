@@ -137,6 +137,35 @@ func (s *Server) riskAttack(_ *http.Request) (any, error) {
 	return a, err
 }
 
+func (s *Server) riskWorstLoss(req *http.Request) (any, error) {
+	psi, err := psiQuery(req, true)
+	if err != nil {
+		return nil, err
+	}
+	n, err := s.liveNetwork()
+	if err != nil {
+		return nil, err
+	}
+	return riskview.WorstLossOf(n, psi)
+}
+
+func (s *Server) riskCascade(req *http.Request) (any, error) {
+	q := req.URL.Query()
+	sh, err := riskview.ParseShock(q["slash"], q["byzantine"])
+	if err != nil {
+		return nil, badRequest("bad-shock", "%v", err)
+	}
+	n, err := s.liveNetwork()
+	if err != nil {
+		return nil, err
+	}
+	c, err := riskview.CascadeOf(n, sh)
+	if errors.Is(err, risk.ErrNetwork) {
+		return nil, badRequest("bad-shock", "%v", err)
+	}
+	return c, err
+}
+
 // psiQuery reads ?psi=, a fraction of total stake in [0, 1].
 func psiQuery(req *http.Request, required bool) (*big.Rat, error) {
 	s := req.URL.Query().Get("psi")

@@ -85,6 +85,32 @@ func TestRiskRoutes(t *testing.T) {
 				t.Fatalf("attack %s", b)
 			}
 		}},
+		{name: "worst loss", path: "/v1/risk/worst-loss?psi=0.1", status: 200, check: func(t *testing.T, b []byte) {
+			var r struct {
+				Psi, Loss string
+				Exact     bool
+			}
+			if err := json.Unmarshal(b, &r); err != nil || r.Psi != "0.1" || !r.Exact {
+				t.Fatalf("worst loss %s", b)
+			}
+		}},
+		{name: "worst loss needs psi", path: "/v1/risk/worst-loss", status: 400, rule: "bad-psi"},
+		// Val loses 30%: 8540 left, oracle keeps min(7700, 8540), bridge 4500;
+		// Val alone still corrupts both, but 7000 < 8540: no attack.
+		{name: "cascade", path: "/v1/risk/cascade?slash=" + val.String() + "=0.3", status: 200, check: func(t *testing.T, b []byte) {
+			c := decode[riskview.CascadeView](t, b)
+			if c.InitialStake != "12200" || c.ShockLoss != "3660" || len(c.Rounds) != 0 || c.Stopped != "secure" || len(c.Standing) != 2 {
+				t.Fatalf("cascade %s", b)
+			}
+		}},
+		{name: "cascade byzantine", path: "/v1/risk/cascade?byzantine=oracle", status: 200, check: func(t *testing.T, b []byte) {
+			if c := decode[riskview.CascadeView](t, b); c.ShockLoss != "7700" {
+				t.Fatalf("cascade %s", b)
+			}
+		}},
+		{name: "cascade without shock", path: "/v1/risk/cascade", status: 400, rule: "bad-shock"},
+		{name: "cascade bad slash", path: "/v1/risk/cascade?slash=x", status: 400, rule: "bad-shock"},
+		{name: "cascade unknown operator", path: "/v1/risk/cascade?slash=nobody=0.1", status: 400, rule: "bad-shock"},
 		{name: "stress bad fraction", path: "/v1/risk/stress?fraction=x&validator=" + val.String(), status: 400, rule: "bad-fraction"},
 		{name: "stress not a validator", path: "/v1/risk/stress?fraction=0.1&validator=" + alice.String(), status: 400},
 	})

@@ -107,6 +107,8 @@ func (s *Server) jsonRoutes() map[string]handlerFunc {
 		"GET /v1/risk/services":            s.riskServices,
 		"GET /v1/risk/check":               s.riskCheck,
 		"GET /v1/risk/attack":              s.riskAttack,
+		"GET /v1/risk/worst-loss":          s.riskWorstLoss,
+		"GET /v1/risk/cascade":             s.riskCascade,
 		"POST /v1/txs":                     s.broadcast,
 		"GET /v1/txs/{hash}":               s.txByHash,
 	}

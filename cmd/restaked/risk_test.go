@@ -29,6 +29,9 @@ func TestRiskCommands(t *testing.T) {
 		{[]string{"preview-slash", "--service", "oracle", "--operator", valAddr, "--fraction", "0.5", "--account", aliceAddr},
 			[]string{"LST rate", "3200 → 1600", "your position", "γ*"}},
 		{[]string{"stress", "--validator", valAddr, "--fraction", "0.1"}, []string{"LST rate", "EVERY POSITION"}},
+		{[]string{"worst-loss", "--psi", "0.1"}, []string{"ψ", "0.1", "exact", "shock"}},
+		{[]string{"cascade", "--slash", valAddr + "=0.3"}, []string{"initial stake", "12200", "3660", "stopped", "secure"}},
+		{[]string{"cascade", "--byzantine", "oracle"}, []string{"lost to the shock", "7700"}},
 	}
 	for _, tc := range text {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
@@ -42,6 +45,13 @@ func TestRiskCommands(t *testing.T) {
 			t.Errorf("%s: live and file differ:\n%s\n%s", report, live, fromFile)
 		}
 	}
+	for _, report := range [][]string{{"risk", "worst-loss", "--psi", "0.2"}, {"risk", "cascade", "--byzantine", "bridge"}} {
+		live := mustCLI(t, append(append([]string{}, report...), "-o", "json", "--api", url)...)
+		fromFile := mustCLI(t, append(append([]string{}, report...), "-o", "json", "--network", file)...)
+		if live != fromFile {
+			t.Errorf("%s: live and file differ:\n%s\n%s", report, live, fromFile)
+		}
+	}
 	var a riskview.AttackReport
 	if err := json.Unmarshal([]byte(mustCLI(t, "risk", "attack", "-o", "json", "--network", file)), &a); err != nil || !a.Secure {
 		t.Fatalf("attack json: %+v %v", a, err)
@@ -49,6 +59,9 @@ func TestRiskCommands(t *testing.T) {
 	lp := mustCLI(t, "risk", "export-lp", "--network", file)
 	wantAll(t, lp, "Maximize", "Subject To", "Binaries", "End")
 	failCLI(t, "must be a fraction", "risk", "check", "--psi", "2", "--network", file)
+	failCLI(t, "must be a fraction", "risk", "worst-loss", "--network", file)
+	failCLI(t, "needs a shock", "risk", "cascade", "--network", file)
+	failCLI(t, "OPERATOR=FRACTION", "risk", "cascade", "--slash", "v=2", "--network", file)
 	failCLI(t, "no such file", "risk", "attack", "--network", filepath.Join(dir, "missing.json"))
 	bad := filepath.Join(dir, "bad.json")
 	if err := os.WriteFile(bad, []byte(`{"operators":[{"id":"v","stake":"-1"}]}`), 0o644); err != nil {
