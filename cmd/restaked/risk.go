@@ -201,44 +201,39 @@ func riskAttackCmd(f *riskFlags) *cobra.Command {
 }
 
 func riskPreviewSlashCmd(f *riskFlags) *cobra.Command {
-	var svc, op, frac, acct string
-	cmd := &cobra.Command{
-		Use: "preview-slash", Short: "What if a service slashed an operator now: LST rate, vaults, positions, security (nothing is written)", Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			q := url.Values{"service": {svc}, "operator": {op}, "fraction": {frac}}
-			if acct != "" {
-				q.Set("account", acct)
-			}
-			return runQuery(cmd, &f.queryFlags, "/v1/risk/preview-slash?"+q.Encode(), printPreview)
-		},
-	}
-	cmd.Flags().StringVar(&svc, "service", "", "the service (name)")
-	cmd.Flags().StringVar(&op, "operator", "", "the operator (address)")
-	cmd.Flags().StringVar(&frac, "fraction", "", "fraction of the operator's allocation to the service")
-	cmd.Flags().StringVar(&acct, "account", "", "also show this account's positions")
-	for _, n := range []string{"service", "operator", "fraction"} {
-		_ = cmd.MarkFlagRequired(n)
-	}
-	return cmd
+	return previewCmd(f, "preview-slash", "What if a service slashed an operator now: LST rate, vaults, positions, security (nothing is written)",
+		"/v1/risk/preview-slash", [][2]string{{"service", "the service (name)"}, {"operator", "the operator (address)"},
+			{"fraction", "fraction of the operator's allocation to the service"}})
 }
 
 func riskStressCmd(f *riskFlags) *cobra.Command {
-	var val, frac, acct string
+	return previewCmd(f, "stress", "What if a validator were slashed by a fraction now: LST rate, vaults, positions, security",
+		"/v1/risk/stress", [][2]string{{"validator", "the validator (operator address)"}, {"fraction", "fraction of its bonded stake"}})
+}
+
+// previewCmd is a what-if command: each required flag (name, help) is a
+// query parameter of path, and --account adds that account's positions.
+func previewCmd(f *riskFlags, use, short, path string, flags [][2]string) *cobra.Command {
+	vals := make([]string, len(flags))
+	var acct string
 	cmd := &cobra.Command{
-		Use: "stress", Short: "What if a validator were slashed by a fraction now: LST rate, vaults, positions, security", Args: cobra.NoArgs,
+		Use: use, Short: short, Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			q := url.Values{"validator": {val}, "fraction": {frac}}
+			q := url.Values{}
+			for i, fl := range flags {
+				q.Set(fl[0], vals[i])
+			}
 			if acct != "" {
 				q.Set("account", acct)
 			}
-			return runQuery(cmd, &f.queryFlags, "/v1/risk/stress?"+q.Encode(), printPreview)
+			return runQuery(cmd, &f.queryFlags, path+"?"+q.Encode(), printPreview)
 		},
 	}
-	cmd.Flags().StringVar(&val, "validator", "", "the validator (operator address)")
-	cmd.Flags().StringVar(&frac, "fraction", "", "fraction of its bonded stake")
+	for i, fl := range flags {
+		cmd.Flags().StringVar(&vals[i], fl[0], "", fl[1])
+		_ = cmd.MarkFlagRequired(fl[0])
+	}
 	cmd.Flags().StringVar(&acct, "account", "", "also show this account's positions")
-	_ = cmd.MarkFlagRequired("validator")
-	_ = cmd.MarkFlagRequired("fraction")
 	return cmd
 }
 
@@ -408,14 +403,14 @@ func printPreview(w io.Writer, p riskview.Preview) error {
 	}
 	rows := make([]string, 0, len(p.Vaults))
 	for _, v := range p.Vaults {
-		rows = append(rows, strings.Join([]string{v.Operator.String(), v.Asset, v.StakeBefore.String() + " → " + v.StakeAfter.String(),
+		rows = append(rows, strings.Join([]string{v.Operator.String(), v.Asset, v.Before.String() + " → " + v.After.String(),
 			v.ValueBefore.String() + " → " + v.ValueAfter.String(), v.Factor.String()}, "\t"))
 	}
 	if err := table(w, "OPERATOR\tASSET\tSTAKE\tVALUE\tEVERY POSITION ×", rows); err != nil {
 		return err
 	}
 	for _, x := range p.Positions {
-		fmt.Fprintf(w, "your position %s/%s: %s → %s (value %s → %s)\n", x.Operator, x.Asset, x.Amount, x.AmountAfter, x.ValueBefore, x.ValueAfter)
+		fmt.Fprintf(w, "your position %s/%s: %s → %s (value %s → %s)\n", x.Operator, x.Asset, x.Before, x.After, x.ValueBefore, x.ValueAfter)
 	}
 	if p.Security == nil {
 		return nil
