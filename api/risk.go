@@ -24,7 +24,7 @@ type RiskExposure struct {
 	Exposure restaking.Exposure `json:"exposure"`
 }
 
-func (s *Server) riskNetwork(_ *http.Request) (any, error) { return s.liveNetwork() }
+func (s *Server) riskNetwork(req *http.Request) (any, error) { return s.liveNetwork(req) }
 
 func (s *Server) riskExposure(req *http.Request) (any, error) {
 	a, err := addrParam(req)
@@ -89,10 +89,21 @@ func (s *Server) assessed(fn func(at riskview.At) (riskview.Preview, error)) (an
 	return p, p.Assess()
 }
 
-// liveNetwork exports the network; reports over it run after the state is
-// released (an exact attack search must not hold up blocks).
-func (s *Server) liveNetwork() (*risk.Network, error) {
+// liveNetwork exports the network, now or at ?height= (from the stake
+// history); reports over it run after the state is released (an exact
+// attack search must not hold up blocks).
+func (s *Server) liveNetwork(req *http.Request) (*risk.Network, error) {
+	at, err := heightQuery(req)
+	if err != nil {
+		return nil, err
+	}
 	v, err := s.read(func(r store.Reader, h int64) (any, error) {
+		if at > h {
+			return nil, badRequest("bad-height", "height %d is after the last committed block %d", at, h)
+		}
+		if at > 0 && at < h {
+			return restaking.SecurityNetworkAt(r, at)
+		}
 		n, err := restaking.SecurityNetwork(r)
 		if err == nil {
 			n.Height = h
@@ -105,8 +116,8 @@ func (s *Server) liveNetwork() (*risk.Network, error) {
 	return v.(*risk.Network), nil
 }
 
-func (s *Server) riskServices(_ *http.Request) (any, error) {
-	n, err := s.liveNetwork()
+func (s *Server) riskServices(req *http.Request) (any, error) {
+	n, err := s.liveNetwork(req)
 	if err != nil {
 		return nil, err
 	}
@@ -118,15 +129,15 @@ func (s *Server) riskCheck(req *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	n, err := s.liveNetwork()
+	n, err := s.liveNetwork(req)
 	if err != nil {
 		return nil, err
 	}
 	return riskview.CheckOf(n, psi)
 }
 
-func (s *Server) riskAttack(_ *http.Request) (any, error) {
-	n, err := s.liveNetwork()
+func (s *Server) riskAttack(req *http.Request) (any, error) {
+	n, err := s.liveNetwork(req)
 	if err != nil {
 		return nil, err
 	}
@@ -142,7 +153,7 @@ func (s *Server) riskWorstLoss(req *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	n, err := s.liveNetwork()
+	n, err := s.liveNetwork(req)
 	if err != nil {
 		return nil, err
 	}
@@ -155,7 +166,7 @@ func (s *Server) riskCascade(req *http.Request) (any, error) {
 	if err != nil {
 		return nil, badRequest("bad-shock", "%v", err)
 	}
-	n, err := s.liveNetwork()
+	n, err := s.liveNetwork(req)
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"fmt"
 	"math/big"
 	"testing"
 
@@ -32,6 +33,18 @@ func TestRiskRoutes(t *testing.T) {
 				}
 			}
 		}},
+		// At the allocation block Val's stake was still 4000 + 10000 (no
+		// slash, no withdrawal yet): oracle 4000 + 5000, bridge 5000.
+		{name: "network at a height", path: fmt.Sprintf("/v1/risk/network?height=%d", c.AllocHeight), status: 200, check: func(t *testing.T, b []byte) {
+			n, err := risk.ParseNetwork(b)
+			if err != nil || n.Height != c.AllocHeight || n.Operators[0].Stake.Cmp(big.NewRat(14000, 1)) != 0 || len(n.Allocations) != 2 ||
+				n.Allocations[1].Amount.Cmp(big.NewRat(9000, 1)) != 0 {
+				t.Fatalf("network at %d: %s (%v)", c.AllocHeight, b, err)
+			}
+		}},
+		{name: "attack at a height", path: fmt.Sprintf("/v1/risk/attack?height=%d", c.AllocHeight), status: 200},
+		{name: "network in the future", path: "/v1/risk/network?height=99", status: 400, rule: "bad-height"},
+		{name: "network bad height", path: "/v1/risk/network?height=-1", status: 400, rule: "bad-height"},
 		{name: "exposure", path: "/v1/risk/exposure/" + alice.String(), status: 200, check: func(t *testing.T, b []byte) {
 			e := decode[RiskExposure](t, b).Exposure
 			if len(e.Positions) != 2 || e.Value.String() != "12200" || e.WorstCase.String() != "12200" || e.Degree.String() != "1" {

@@ -2,9 +2,12 @@ package e2e
 
 import (
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/restaked/restaked/risk"
 )
 
 // checkDemoRisk runs every `restaked risk` command, as a real process,
@@ -14,7 +17,8 @@ func checkDemoRisk(t *testing.T, api string, l demoLayout) {
 	t.Helper()
 	file := filepath.Join(t.TempDir(), "net.json")
 	mustRun(t, "risk", "export", "--out", file, "--api", api)
-	op, svc, staker := l.Operators[0].Address, l.Services[0].Name, l.Stakers[0].Address
+	op, svc := allocated(t, file)
+	staker := l.Stakers[0].Address
 	commands := [][]string{
 		{"exposure", staker},
 		{"services"},
@@ -45,6 +49,26 @@ func checkDemoRisk(t *testing.T, api string, l demoLayout) {
 	if lp := mustRun(t, "risk", "export-lp", "--network", file); !strings.Contains(lp, "Maximize") {
 		t.Errorf("export-lp:\n%s", lp)
 	}
+}
+
+// allocated picks an allocation in force from the exported network.
+func allocated(t *testing.T, file string) (op, svc string) {
+	t.Helper()
+	bz, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := risk.ParseNetwork(bz)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range n.Allocations {
+		if a.Amount.Sign() > 0 {
+			return a.Operator, a.Service
+		}
+	}
+	t.Fatalf("no allocation in force on the demo network: %s", bz)
+	return
 }
 
 func mustRun(t *testing.T, args ...string) string {

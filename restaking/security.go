@@ -313,3 +313,102 @@ func serviceTotal(r store.Reader, vals []assetValue, svc string) (*big.Rat, erro
 func tokenValue(tokens *big.Int, value *big.Rat) *big.Rat {
 	return new(big.Rat).Mul(new(big.Rat).SetInt(tokens), value)
 }
+
+// SecurityNetworkAt is the network at the end of block h, from the stake
+// history (SPEC §6.2): σ_v from each vault's checkpoint, w_vs from the
+// allocation checkpoints, both valued at the asset values recorded by
+// then. Services' pfc and threshold are not historized: the current
+// declarations are used (a service declares what corrupting it is worth
+// now). Work is O(services × members × assets) reverse seeks.
+func SecurityNetworkAt(r store.Reader, h int64) (*risk.Network, error) {
+	vals, err := assetValuesAt(r, h)
+	if err != nil {
+		return nil, err
+	}
+	n := &risk.Network{Height: h}
+	if err := addServices(r, n); err != nil {
+		return nil, err
+	}
+	weights := map[account.Address][]opWeight{} // lookups only
+	for _, s := range n.Services {
+		if err := addWeightsAt(r, vals, s.ID, h, weights); err != nil {
+			return nil, err
+		}
+	}
+	var ops []account.Address
+	store.IteratePrefix(r, prefixOperator, false, func(k, _ []byte) bool {
+		var op account.Address
+		copy(op[:], k[len(prefixOperator):])
+		ops = append(ops, op)
+		return len(ops) < risk.MaxOperators
+	})
+	for _, op := range ops {
+		stake, err := stakeAt(r, vals, op, h)
+		if err != nil {
+			return nil, err
+		}
+		addOperator(n, op, map[account.Address]*big.Int{op: stake}, weights)
+	}
+	return n, n.Validate()
+}
+
+func assetValuesAt(r store.Reader, h int64) ([]assetValue, error) {
+	assets, err := Assets(r)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]assetValue, 0, len(assets))
+	for _, a := range assets {
+		v, err := valueAt(r, a, h)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, assetValue{a, v.Raw().Big()})
+	}
+	return out, nil
+}
+
+// stakeAt is σ_v (×1e18) at the end of block h.
+func stakeAt(r store.Reader, vals []assetValue, op account.Address, h int64) (*big.Int, error) {
+	total := new(big.Int)
+	for _, av := range vals {
+		pt, found, err := vaultAt(r, op, av.asset.Denom, h)
+		if err != nil || !found {
+			if err != nil {
+				return nil, err
+			}
+			continue
+		}
+		vv := vaultView{op: op, asset: av.asset, v: Vault{MaxMag: pt.MaxMag, Scaled: pt.Scaled, Units: pt.Units}, tokens: pt.Tokens}
+		t, err := vv.toTokens(vv.active())
+		if err != nil {
+			return nil, err
+		}
+		addScaled(total, t, av.raw)
+	}
+	return total, nil
+}
+
+// addWeightsAt adds every member's stake slashable by svc at h.
+func addWeightsAt(r store.Reader, vals []assetValue, svc string, h int64, weights map[account.Address][]opWeight) error {
+	prefix := state.Key(prefixMember, lp(svc))
+	var members []account.Address
+	store.IteratePrefix(r, prefix, false, func(k, _ []byte) bool {
+		var op account.Address
+		copy(op[:], k[len(prefix):])
+		members = append(members, op)
+		return len(members) < MaxOperatorsPerService
+	})
+	for _, op := range members {
+		for _, av := range vals {
+			e, ok, err := StakeAt(r, svc, op, av.asset.Denom, h)
+			if err != nil {
+				return err
+			}
+			if ok && !e.Amount.IsZero() {
+				weights[op] = addWeight(weights[op], op, svc, e.Amount, av.raw)
+			}
+		}
+	}
+	return nil
+}

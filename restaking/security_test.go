@@ -3,6 +3,7 @@ package restaking_test
 import (
 	"encoding/json"
 	"math/big"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -27,9 +28,29 @@ func TestSecurityNetworkByHand(t *testing.T) {
 	if string(b) != want {
 		t.Fatalf("network\n got %s\nwant %s", b, want)
 	}
+	before := x.c.Height()
 	// After a 0.2 slash by a (1,000 usdc = 500 native): σ = 4,500, w_a = 2,000, w_b = 1,500.
 	x.ok("svc", slash("svc", "a", "op", "0.2"))
 	x.advance(block_s)
+	// The history gives both networks back, whatever happened since.
+	for h, w := range map[int64]string{before: want, x.c.Height(): ""} {
+		at, err := restaking.SecurityNetworkAt(x.c.Committed(), h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		now, _ := restaking.SecurityNetwork(x.c.Committed())
+		now.Height = h
+		b, _ := json.Marshal(at)
+		if w == "" {
+			nb, _ := json.Marshal(now)
+			w = string(nb)
+		} else {
+			w = strings.Replace(w, "{", `{"height":`+strconv.FormatInt(h, 10)+",", 1)
+		}
+		if string(b) != w {
+			t.Fatalf("network at %d\n got %s\nwant %s", h, b, w)
+		}
+	}
 	n, err = restaking.SecurityNetwork(x.c.Committed())
 	if err != nil {
 		t.Fatal(err)

@@ -27,6 +27,7 @@ func init() { extraCommands = append(extraCommands, riskCmd) }
 type riskFlags struct {
 	queryFlags
 	network string
+	height  int64
 }
 
 func riskCmd() *cobra.Command {
@@ -38,6 +39,7 @@ func riskCmd() *cobra.Command {
 	addAPIFlag(cmd, &f.api)
 	cmd.PersistentFlags().StringVarP(&f.output, "output", "o", "text", "output format: text or json")
 	cmd.PersistentFlags().StringVar(&f.network, "network", "", "read the network from this JSON file instead of the node")
+	cmd.PersistentFlags().Int64Var(&f.height, "height", 0, "the node's network at this past block (from the stake history; default: now)")
 	cmd.AddCommand(riskExportCmd(f), riskExposureCmd(f), riskServicesCmd(f), riskCheckCmd(f), riskAttackCmd(f),
 		riskPreviewSlashCmd(f), riskStressCmd(f), riskGenCmd(f), riskExportLPCmd(f))
 	cmd.AddCommand(riskAnalysisCmds(f)...)
@@ -48,6 +50,9 @@ func riskCmd() *cobra.Command {
 func (f *riskFlags) loadNetwork(cmd *cobra.Command) (*risk.Network, error) {
 	cmd.SilenceUsage = true
 	var raw []byte
+	if f.network != "" && f.height != 0 {
+		return nil, fmt.Errorf("--height reads the node's history; it does not apply to --network")
+	}
 	if f.network != "" {
 		b, err := readBounded(f.network)
 		if err != nil {
@@ -60,7 +65,11 @@ func (f *riskFlags) loadNetwork(cmd *cobra.Command) (*risk.Network, error) {
 			return nil, err
 		}
 		var m json.RawMessage
-		if err := c.get(cmdContext(cmd), "/v1/risk/network", &m); err != nil {
+		path := "/v1/risk/network"
+		if f.height != 0 {
+			path += fmt.Sprintf("?height=%d", f.height)
+		}
+		if err := c.get(cmdContext(cmd), path, &m); err != nil {
 			return nil, err
 		}
 		raw = m

@@ -58,6 +58,8 @@ func TestRiskCommands(t *testing.T) {
 	}
 	lp := mustCLI(t, "risk", "export-lp", "--network", file)
 	wantAll(t, lp, "Maximize", "Subject To", "Binaries", "End")
+	wantAll(t, mustCLI(t, "risk", "export", "--height", "4", "--api", url), `"height": 4`, `"stake": "14000"`)
+	failCLI(t, "does not apply", "risk", "attack", "--height", "4", "--network", file)
 	failCLI(t, "must be a fraction", "risk", "check", "--psi", "2", "--network", file)
 	failCLI(t, "must be a fraction", "risk", "worst-loss", "--network", file)
 	failCLI(t, "needs a shock", "risk", "cascade", "--network", file)
