@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/restaked/restaked/risk"
 )
@@ -16,8 +17,7 @@ import (
 func checkDemoRisk(t *testing.T, api string, l demoLayout) {
 	t.Helper()
 	file := filepath.Join(t.TempDir(), "net.json")
-	mustRun(t, "risk", "export", "--out", file, "--api", api)
-	op, svc := allocated(t, file)
+	op, svc := waitAllocated(t, api, file, 150*time.Second)
 	staker := l.Stakers[0].Address
 	commands := [][]string{
 		{"exposure", staker},
@@ -51,24 +51,32 @@ func checkDemoRisk(t *testing.T, api string, l demoLayout) {
 	}
 }
 
-// allocated picks an allocation in force from the exported network.
-func allocated(t *testing.T, file string) (op, svc string) {
+// waitAllocated exports the network until some allocation is in force
+// (the demo's operators wait their allocation delays, 30 s to 2 min, so
+// the first one lands about 30 s after seeding), bounded by timeout.
+func waitAllocated(t *testing.T, api, file string, timeout time.Duration) (op, svc string) {
 	t.Helper()
-	bz, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	n, err := risk.ParseNetwork(bz)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, a := range n.Allocations {
-		if a.Amount.Sign() > 0 {
-			return a.Operator, a.Service
+	deadline := time.Now().Add(timeout)
+	for {
+		mustRun(t, "risk", "export", "--out", file, "--api", api)
+		bz, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
 		}
+		n, err := risk.ParseNetwork(bz)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range n.Allocations {
+			if a.Amount.Sign() > 0 {
+				return a.Operator, a.Service
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no allocation in force on the demo network within %v: %s", timeout, bz)
+		}
+		time.Sleep(2 * time.Second)
 	}
-	t.Fatalf("no allocation in force on the demo network: %s", bz)
-	return
 }
 
 func mustRun(t *testing.T, args ...string) string {
