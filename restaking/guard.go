@@ -21,6 +21,8 @@ import (
 //     the service's term when the service had no stake;
 //   - an update_service raising π_s/α_s lowers T_s and the term of every
 //     operator with stake in it.
+// An increase is checked when it is requested, counted as if in force at
+// once (it takes effect after the operator's allocation delay).
 // Opt-ins and registrations allocate nothing, so they cannot lower a term;
 // deposits and withdrawals are never refused by it. A term that is already
 // low does not block actions that raise it: adding stake to an
