@@ -68,7 +68,7 @@ func checkSlack(rt *rapid.T, x *h, slack string, step int) {
 	if slack == "0" {
 		return // off: nothing to hold
 	}
-	n, err := restaking.SecurityNetwork(x.c.Committed())
+	n, err := restaking.SecurityNetworkExact(x.c.Committed())
 	if err != nil {
 		rt.Fatal(err)
 	}
