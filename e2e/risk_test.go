@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -37,12 +38,21 @@ func checkDemoRisk(t *testing.T, api string, l demoLayout) {
 		}
 		mustRun(t, append(append([]string{"risk"}, c...), "--api", api)...) // text
 	}
+	// The chain moves on between two commands: compare at one past height.
+	var exported struct {
+		Height int64 `json:"height"`
+	}
+	decodeRun(t, &exported, "risk", "export", "--api", api)
+	h := fmt.Sprint(exported.Height - 1)
+	past := filepath.Join(t.TempDir(), "past.json")
+	mustRun(t, "risk", "export", "--height", h, "--out", past, "--api", api)
 	var live, offline struct {
+		Height int64  `json:"height"`
 		Secure bool   `json:"secure"`
 		Profit string `json:"profit"`
 	}
-	decodeRun(t, &live, "risk", "attack", "-o", "json", "--api", api)
-	decodeRun(t, &offline, "risk", "attack", "-o", "json", "--network", file)
+	decodeRun(t, &live, "risk", "attack", "-o", "json", "--height", h, "--api", api)
+	decodeRun(t, &offline, "risk", "attack", "-o", "json", "--network", past)
 	if live != offline {
 		t.Errorf("attack on the live network %+v, on its export %+v", live, offline)
 	}
