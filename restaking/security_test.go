@@ -156,6 +156,25 @@ func TestGuardRailOperator(t *testing.T) {
 	y.advance(block_s)
 }
 
+// Increases waiting their allocation delay count together: queueing a
+// second one while the first is pending is refused as if both were in force.
+func TestGuardRailPendingIncreases(t *testing.T) {
+	x := newH(t, func(p *params.Params) { p.MinSecuritySlack, p.MaxRestakingDegree = num.MustDec("0.5"), 2 })
+	x.ok("op", &tx.MsgRegisterOperator{Operator: s("op"), Degree: "2", AllocationDelay: "1m"})
+	x.ok("svc", registerService("svc", "a", "usdc"))
+	x.ok("svc2", registerService("svc2", "b", "usdc"))
+	x.ok("op", optIn("op", "a"), optIn("op", "b"))
+	x.ok("alice", deposit("alice", "op", "10000usdc"))
+	x.ok("op", allocate("op", "a", "usdc", "1")) // pending for a minute
+	x.advance(block_s)
+	r := x.deliver("op", allocate("op", "b", "usdc", "1"))
+	if r.Code == 0 || !strings.Contains(r.Log, "operator "+s("op")+" (in service b)") {
+		t.Fatalf("a second pending increase passed the guard rail: %d %q", r.Code, r.Log)
+	}
+	x.advance(120)
+	x.fails("min-security-slack", "op", allocate("op", "b", "usdc", "1")) // and once the first is in force
+}
+
 // Off by default: the same allocations pass.
 func TestGuardRailOff(t *testing.T) {
 	x := guarded(t, "0")
