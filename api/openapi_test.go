@@ -81,7 +81,7 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 		"Asset": Asset{}, "Assets": Assets{}, "Program": Program{}, "Programs": Programs{}, "ProgramResponse": ProgramResponse{},
 		"RiskExposure": RiskExposure{}, "Exposure": restaking.Exposure{}, "HoldingExposure": restaking.HoldingExposure{},
 		"DelegationExposure": restaking.DelegationExposure{}, "PositionExposure": restaking.PositionExposure{},
-		"ServiceLoss": restaking.ServiceLoss{}, "ServiceExposure": restaking.ServiceExposure{}, "RiskPreview": riskview.Preview{},
+		"ServiceLoss": restaking.ServiceLoss{}, "WithdrawalExposure": restaking.WithdrawalExposure{}, "ServiceExposure": restaking.ServiceExposure{}, "RiskPreview": riskview.Preview{},
 		"DecChange": riskview.DecChange{}, "Change": riskview.Change{},
 		"Check": riskview.Check{}, "Binding": riskview.Binding{}, "AttackReport": riskview.AttackReport{},
 		"ServicesReport": riskview.ServicesReport{}, "SecurityChange": riskview.SecurityChange{}, "Security": riskview.Security{},

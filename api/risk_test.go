@@ -27,6 +27,9 @@ func TestRiskRoutes(t *testing.T) {
 				t.Fatalf("network %s", b)
 			}
 			want := map[string]int64{apitest.Oracle: 7700, apitest.Bridge: 4500}
+			if len(n.Allocations) != 2 {
+				t.Fatalf("allocations %s", b)
+			}
 			for _, a := range n.Allocations {
 				if a.Amount.Cmp(big.NewRat(want[a.Service], 1)) != 0 {
 					t.Errorf("allocation %s %s, want %d", a.Service, a.Amount.RatString(), want[a.Service])
@@ -47,10 +50,13 @@ func TestRiskRoutes(t *testing.T) {
 		{name: "network bad height", path: "/v1/risk/network?height=-1", status: 400, rule: "bad-height"},
 		{name: "exposure", path: "/v1/risk/exposure/" + alice.String(), status: 200, check: func(t *testing.T, b []byte) {
 			e := decode[RiskExposure](t, b).Exposure
-			if len(e.Positions) != 2 || e.Value.String() != "12200" || e.WorstCase.String() != "12200" || e.Degree.String() != "1" {
+			if len(e.Positions) != 2 || e.Value.String() != "13200" || e.WorstCase.String() != "13200" || e.Degree.String() != "1" {
 				t.Fatalf("exposure %s", b)
 			}
-			if len(e.Services) != 2 || e.Services[0].Service != apitest.Bridge || e.Services[0].MaxLoss.String() != "4500" {
+			if len(e.Withdrawals) != 1 || e.Withdrawals[0].ID != 1 || e.Withdrawals[0].Exposure.Amount.String() != "1000" {
+				t.Fatalf("withdrawals %+v", e.Withdrawals)
+			}
+			if len(e.Services) != 2 || e.Services[0].Service != apitest.Bridge || e.Services[0].MaxLoss.String() != "5000" {
 				t.Errorf("services %+v", e.Services)
 			}
 		}},

@@ -21,8 +21,10 @@ type Exposure struct {
 	Holdings    []HoldingExposure    `json:"holdings"`
 	Delegations []DelegationExposure `json:"delegations"`
 	Positions   []PositionExposure   `json:"positions"`
-	Services    []ServiceExposure    `json:"services"`         // per service, over all positions
-	Value       num.Int              `json:"value"`            // positions' value, native units
+	Withdrawals []WithdrawalExposure `json:"withdrawals"`      // queued and still slashable
+	Truncated   bool                 `json:"truncated"`        // more queued withdrawals than MaxExposureWithdrawals were looked at
+	Services    []ServiceExposure    `json:"services"`         // per service, over all positions and withdrawals
+	Value       num.Int              `json:"value"`            // positions' and slashable withdrawals' value, native units
 	WorstCase   num.Int              `json:"worst_case"`       // lost if every service slashes fully
 	Degree      num.Dec              `json:"restaking_degree"` // Σ_s max loss / value
 }
@@ -55,6 +57,19 @@ type PositionExposure struct {
 	WorstCaseValue num.Int         `json:"worst_case_value"`
 	Degree         num.Dec         `json:"restaking_degree"` // Σ max loss / amount
 }
+
+// WithdrawalExposure is a queued withdrawal still inside its slashable
+// window (until it is due): slashes of its operator reach it in the same
+// proportion as the positions (SPEC §6.2).
+type WithdrawalExposure struct {
+	ID       uint64           `json:"id"`
+	Due_s    int64            `json:"due_s"`
+	Exposure PositionExposure `json:"exposure"` // amount: what completing would pay now
+}
+
+// MaxExposureWithdrawals bounds the withdrawals an exposure looks at,
+// newest first.
+const MaxExposureWithdrawals = 1024
 
 // ServiceLoss is what one service can take from a position by slashing
 // its allocation fully (in max_slash_fraction steps).
@@ -95,7 +110,36 @@ func AccountExposure(r store.Reader, acct account.Address, now_s int64) (Exposur
 		}
 		e.Positions = append(e.Positions, pe)
 	}
+	if e.Withdrawals, e.Truncated, err = withdrawalExposures(r, acct, now_s, caps); err != nil {
+		return e, err
+	}
 	return e, e.total()
+}
+
+// withdrawalExposures lists acct's queued withdrawals that slashes can
+// still reach (not completed, not yet due), newest first.
+func withdrawalExposures(r store.Reader, acct account.Address, now_s int64, caps map[string]num.Dec) ([]WithdrawalExposure, bool, error) {
+	ids := idsBefore(r, state.Key(prefixWdByStaker, acct[:]), 0, MaxExposureWithdrawals)
+	out := []WithdrawalExposure{}
+	for _, id := range ids {
+		wv, found, err := GetWithdrawal(r, id, now_s)
+		if err != nil || !found {
+			return out, false, err
+		}
+		if wv.Completed || now_s >= wv.Due_s {
+			continue
+		}
+		vv, err := vaultOf(r, wv.Operator, wv.Asset)
+		if err != nil {
+			return out, false, err
+		}
+		pe, err := exposureOf(r, now_s, vv, wv.Value, caps)
+		if err != nil {
+			return out, false, err
+		}
+		out = append(out, WithdrawalExposure{ID: id, Due_s: wv.Due_s, Exposure: pe})
+	}
+	return out, len(ids) == MaxExposureWithdrawals, nil
 }
 
 func holdings(r store.Reader, acct account.Address) ([]HoldingExposure, error) {
@@ -131,17 +175,25 @@ func delegations(r store.Reader, acct account.Address) ([]DelegationExposure, er
 }
 
 func positionExposure(r store.Reader, now_s int64, x rawPosition, caps map[string]num.Dec) (PositionExposure, error) {
-	pe := PositionExposure{Operator: x.op, Asset: x.asset}
 	vv, err := vaultOf(r, x.op, x.asset)
 	if err != nil {
-		return pe, err
+		return PositionExposure{Operator: x.op, Asset: x.asset}, err
 	}
+	amount, err := vv.withdrawable(x.pos.Scaled)
+	if err != nil {
+		return PositionExposure{Operator: x.op, Asset: x.asset}, err
+	}
+	return exposureOf(r, now_s, vv, amount, caps)
+}
+
+// exposureOf is the exposure of amount held through vault vv.
+func exposureOf(r store.Reader, now_s int64, vv vaultView, amount num.Int, caps map[string]num.Dec) (PositionExposure, error) {
+	op := vv.op
+	pe := PositionExposure{Operator: op, Asset: vv.asset.Denom, Amount: amount}
+	var err error
 	pe.Liquid = vv.asset.Kind == KindLiquid
 	if vv.asset.Kind == KindNative {
-		pe.Validator = x.op.String()
-	}
-	if pe.Amount, err = vv.withdrawable(x.pos.Scaled); err != nil {
-		return pe, err
+		pe.Validator = op.String()
 	}
 	if pe.Value, err = nativeValue(r, vv.asset, pe.Amount); err != nil {
 		return pe, err
@@ -228,11 +280,16 @@ func (pe *PositionExposure) worstCase(r store.Reader, a Asset) error {
 	return err
 }
 
-// total aggregates positions into the account's totals, services by name.
+// total aggregates positions and withdrawals into the account's totals,
+// services by name.
 func (e *Exposure) total() error {
 	var sum num.Int
 	var err error
-	for _, pe := range e.Positions {
+	all := append([]PositionExposure(nil), e.Positions...)
+	for _, w := range e.Withdrawals {
+		all = append(all, w.Exposure)
+	}
+	for _, pe := range all {
 		if e.Value, err = e.Value.Add(pe.Value); err != nil {
 			return err
 		}

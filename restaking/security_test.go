@@ -98,6 +98,20 @@ func TestExposureByHand(t *testing.T) {
 	if !e.Degree.Eq(num.MustDec("2")) {
 		t.Fatalf("elastic degree %s", e.Degree)
 	}
+	// A queued withdrawal stays slashable until it is due: it stays in the tree.
+	x.ok("alice", queue("alice", "op", "10000usdc"))
+	x.advance(block_s)
+	e, err = restaking.AccountExposure(x.c.Committed(), addr("alice"), x.time)
+	if err != nil || len(e.Positions) != 0 || len(e.Withdrawals) != 1 || e.Truncated {
+		t.Fatalf("queued %+v %v", e, err)
+	}
+	eq(t, "queued worst case", e.Withdrawals[0].Exposure.WorstCase, 8000)
+	eq(t, "account value with the queue", e.Value, 5000)
+	x.advance(15 * day_s) // due: slashes no longer reach it
+	e, _ = restaking.AccountExposure(x.c.Committed(), addr("alice"), x.time)
+	if len(e.Withdrawals) != 0 || !e.Value.IsZero() {
+		t.Fatalf("due withdrawal still exposed: %+v", e)
+	}
 	// Nobody else's positions: an account without any.
 	e, err = restaking.AccountExposure(y.c.Committed(), addr("bob"), y.time)
 	if err != nil || len(e.Positions) != 0 || !e.Degree.IsZero() {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/restaked/restaked/api"
 	"github.com/restaked/restaked/num"
+	"github.com/restaked/restaked/restaking"
 	"github.com/restaked/restaked/risk"
 	"github.com/restaked/restaked/riskview"
 )
@@ -315,14 +316,29 @@ func printExposure(w io.Writer, r api.RiskExposure) error {
 		rows = append(rows, strings.Join([]string{"delegation", "stake", d.Validator.String(), d.Tokens.String(), d.Tokens.String(), "validator slashing"}, "\t"))
 	}
 	for _, p := range e.Positions {
-		rows = append(rows, strings.Join([]string{"position", p.Asset, p.Operator.String(), p.Amount.String(), p.Value.String(),
-			fmt.Sprintf("worst case %s (degree %s)", p.WorstCaseValue, p.Degree)}, "\t"))
-		for _, s := range p.Services {
-			rows = append(rows, strings.Join([]string{"  service", s.Service, "", s.MaxLoss.String(), s.MaxLossValue.String(),
-				fmt.Sprintf("%s of the position, ≤ %s per request", s.Fraction, s.MaxSlash)}, "\t"))
-		}
+		rows = exposureRows(rows, "position", p)
 	}
-	return table(w, "LAYER\tWHAT\tOPERATOR/VALIDATOR\tAMOUNT / MAX LOSS\tVALUE\tRISK", rows)
+	for _, x := range e.Withdrawals {
+		rows = exposureRows(rows, fmt.Sprintf("withdrawal #%d", x.ID), x.Exposure)
+	}
+	if err := table(w, "LAYER\tWHAT\tOPERATOR/VALIDATOR\tAMOUNT / MAX LOSS\tVALUE\tRISK", rows); err != nil {
+		return err
+	}
+	if e.Truncated {
+		_, err := fmt.Fprintf(w, "only the newest %d withdrawals were looked at\n", restaking.MaxExposureWithdrawals)
+		return err
+	}
+	return nil
+}
+
+func exposureRows(rows []string, layer string, p restaking.PositionExposure) []string {
+	rows = append(rows, strings.Join([]string{layer, p.Asset, p.Operator.String(), p.Amount.String(), p.Value.String(),
+		fmt.Sprintf("worst case %s (degree %s)", p.WorstCaseValue, p.Degree)}, "\t"))
+	for _, s := range p.Services {
+		rows = append(rows, strings.Join([]string{"  service", s.Service, "", s.MaxLoss.String(), s.MaxLossValue.String(),
+			fmt.Sprintf("%s of it, ≤ %s per request", s.Fraction, s.MaxSlash)}, "\t"))
+	}
+	return rows
 }
 
 func printServicesReport(w io.Writer, r riskview.ServicesReport) error {

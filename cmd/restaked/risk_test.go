@@ -22,7 +22,7 @@ func TestRiskCommands(t *testing.T) {
 		args []string
 		want []string
 	}{
-		{[]string{"exposure", aliceAddr}, []string{"worst case", "12200", "position", "ststake", "service", "oracle", "bridge", "0.5 of the position"}},
+		{[]string{"exposure", aliceAddr}, []string{"worst case", "13200", "position", "ststake", "service", "oracle", "bridge", "0.5 of it", "withdrawal #1"}},
 		{[]string{"services"}, []string{"SERVICE", "oracle", "7700", "3850", "bridge", "4500", "NAKAMOTO"}},
 		{[]string{"check", "--psi", "0.05"}, []string{"γ*", "not certified", "binding"}},
 		{[]string{"attack"}, []string{"secure: no attack is profitable", "proof"}},
