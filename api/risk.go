@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/restaked/restaked/account"
+	"github.com/restaked/restaked/chain"
 	"github.com/restaked/restaked/num"
 	"github.com/restaked/restaked/restaking"
 	"github.com/restaked/restaked/risk"
@@ -75,11 +76,24 @@ func (s *Server) riskStress(req *http.Request) (any, error) {
 	})
 }
 
-// assessed runs a preview on the committed state, then assesses security
-// once the state is released (the exact reports must not hold up blocks).
+// readSnapshot is read on a snapshot: risk questions read much (every
+// vault, the history) and must not hold up blocks.
+func (s *Server) readSnapshot(fn func(r store.Reader, height int64) (any, error)) (v any, err error) {
+	s.app.ReadSnapshot(func(r store.Reader, height int64) {
+		if height == 0 {
+			v, err = nil, errNoState
+			return
+		}
+		v, err = fn(r, height)
+	})
+	return v, err
+}
+
+// assessed runs a preview on a snapshot of the committed state, then
+// assesses security (the exact reports).
 func (s *Server) assessed(fn func(at riskview.At) (riskview.Preview, error)) (any, error) {
-	v, err := s.readNow(func(r store.Reader, h, now int64) (any, error) {
-		p, err := fn(riskview.At{R: r, Height: h, Time_s: now})
+	v, err := s.readSnapshot(func(r store.Reader, h int64) (any, error) {
+		p, err := fn(riskview.At{R: r, Height: h, Time_s: chain.LastBlockTime(r)})
 		return p, ruleErr(err)
 	})
 	if err != nil {
@@ -90,14 +104,13 @@ func (s *Server) assessed(fn func(at riskview.At) (riskview.Preview, error)) (an
 }
 
 // liveNetwork exports the network, now or at ?height= (from the stake
-// history); reports over it run after the state is released (an exact
-// attack search must not hold up blocks).
+// history), from a snapshot; reports over it run on the exported value.
 func (s *Server) liveNetwork(req *http.Request) (*risk.Network, error) {
 	at, err := heightQuery(req)
 	if err != nil {
 		return nil, err
 	}
-	v, err := s.read(func(r store.Reader, h int64) (any, error) {
+	v, err := s.readSnapshot(func(r store.Reader, h int64) (any, error) {
 		if at > h {
 			return nil, badRequest("bad-height", "height %d is after the last committed block %d", at, h)
 		}
@@ -111,7 +124,7 @@ func (s *Server) liveNetwork(req *http.Request) (*risk.Network, error) {
 		return n, err
 	})
 	if err != nil {
-		return nil, err
+		return nil, boundErr(err)
 	}
 	return v.(*risk.Network), nil
 }
@@ -142,10 +155,16 @@ func (s *Server) riskAttack(req *http.Request) (any, error) {
 		return nil, err
 	}
 	a, err := riskview.AttackOf(n)
+	return a, boundErr(err)
+}
+
+// boundErr answers a question past the risk engine's bounds (network size,
+// the exact search's node bound) as 422 rather than an internal error.
+func boundErr(err error) error {
 	if errors.Is(err, risk.ErrSearchLimit) || errors.Is(err, risk.ErrTooLarge) {
-		return nil, &Error{Status: http.StatusUnprocessableEntity, Rule: "search-limit", Msg: err.Error()}
+		return &Error{Status: http.StatusUnprocessableEntity, Rule: "search-limit", Msg: err.Error()}
 	}
-	return a, err
+	return err
 }
 
 func (s *Server) riskWorstLoss(req *http.Request) (any, error) {
@@ -157,7 +176,8 @@ func (s *Server) riskWorstLoss(req *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return riskview.WorstLossOf(n, psi)
+	w, err := riskview.WorstLossOf(n, psi)
+	return w, boundErr(err)
 }
 
 func (s *Server) riskCascade(req *http.Request) (any, error) {
@@ -174,7 +194,7 @@ func (s *Server) riskCascade(req *http.Request) (any, error) {
 	if errors.Is(err, risk.ErrNetwork) {
 		return nil, badRequest("bad-shock", "%v", err)
 	}
-	return c, err
+	return c, boundErr(err)
 }
 
 // psiQuery reads ?psi=, a fraction of total stake in [0, 1].

@@ -65,6 +65,17 @@ func (a *App) Read(fn func(r store.Reader, height int64)) {
 	fn(a.chain.Committed(), a.chain.Height())
 }
 
+// ReadSnapshot runs fn against a Pebble snapshot of the committed state,
+// outside the lock: for long reads (risk previews, history scans) that
+// must not hold up block execution.
+func (a *App) ReadSnapshot(fn func(r store.Reader, height int64)) {
+	a.mu.RLock()
+	snap, height := a.db.Snapshot(), a.chain.Height()
+	a.mu.RUnlock()
+	defer snap.Close()
+	fn(snap, height)
+}
+
 // CheckInvariants runs every registered invariant (SPEC §11) against the
 // committed state and returns their names and the first failure.
 // The scan runs on a Pebble snapshot, so it never holds up block execution.

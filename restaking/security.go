@@ -60,12 +60,25 @@ func securityNetwork(r store.Reader, toValue func(*big.Int) *big.Rat) (*risk.Net
 		return nil, err
 	}
 	store.IteratePrefix(r, prefixOperator, false, func(k, _ []byte) bool {
+		if len(n.Operators) >= risk.MaxOperators {
+			err = tooLarge("operators", risk.MaxOperators)
+			return false
+		}
 		var op account.Address
 		copy(op[:], k[len(prefixOperator):])
 		addOperator(n, op, stakes, weights, toValue)
-		return len(n.Operators) < risk.MaxOperators
+		return true
 	})
+	if err != nil {
+		return nil, err
+	}
 	return n, n.Validate()
+}
+
+// tooLarge refuses a network past the risk engine's bounds rather than
+// cutting it silently.
+func tooLarge(what string, limit int) error {
+	return fmt.Errorf("%w: the network has more than %d %s", risk.ErrTooLarge, limit, what)
 }
 
 // opWeight is w_vs (×1e18) of one (operator, service), in key order.
@@ -99,10 +112,14 @@ func scanStakes(r store.Reader, vals []assetValue) (map[account.Address]*big.Int
 			return false
 		}
 		if out[op] == nil {
+			if len(out) >= risk.MaxOperators {
+				err = tooLarge("operators", risk.MaxOperators)
+				return false
+			}
 			out[op] = new(big.Int)
 		}
 		addScaled(out[op], t, av.raw)
-		return len(out) <= risk.MaxOperators
+		return true
 	})
 	return out, err
 }
@@ -138,9 +155,12 @@ func scanWeights(r store.Reader, vals []assetValue) (map[account.Address][]opWei
 		if w, err = num.IntFromBytes(v); err != nil {
 			return false
 		}
+		if count++; count > risk.MaxAllocations {
+			err = tooLarge("allocations", risk.MaxAllocations)
+			return false
+		}
 		out[op] = addWeight(out[op], op, svc, w, av.raw)
-		count++
-		return count <= risk.MaxAllocations
+		return true
 	})
 	return out, err
 }
@@ -224,8 +244,12 @@ func addServices(r store.Reader, n *risk.Network) error {
 		if err = state.Decode(k, v, &s); err != nil {
 			return false
 		}
+		if len(n.Services) >= risk.MaxServices {
+			err = tooLarge("services", risk.MaxServices)
+			return false
+		}
 		n.Services = append(n.Services, risk.Service{ID: s.Name, PfC: new(big.Rat).SetInt(s.PfC.Big()), Threshold: s.Threshold.Rat()})
-		return len(n.Services) < risk.MaxServices
+		return true
 	})
 	return err
 }
@@ -353,11 +377,18 @@ func SecurityNetworkAt(r store.Reader, h int64) (*risk.Network, error) {
 	}
 	var ops []account.Address
 	store.IteratePrefix(r, prefixOperator, false, func(k, _ []byte) bool {
+		if len(ops) >= risk.MaxOperators {
+			err = tooLarge("operators", risk.MaxOperators)
+			return false
+		}
 		var op account.Address
 		copy(op[:], k[len(prefixOperator):])
 		ops = append(ops, op)
-		return len(ops) < risk.MaxOperators
+		return true
 	})
+	if err != nil {
+		return nil, err
+	}
 	for _, op := range ops {
 		stake, err := stakeAt(r, vals, op, h)
 		if err != nil {

@@ -533,13 +533,23 @@ type VaultStake struct {
 // VaultStakes lists every vault's stake, by operator and asset. O(vaults).
 func VaultStakes(r store.Reader) ([]VaultStake, error) {
 	var keys [][2]string
+	var err error
 	store.IteratePrefix(r, prefixVault, false, func(k, _ []byte) bool {
-		op, rest, err := addrPart(k, k[len(prefixVault):])
-		if err == nil {
-			keys = append(keys, [2]string{string(op[:]), string(rest)})
+		if len(keys) >= MaxVaultsListed {
+			err = fmt.Errorf("more than %d vaults: too many to compare", MaxVaultsListed)
+			return false
 		}
-		return len(keys) < MaxVaultsListed
+		var op account.Address
+		var rest []byte
+		if op, rest, err = addrPart(k, k[len(prefixVault):]); err != nil {
+			return false
+		}
+		keys = append(keys, [2]string{string(op[:]), string(rest)})
+		return true
 	})
+	if err != nil {
+		return nil, err
+	}
 	out := make([]VaultStake, 0, len(keys))
 	for _, kk := range keys {
 		var op account.Address

@@ -182,11 +182,14 @@ func positionChanges(before, after store.Reader, acct account.Address) ([]Change
 		return nil, err
 	}
 	out := make([]Change, 0, len(b))
-	for i := range b {
-		if i >= len(a) {
-			break
+	for _, x := range b { // a preview never opens or closes a position; pair by key all the same
+		after := restaking.PositionView{}
+		for _, y := range a {
+			if y.Operator == x.Operator && y.Asset == x.Asset {
+				after = y
+			}
 		}
-		c, err := newChange(b[i].Operator, b[i].Asset, b[i].Withdrawable, a[i].Withdrawable, b[i].Value, a[i].Value)
+		c, err := newChange(x.Operator, x.Asset, x.Withdrawable, after.Withdrawable, x.Value, after.Value)
 		if err != nil {
 			return nil, err
 		}

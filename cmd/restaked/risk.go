@@ -47,6 +47,15 @@ func riskCmd() *cobra.Command {
 	return cmd
 }
 
+// liveOnly refuses --network and --height for questions only the live
+// state answers (exposure, previews).
+func (f *riskFlags) liveOnly() error {
+	if f.network != "" || f.height != 0 {
+		return fmt.Errorf("this question needs the live state: --network and --height do not apply")
+	}
+	return nil
+}
+
 // loadNetwork reads --network or asks the node for its network.
 func (f *riskFlags) loadNetwork(cmd *cobra.Command) (*risk.Network, error) {
 	cmd.SilenceUsage = true
@@ -164,6 +173,9 @@ func riskExposureCmd(f *riskFlags) *cobra.Command {
 	return &cobra.Command{
 		Use: "exposure ADDRESS", Short: "Show what can take an account's money: holdings, positions, operators, services", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := f.liveOnly(); err != nil {
+				return err
+			}
 			return runQuery(cmd, &f.queryFlags, "/v1/risk/exposure/"+url.PathEscape(args[0]), printExposure)
 		},
 	}
@@ -229,6 +241,9 @@ func previewCmd(f *riskFlags, use, short, path string, flags [][2]string) *cobra
 	cmd := &cobra.Command{
 		Use: use, Short: short, Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := f.liveOnly(); err != nil {
+				return err
+			}
 			q := url.Values{}
 			for i, fl := range flags {
 				q.Set(fl[0], vals[i])
@@ -441,13 +456,17 @@ func printPreview(w io.Writer, p riskview.Preview) error {
 		return nil
 	}
 	fmt.Fprintf(w, "γ*: %s → %s\n", orInf(p.Security.Before.Check.GammaStar), orInf(p.Security.After.Check.GammaStar))
-	srows := make([]string, 0, len(p.Security.After.Services))
-	for i, s := range p.Security.After.Services {
-		before := "-"
-		if i < len(p.Security.Before.Services) && p.Security.Before.Services[i].ID == s.ID {
-			before = risk.DecimalFloor(p.Security.Before.Services[i].Stake)
+	after := map[string]risk.ServiceReport{} // lookups by id only
+	for _, s := range p.Security.After.Services {
+		after[s.ID] = s
+	}
+	srows := make([]string, 0, len(p.Security.Before.Services))
+	for _, b := range p.Security.Before.Services {
+		stake, nakamoto := "0 (unsecured)", "-"
+		if a, ok := after[b.ID]; ok {
+			stake, nakamoto = risk.DecimalFloor(a.Stake), fmt.Sprint(a.Nakamoto)
 		}
-		srows = append(srows, strings.Join([]string{s.ID, before + " → " + risk.DecimalFloor(s.Stake), fmt.Sprint(s.Nakamoto)}, "\t"))
+		srows = append(srows, strings.Join([]string{b.ID, risk.DecimalFloor(b.Stake) + " → " + stake, fmt.Sprint(b.Nakamoto) + " → " + nakamoto}, "\t"))
 	}
 	return table(w, "SERVICE\tSTAKE SECURING IT\tNAKAMOTO", srows)
 }

@@ -60,6 +60,8 @@ func TestRiskCommands(t *testing.T) {
 	wantAll(t, lp, "Maximize", "Subject To", "Binaries", "End")
 	wantAll(t, mustCLI(t, "risk", "export", "--height", "4", "--api", url), `"height": 4`, `"stake": "14000"`)
 	failCLI(t, "does not apply", "risk", "attack", "--height", "4", "--network", file)
+	failCLI(t, "needs the live state", "risk", "exposure", aliceAddr, "--height", "4", "--api", url)
+	failCLI(t, "needs the live state", "risk", "stress", "--validator", valAddr, "--fraction", "0.1", "--network", file)
 	failCLI(t, "must be a fraction", "risk", "check", "--psi", "2", "--network", file)
 	failCLI(t, "must be a fraction", "risk", "worst-loss", "--network", file)
 	failCLI(t, "needs a shock", "risk", "cascade", "--network", file)
