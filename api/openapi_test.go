@@ -82,7 +82,10 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 		"RiskExposure": RiskExposure{}, "Exposure": restaking.Exposure{}, "HoldingExposure": restaking.HoldingExposure{},
 		"DelegationExposure": restaking.DelegationExposure{}, "PositionExposure": restaking.PositionExposure{},
 		"ServiceLoss": restaking.ServiceLoss{}, "ServiceExposure": restaking.ServiceExposure{}, "RiskPreview": riskview.Preview{},
-		"DecChange": riskview.DecChange{}, "VaultChange": riskview.VaultChange{}, "PositionChange": riskview.PositionChange{},
+		"DecChange": riskview.DecChange{}, "Change": riskview.Change{},
+		"Check": riskview.Check{}, "Binding": riskview.Binding{}, "AttackReport": riskview.AttackReport{},
+		"ServicesReport": riskview.ServicesReport{}, "SecurityChange": riskview.SecurityChange{}, "Security": riskview.Security{},
+		"CascadeView": riskview.CascadeView{}, "RoundView": riskview.RoundView{},
 	}
 	for name, v := range types {
 		schema, ok := doc.Components.Schemas[name]

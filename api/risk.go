@@ -2,11 +2,13 @@ package api
 
 import (
 	"errors"
+	"math/big"
 	"net/http"
 
 	"github.com/restaked/restaked/account"
 	"github.com/restaked/restaked/num"
 	"github.com/restaked/restaked/restaking"
+	"github.com/restaked/restaked/risk"
 	"github.com/restaked/restaked/riskview"
 	"github.com/restaked/restaked/state"
 	"github.com/restaked/restaked/store"
@@ -22,16 +24,7 @@ type RiskExposure struct {
 	Exposure restaking.Exposure `json:"exposure"`
 }
 
-func (s *Server) riskNetwork(_ *http.Request) (any, error) {
-	return s.read(func(r store.Reader, h int64) (any, error) {
-		n, err := restaking.SecurityNetwork(r)
-		if err != nil {
-			return nil, err
-		}
-		n.Height = h
-		return n, nil
-	})
-}
+func (s *Server) riskNetwork(req *http.Request) (any, error) { return s.liveNetwork(req) }
 
 func (s *Server) riskExposure(req *http.Request) (any, error) {
 	a, err := addrParam(req)
@@ -58,9 +51,8 @@ func (s *Server) riskPreviewSlash(req *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.readAt(func(at riskview.At) (any, error) {
-		p, err := riskview.PreviewSlash(at, svc, op, f, acct)
-		return p, ruleErr(err)
+	return s.assessed(func(at riskview.At) (riskview.Preview, error) {
+		return riskview.PreviewSlash(at, svc, op, f, acct)
 	})
 }
 
@@ -78,17 +70,124 @@ func (s *Server) riskStress(req *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.readAt(func(at riskview.At) (any, error) {
-		p, err := riskview.StressValidator(at, val, f, acct)
-		return p, ruleErr(err)
+	return s.assessed(func(at riskview.At) (riskview.Preview, error) {
+		return riskview.StressValidator(at, val, f, acct)
 	})
 }
 
-// readAt reads the committed state as a riskview question.
-func (s *Server) readAt(fn func(at riskview.At) (any, error)) (any, error) {
-	return s.readNow(func(r store.Reader, h, now int64) (any, error) {
-		return fn(riskview.At{R: r, Height: h, Time_s: now})
+// assessed runs a preview on the committed state, then assesses security
+// once the state is released (the exact reports must not hold up blocks).
+func (s *Server) assessed(fn func(at riskview.At) (riskview.Preview, error)) (any, error) {
+	v, err := s.readNow(func(r store.Reader, h, now int64) (any, error) {
+		p, err := fn(riskview.At{R: r, Height: h, Time_s: now})
+		return p, ruleErr(err)
 	})
+	if err != nil {
+		return nil, err
+	}
+	p := v.(riskview.Preview)
+	return p, p.Assess()
+}
+
+// liveNetwork exports the network, now or at ?height= (from the stake
+// history); reports over it run after the state is released (an exact
+// attack search must not hold up blocks).
+func (s *Server) liveNetwork(req *http.Request) (*risk.Network, error) {
+	at, err := heightQuery(req)
+	if err != nil {
+		return nil, err
+	}
+	v, err := s.read(func(r store.Reader, h int64) (any, error) {
+		if at > h {
+			return nil, badRequest("bad-height", "height %d is after the last committed block %d", at, h)
+		}
+		if at > 0 && at < h {
+			return restaking.SecurityNetworkAt(r, at)
+		}
+		n, err := restaking.SecurityNetwork(r)
+		if err == nil {
+			n.Height = h
+		}
+		return n, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(*risk.Network), nil
+}
+
+func (s *Server) riskServices(req *http.Request) (any, error) {
+	n, err := s.liveNetwork(req)
+	if err != nil {
+		return nil, err
+	}
+	return riskview.ServicesOf(n)
+}
+
+func (s *Server) riskCheck(req *http.Request) (any, error) {
+	psi, err := psiQuery(req, false)
+	if err != nil {
+		return nil, err
+	}
+	n, err := s.liveNetwork(req)
+	if err != nil {
+		return nil, err
+	}
+	return riskview.CheckOf(n, psi)
+}
+
+func (s *Server) riskAttack(req *http.Request) (any, error) {
+	n, err := s.liveNetwork(req)
+	if err != nil {
+		return nil, err
+	}
+	a, err := riskview.AttackOf(n)
+	if errors.Is(err, risk.ErrSearchLimit) || errors.Is(err, risk.ErrTooLarge) {
+		return nil, &Error{Status: http.StatusUnprocessableEntity, Rule: "search-limit", Msg: err.Error()}
+	}
+	return a, err
+}
+
+func (s *Server) riskWorstLoss(req *http.Request) (any, error) {
+	psi, err := psiQuery(req, true)
+	if err != nil {
+		return nil, err
+	}
+	n, err := s.liveNetwork(req)
+	if err != nil {
+		return nil, err
+	}
+	return riskview.WorstLossOf(n, psi)
+}
+
+func (s *Server) riskCascade(req *http.Request) (any, error) {
+	q := req.URL.Query()
+	sh, err := riskview.ParseShock(q["slash"], q["byzantine"])
+	if err != nil {
+		return nil, badRequest("bad-shock", "%v", err)
+	}
+	n, err := s.liveNetwork(req)
+	if err != nil {
+		return nil, err
+	}
+	c, err := riskview.CascadeOf(n, sh)
+	if errors.Is(err, risk.ErrNetwork) {
+		return nil, badRequest("bad-shock", "%v", err)
+	}
+	return c, err
+}
+
+// psiQuery reads ?psi=, a fraction of total stake in [0, 1].
+func psiQuery(req *http.Request, required bool) (*big.Rat, error) {
+	s := req.URL.Query().Get("psi")
+	if s == "" && !required {
+		return nil, nil
+	}
+	d, err := num.ParseDec(s)
+	if err != nil || d.GT(num.OneDec()) {
+		return nil, badRequest("bad-psi", "psi %q must be a fraction of total stake in [0, 1]", s)
+	}
+	return d.Rat(), nil
 }
 
 // optAccount reads ?account=, the account whose positions a preview lists.

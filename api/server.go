@@ -104,6 +104,11 @@ func (s *Server) jsonRoutes() map[string]handlerFunc {
 		"GET /v1/risk/exposure/{addr}":     s.riskExposure,
 		"GET /v1/risk/preview-slash":       s.riskPreviewSlash,
 		"GET /v1/risk/stress":              s.riskStress,
+		"GET /v1/risk/services":            s.riskServices,
+		"GET /v1/risk/check":               s.riskCheck,
+		"GET /v1/risk/attack":              s.riskAttack,
+		"GET /v1/risk/worst-loss":          s.riskWorstLoss,
+		"GET /v1/risk/cascade":             s.riskCascade,
 		"POST /v1/txs":                     s.broadcast,
 		"GET /v1/txs/{hash}":               s.txByHash,
 	}

@@ -56,6 +56,7 @@ func TestDevnetDemo(t *testing.T) {
 	}
 	checkDemoAPI(t, apiURL, layout)
 	checkDemoRestakingRoutes(t, apiURL, layout)
+	checkDemoRisk(t, apiURL, layout)
 	p.stop(t)
 	checkDemoState(t, home, layout)
 

@@ -21,6 +21,9 @@ import (
 //     the service's term when the service had no stake;
 //   - an update_service raising π_s/α_s lowers T_s and the term of every
 //     operator with stake in it.
+// An increase is checked when it is requested, counted as if in force at
+// once (it takes effect after the operator's allocation delay), together
+// with the operator's other increases still pending.
 // Opt-ins and registrations allocate nothing, so they cannot lower a term;
 // deposits and withdrawals are never refused by it. A term that is already
 // low does not block actions that raise it: adding stake to an
@@ -31,62 +34,63 @@ func guardAllocation(r store.Reader, p params.Params, vv vaultView, svc string, 
 	if p.MinSecuritySlack.IsZero() {
 		return nil
 	}
-	next, err := weightOf(vv, mag)
-	if err != nil {
-		return err
-	}
-	prev, err := state.LoadAmount(r, weightKey(vv.op, vv.asset.Denom, svc))
-	if err != nil || next.LTE(prev) {
-		return err
-	}
 	vals, err := assetValues(r)
 	if err != nil {
 		return err
 	}
-	value, err := AssetValue(r, vv.asset)
-	if err != nil {
+	delta, err := weightGrowth(r, vv, svc, mag)
+	if err != nil || delta.Sign() == 0 {
 		return err
 	}
-	delta := tokenValue(next.SubSat(prev).Big(), value.Rat())
-	return checkRaise(r, vals, minTerm(p), vv.op, svc, delta)
+	return checkRaise(newTermCtx(r, vals), minTerm(p), vv.op, svc, delta)
 }
 
-// checkRaise checks op's term, and svc's if it had no stake, after op's
-// w_vs and W_s both grow by delta.
-func checkRaise(r store.Reader, vals []assetValue, floor *big.Rat, op account.Address, svc string, delta *big.Rat) error {
-	os, err := readOpSecurity(r, vals, op)
+// weightGrowth is the value by which (vv, svc)'s stored weight grows when
+// its magnitude becomes mag (0 if it does not grow).
+func weightGrowth(r store.Reader, vv vaultView, svc string, mag num.Dec) (*big.Rat, error) {
+	next, err := weightOf(vv, mag)
+	if err != nil {
+		return nil, err
+	}
+	prev, err := state.LoadAmount(r, weightKey(vv.op, vv.asset.Denom, svc))
+	if err != nil || next.LTE(prev) {
+		return new(big.Rat), err
+	}
+	value, err := AssetValue(r, vv.asset)
+	if err != nil {
+		return nil, err
+	}
+	return tokenValue(next.SubSat(prev).Big(), value.Rat()), nil
+}
+
+// checkRaise checks op's term, and svc's if it had no stake, when op's
+// w_vs and W_s both grow by delta on top of op's pending increases.
+func checkRaise(c *termCtx, floor *big.Rat, op account.Address, svc string, delta *big.Rat) error {
+	os, err := c.operator(op)
 	if err != nil {
 		return err
 	}
-	ctx := termCtx{r: r, vals: vals}
-	before, err := ctx.operatorTerm(os, "", nil)
+	before, err := c.operatorTerm(os)
+	if err != nil {
+		return err
+	}
+	wasNew, err := c.unsecured(svc)
 	if err != nil {
 		return err
 	}
 	os.add(svc, delta)
-	after, err := ctx.operatorTerm(os, svc, delta)
+	c.grow(svc, delta)
+	after, err := c.operatorTerm(os)
 	if err != nil {
 		return err
 	}
 	if lowered(before, after, floor) {
 		return slackError("allocation", svc, op.String(), "operator", after, floor)
 	}
-	return ctx.checkNewService(svc, delta, floor, op)
-}
-
-func (c termCtx) checkNewService(svc string, delta *big.Rat, floor *big.Rat, op account.Address) error {
-	total, err := serviceTotal(c.r, c.vals, svc)
-	if err != nil || total.Sign() > 0 {
-		return err
+	if !wasNew {
+		return nil
 	}
-	pi, alpha, err := serviceRisk(c.r, svc)
-	if err != nil {
-		return err
-	}
-	if t := risk.ServiceTerm(alpha, delta, pi); t != nil && t.Cmp(floor) < 0 {
-		return slackError("allocation", svc, op.String(), "service", t, floor)
-	}
-	return nil
+	return c.checkService(svc, floor, "allocation", op.String())
 }
 
 // guardServiceUpdate checks raising svc's π/α from (pi0, a0) to (pi1, a1).
@@ -98,21 +102,35 @@ func guardServiceUpdate(r store.Reader, p params.Params, svc string, pi0, pi1 nu
 	if err != nil {
 		return err
 	}
-	total, err := serviceTotal(r, vals, svc)
-	if err != nil || total.Sign() == 0 {
+	c := newTermCtx(r, vals)
+	c.risks[svc] = [2]*big.Rat{new(big.Rat).SetInt(pi1.Big()), a1.Rat()}
+	if unsecured, err := c.unsecured(svc); err != nil || unsecured {
 		return err
 	}
 	floor := minTerm(p)
-	pi, alpha := new(big.Rat).SetInt(pi1.Big()), a1.Rat()
-	if t := risk.ServiceTerm(alpha, total, pi); t != nil && t.Cmp(floor) < 0 {
-		return slackError("update", svc, "", "service", t, floor)
+	if err := c.checkService(svc, floor, "update", ""); err != nil {
+		return err
 	}
-	ctx := termCtx{r: r, vals: vals, override: svc, pi: pi, alpha: alpha}
-	return ctx.checkMembers(svc, floor)
+	return c.checkMembers(svc, floor)
+}
+
+func (c *termCtx) checkService(svc string, floor *big.Rat, action, op string) error {
+	total, err := c.total(svc)
+	if err != nil {
+		return err
+	}
+	rk, err := c.risk(svc)
+	if err != nil {
+		return err
+	}
+	if t := risk.ServiceTerm(rk[1], total, rk[0]); t != nil && t.Cmp(floor) < 0 {
+		return slackError(action, svc, op, "service", t, floor)
+	}
+	return nil
 }
 
 // checkMembers checks the term of every operator with stake in svc.
-func (c termCtx) checkMembers(svc string, floor *big.Rat) error {
+func (c *termCtx) checkMembers(svc string, floor *big.Rat) error {
 	prefix := state.Key(prefixMember, lp(svc))
 	var ops []account.Address
 	store.IteratePrefix(c.r, prefix, false, func(k, _ []byte) bool {
@@ -122,14 +140,14 @@ func (c termCtx) checkMembers(svc string, floor *big.Rat) error {
 		return len(ops) < MaxOperatorsPerService
 	})
 	for _, op := range ops {
-		os, err := readOpSecurity(c.r, c.vals, op)
+		os, err := c.operator(op)
 		if err != nil {
 			return err
 		}
 		if os.alloc[svc] == nil {
 			continue
 		}
-		t, err := c.operatorTerm(os, "", nil)
+		t, err := c.operatorTerm(os)
 		if err != nil {
 			return err
 		}
@@ -140,50 +158,130 @@ func (c termCtx) checkMembers(svc string, floor *big.Rat) error {
 	return nil
 }
 
-// termCtx reads the service side of the terms, optionally with one
-// service's π and α overridden (an update being checked).
+// termCtx reads the terms' inputs once per check: service totals W_s,
+// declarations (π, α; an update being checked overrides one), and the
+// growth of W_s the check adds (pending increases, the increase checked).
+// Its maps are lookups only; nothing iterates them.
 type termCtx struct {
-	r         store.Reader
-	vals      []assetValue
-	override  string
-	pi, alpha *big.Rat
+	r      store.Reader
+	vals   []assetValue
+	totals map[string]*big.Rat
+	risks  map[string][2]*big.Rat
+	extra  map[string]*big.Rat
 }
 
-// operatorTerm is T_v for os; when grown is set, that service's W_s is
-// read as delta higher (the allocation being checked). nil: no load.
-func (c termCtx) operatorTerm(os opSecurity, grown string, delta *big.Rat) (*big.Rat, error) {
+func newTermCtx(r store.Reader, vals []assetValue) *termCtx {
+	return &termCtx{r: r, vals: vals, totals: map[string]*big.Rat{}, risks: map[string][2]*big.Rat{}, extra: map[string]*big.Rat{}}
+}
+
+// operator reads op's σ_v and w_vs with its pending increases counted as
+// in force: an operator that queued several increases (each waiting its
+// allocation delay) is checked on all of them together. The growth is
+// added to W_s as well.
+func (c *termCtx) operator(op account.Address) (opSecurity, error) {
+	os, err := readOpSecurity(c.r, c.vals, op)
+	if err != nil {
+		return os, err
+	}
+	for _, denom := range vaultDenoms(c.r, op) {
+		av, _ := findValue(c.vals, denom)
+		if err := c.addPending(&os, op, av.asset); err != nil {
+			return os, err
+		}
+	}
+	return os, nil
+}
+
+func (c *termCtx) addPending(os *opSecurity, op account.Address, a Asset) error {
+	vv, err := loadVault(c.r, op, a)
+	if err != nil {
+		return err
+	}
+	type increase struct {
+		svc    string
+		target num.Dec
+	}
+	prefix := allocPrefix(op, a.Denom)
+	var pending []increase
+	store.IteratePrefix(c.r, prefix, false, func(k, v []byte) bool {
+		var al Allocation
+		if err = state.Decode(k, v, &al); err == nil && al.pending() && al.Target.GT(al.Mag) {
+			pending = append(pending, increase{string(k[len(prefix):]), al.Target})
+		}
+		return err == nil && len(pending) < MaxAllocationsPerVault
+	})
+	for _, in := range pending {
+		if err != nil {
+			return err
+		}
+		var g *big.Rat
+		if g, err = weightGrowth(c.r, vv, in.svc, in.target); err == nil {
+			os.add(in.svc, g)
+			c.grow(in.svc, g)
+		}
+	}
+	return err
+}
+
+func (c *termCtx) grow(svc string, g *big.Rat) {
+	if c.extra[svc] == nil {
+		c.extra[svc] = new(big.Rat)
+	}
+	c.extra[svc].Add(c.extra[svc], g)
+}
+
+// total is W_s plus the growth this check counts.
+func (c *termCtx) total(svc string) (*big.Rat, error) {
+	t, ok := c.totals[svc]
+	if !ok {
+		var err error
+		if t, err = serviceTotal(c.r, c.vals, svc); err != nil {
+			return nil, err
+		}
+		c.totals[svc] = t
+	}
+	out := new(big.Rat).Set(t)
+	if g := c.extra[svc]; g != nil {
+		out.Add(out, g)
+	}
+	return out, nil
+}
+
+func (c *termCtx) unsecured(svc string) (bool, error) {
+	t, err := c.total(svc)
+	return t != nil && t.Sign() == 0, err
+}
+
+// operatorTerm is T_v for os (nil: no load, +∞).
+func (c *termCtx) operatorTerm(os opSecurity) (*big.Rat, error) {
 	loads := make([]risk.Load, 0, len(os.names))
 	for _, svc := range os.names {
-		total, err := serviceTotal(c.r, c.vals, svc)
+		total, err := c.total(svc)
 		if err != nil {
 			return nil, err
 		}
-		if svc == grown {
-			total.Add(total, delta)
-		}
-		pi, alpha, err := c.risk(svc)
+		rk, err := c.risk(svc)
 		if err != nil {
 			return nil, err
 		}
-		loads = append(loads, risk.Load{Allocation: os.alloc[svc], Total: total, PfC: pi, Threshold: alpha})
+		loads = append(loads, risk.Load{Allocation: os.alloc[svc], Total: total, PfC: rk[0], Threshold: rk[1]})
 	}
 	return risk.OperatorTerm(os.stake, loads), nil
 }
 
-func (c termCtx) risk(svc string) (pi, alpha *big.Rat, err error) {
-	if svc == c.override {
-		return c.pi, c.alpha, nil
+// risk is (π_s, α_s).
+func (c *termCtx) risk(svc string) ([2]*big.Rat, error) {
+	if rk, ok := c.risks[svc]; ok {
+		return rk, nil
 	}
-	return serviceRisk(c.r, svc)
-}
-
-func serviceRisk(r store.Reader, svc string) (pi, alpha *big.Rat, err error) {
 	var s Service
-	found, err := state.Load(r, serviceKey(svc), &s)
+	found, err := state.Load(c.r, serviceKey(svc), &s)
 	if err != nil || !found {
-		return new(big.Rat), big.NewRat(1, 1), err
+		return [2]*big.Rat{new(big.Rat), big.NewRat(1, 1)}, err
 	}
-	return new(big.Rat).SetInt(s.PfC.Big()), s.Threshold.Rat(), nil
+	rk := [2]*big.Rat{new(big.Rat).SetInt(s.PfC.Big()), s.Threshold.Rat()}
+	c.risks[svc] = rk
+	return rk, nil
 }
 
 // raisesLoad reports whether π/α grows: π1·α0 > π0·α1.
@@ -214,5 +312,5 @@ func slackError(action, svc, op, which string, term, floor *big.Rat) error {
 		who = "operator " + op + " (in service " + svc + ")"
 	}
 	return state.Reject("min-security-slack", "this %s would lower the certified slack of %s to %s, below min_security_slack %s",
-		action, who, risk.FormatDecimal(slack), risk.FormatDecimal(min))
+		action, who, risk.DecimalFloor(slack), risk.FormatDecimal(min))
 }

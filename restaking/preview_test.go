@@ -22,8 +22,8 @@ func TestPreviewSlash(t *testing.T) {
 	if len(p.Vaults) != 1 || !p.Vaults[0].Factor.Eq(num.MustDec("0.9")) || len(p.Taken) != 1 {
 		t.Fatalf("preview %+v", p)
 	}
-	eq(t, "vault after", p.Vaults[0].StakeAfter, 9000)
-	eq(t, "alice after", p.Positions[0].AmountAfter, 9000)
+	eq(t, "vault after", p.Vaults[0].After, 9000)
+	eq(t, "alice after", p.Positions[0].After, 9000)
 	eq(t, "alice value after", p.Positions[0].ValueAfter, 4500)
 	if !p.LSTRate.Before.Eq(p.LSTRate.After) {
 		t.Fatalf("lst rate moved: %+v", p.LSTRate)
@@ -55,7 +55,7 @@ func TestStressValidator(t *testing.T) {
 	if ratio.LT(lo) || ratio.GT(hi) {
 		t.Fatalf("rate %s → %s", p.LSTRate.Before, p.LSTRate.After)
 	}
-	if len(p.Vaults) != 1 || p.Vaults[0].Asset != "ststake" || !p.Vaults[0].StakeAfter.Eq(p.Vaults[0].StakeBefore) ||
+	if len(p.Vaults) != 1 || p.Vaults[0].Asset != "ststake" || !p.Vaults[0].After.Eq(p.Vaults[0].Before) ||
 		!p.Vaults[0].ValueAfter.LT(p.Vaults[0].ValueBefore) {
 		t.Fatalf("vaults %+v", p.Vaults)
 	}

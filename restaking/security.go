@@ -13,8 +13,7 @@ import (
 )
 
 // SecurityNetwork is the state's restaking network in the risk engine's
-// terms (SPEC §8), exactly (no rounding: values are asset amounts times
-// 18-decimal asset values):
+// terms (SPEC §8), in whole native base units:
 //   - σ_v: the native-unit value of operator v's delegated stake over all
 //     its assets;
 //   - w_vs: the native-unit value of v's stake slashable by s now — its
@@ -23,9 +22,25 @@ import (
 //     its deallocation takes effect, as it stays slashable);
 //   - π_s, α_s: the service's declared pfc and threshold.
 //
+// σ_v and w_vs are computed exactly (asset amounts times 18-decimal asset
+// values) and then rounded down to whole base units, as every native value
+// in the chain is (docs/ROUNDING.md): w_vs ≤ σ_v survives the floor, and
+// whole units keep the exact attack search on machine integers. The guard
+// rails work on the exact values (SecurityNetworkExact), so a term of the
+// exported network can sit below the guard's by that rounding.
+//
 // Operators are listed by address, services by name, allocations by
 // (operator, service). Work is O(operators × assets + allocations).
-func SecurityNetwork(r store.Reader) (*risk.Network, error) {
+func SecurityNetwork(r store.Reader) (*risk.Network, error) { return securityNetwork(r, floorUnits) }
+
+// SecurityNetworkExact is SecurityNetwork without the rounding: what the
+// guard rails compute their terms on.
+func SecurityNetworkExact(r store.Reader) (*risk.Network, error) { return securityNetwork(r, unscale) }
+
+// floorUnits turns a value ×1e18 into whole base units, rounded down.
+func floorUnits(x *big.Int) *big.Rat { return new(big.Rat).SetInt(new(big.Int).Quo(x, wadBig)) }
+
+func securityNetwork(r store.Reader, toValue func(*big.Int) *big.Rat) (*risk.Network, error) {
 	vals, err := assetValues(r)
 	if err != nil {
 		return nil, err
@@ -47,7 +62,7 @@ func SecurityNetwork(r store.Reader) (*risk.Network, error) {
 	store.IteratePrefix(r, prefixOperator, false, func(k, _ []byte) bool {
 		var op account.Address
 		copy(op[:], k[len(prefixOperator):])
-		addOperator(n, op, stakes, weights)
+		addOperator(n, op, stakes, weights, toValue)
 		return len(n.Operators) < risk.MaxOperators
 	})
 	return n, n.Validate()
@@ -144,19 +159,20 @@ func addWeight(list []opWeight, op account.Address, svc string, w num.Int, raw *
 
 // addOperator appends op with σ_v and its w_vs (capped at σ_v: see
 // readOpSecurity).
-func addOperator(n *risk.Network, op account.Address, stakes map[account.Address]*big.Int, weights map[account.Address][]opWeight) {
+func addOperator(n *risk.Network, op account.Address, stakes map[account.Address]*big.Int, weights map[account.Address][]opWeight,
+	toValue func(*big.Int) *big.Rat) {
 	stake := stakes[op]
 	if stake == nil {
 		stake = new(big.Int)
 	}
 	id := op.String()
-	n.Operators = append(n.Operators, risk.Operator{ID: id, Stake: unscale(stake)})
+	n.Operators = append(n.Operators, risk.Operator{ID: id, Stake: toValue(stake)})
 	for _, ow := range weights[op] {
 		w := ow.w
 		if w.Cmp(stake) > 0 {
 			w = stake
 		}
-		n.Allocations = append(n.Allocations, risk.Allocation{Operator: id, Service: ow.svc, Amount: unscale(w)})
+		n.Allocations = append(n.Allocations, risk.Allocation{Operator: id, Service: ow.svc, Amount: toValue(w)})
 	}
 }
 
@@ -312,4 +328,103 @@ func serviceTotal(r store.Reader, vals []assetValue, svc string) (*big.Rat, erro
 
 func tokenValue(tokens *big.Int, value *big.Rat) *big.Rat {
 	return new(big.Rat).Mul(new(big.Rat).SetInt(tokens), value)
+}
+
+// SecurityNetworkAt is the network at the end of block h, from the stake
+// history (SPEC §6.2): σ_v from each vault's checkpoint, w_vs from the
+// allocation checkpoints, both valued at the asset values recorded by
+// then and rounded down to whole base units as in SecurityNetwork. Services' pfc and threshold are not historized: the current
+// declarations are used (a service declares what corrupting it is worth
+// now). Work is O(services × members × assets) reverse seeks.
+func SecurityNetworkAt(r store.Reader, h int64) (*risk.Network, error) {
+	vals, err := assetValuesAt(r, h)
+	if err != nil {
+		return nil, err
+	}
+	n := &risk.Network{Height: h}
+	if err := addServices(r, n); err != nil {
+		return nil, err
+	}
+	weights := map[account.Address][]opWeight{} // lookups only
+	for _, s := range n.Services {
+		if err := addWeightsAt(r, vals, s.ID, h, weights); err != nil {
+			return nil, err
+		}
+	}
+	var ops []account.Address
+	store.IteratePrefix(r, prefixOperator, false, func(k, _ []byte) bool {
+		var op account.Address
+		copy(op[:], k[len(prefixOperator):])
+		ops = append(ops, op)
+		return len(ops) < risk.MaxOperators
+	})
+	for _, op := range ops {
+		stake, err := stakeAt(r, vals, op, h)
+		if err != nil {
+			return nil, err
+		}
+		addOperator(n, op, map[account.Address]*big.Int{op: stake}, weights, floorUnits)
+	}
+	return n, n.Validate()
+}
+
+func assetValuesAt(r store.Reader, h int64) ([]assetValue, error) {
+	assets, err := Assets(r)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]assetValue, 0, len(assets))
+	for _, a := range assets {
+		v, err := valueAt(r, a, h)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, assetValue{a, v.Raw().Big()})
+	}
+	return out, nil
+}
+
+// stakeAt is σ_v (×1e18) at the end of block h.
+func stakeAt(r store.Reader, vals []assetValue, op account.Address, h int64) (*big.Int, error) {
+	total := new(big.Int)
+	for _, av := range vals {
+		pt, found, err := vaultAt(r, op, av.asset.Denom, h)
+		if err != nil || !found {
+			if err != nil {
+				return nil, err
+			}
+			continue
+		}
+		vv := vaultView{op: op, asset: av.asset, v: Vault{MaxMag: pt.MaxMag, Scaled: pt.Scaled, Units: pt.Units}, tokens: pt.Tokens}
+		t, err := vv.toTokens(vv.active())
+		if err != nil {
+			return nil, err
+		}
+		addScaled(total, t, av.raw)
+	}
+	return total, nil
+}
+
+// addWeightsAt adds every member's stake slashable by svc at h.
+func addWeightsAt(r store.Reader, vals []assetValue, svc string, h int64, weights map[account.Address][]opWeight) error {
+	prefix := state.Key(prefixMember, lp(svc))
+	var members []account.Address
+	store.IteratePrefix(r, prefix, false, func(k, _ []byte) bool {
+		var op account.Address
+		copy(op[:], k[len(prefix):])
+		members = append(members, op)
+		return len(members) < MaxOperatorsPerService
+	})
+	for _, op := range members {
+		for _, av := range vals {
+			e, ok, err := StakeAt(r, svc, op, av.asset.Denom, h)
+			if err != nil {
+				return err
+			}
+			if ok && !e.Amount.IsZero() {
+				weights[op] = addWeight(weights[op], op, svc, e.Amount, av.raw)
+			}
+		}
+	}
+	return nil
 }

@@ -3,6 +3,7 @@ package restaking_test
 import (
 	"encoding/json"
 	"math/big"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -27,9 +28,29 @@ func TestSecurityNetworkByHand(t *testing.T) {
 	if string(b) != want {
 		t.Fatalf("network\n got %s\nwant %s", b, want)
 	}
+	before := x.c.Height()
 	// After a 0.2 slash by a (1,000 usdc = 500 native): σ = 4,500, w_a = 2,000, w_b = 1,500.
 	x.ok("svc", slash("svc", "a", "op", "0.2"))
 	x.advance(block_s)
+	// The history gives both networks back, whatever happened since.
+	for h, w := range map[int64]string{before: want, x.c.Height(): ""} {
+		at, err := restaking.SecurityNetworkAt(x.c.Committed(), h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		now, _ := restaking.SecurityNetwork(x.c.Committed())
+		now.Height = h
+		b, _ := json.Marshal(at)
+		if w == "" {
+			nb, _ := json.Marshal(now)
+			w = string(nb)
+		} else {
+			w = strings.Replace(w, "{", `{"height":`+strconv.FormatInt(h, 10)+",", 1)
+		}
+		if string(b) != w {
+			t.Fatalf("network at %d\n got %s\nwant %s", h, b, w)
+		}
+	}
 	n, err = restaking.SecurityNetwork(x.c.Committed())
 	if err != nil {
 		t.Fatal(err)
@@ -133,6 +154,25 @@ func TestGuardRailOperator(t *testing.T) {
 	y := guarded(t, "0.2")
 	y.ok("op", allocate("op", "a", "usdc", "1"), allocate("op", "b", "usdc", "1"))
 	y.advance(block_s)
+}
+
+// Increases waiting their allocation delay count together: queueing a
+// second one while the first is pending is refused as if both were in force.
+func TestGuardRailPendingIncreases(t *testing.T) {
+	x := newH(t, func(p *params.Params) { p.MinSecuritySlack, p.MaxRestakingDegree = num.MustDec("0.5"), 2 })
+	x.ok("op", &tx.MsgRegisterOperator{Operator: s("op"), Degree: "2", AllocationDelay: "1m"})
+	x.ok("svc", registerService("svc", "a", "usdc"))
+	x.ok("svc2", registerService("svc2", "b", "usdc"))
+	x.ok("op", optIn("op", "a"), optIn("op", "b"))
+	x.ok("alice", deposit("alice", "op", "10000usdc"))
+	x.ok("op", allocate("op", "a", "usdc", "1")) // pending for a minute
+	x.advance(block_s)
+	r := x.deliver("op", allocate("op", "b", "usdc", "1"))
+	if r.Code == 0 || !strings.Contains(r.Log, "operator "+s("op")+" (in service b)") {
+		t.Fatalf("a second pending increase passed the guard rail: %d %q", r.Code, r.Log)
+	}
+	x.advance(120)
+	x.fails("min-security-slack", "op", allocate("op", "b", "usdc", "1")) // and once the first is in force
 }
 
 // Off by default: the same allocations pass.

@@ -154,6 +154,19 @@ func (n *Network) MarshalJSON() ([]byte, error) {
 	return json.Marshal(w)
 }
 
+// ParseNetwork reads a network file; every error is an ErrNetwork (JSON
+// syntax included).
+func ParseNetwork(b []byte) (*Network, error) {
+	var n Network
+	if err := json.Unmarshal(b, &n); err != nil {
+		if errors.Is(err, ErrNetwork) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("%w: %v", ErrNetwork, err)
+	}
+	return &n, nil
+}
+
 // UnmarshalJSON reads the network file format and validates it.
 func (n *Network) UnmarshalJSON(b []byte) error {
 	var w wireNetwork

@@ -30,10 +30,10 @@ type Preview struct {
 	Height    int64                 `json:"height"`
 	Taken     []restaking.SlashTake `json:"taken,omitempty"` // preview-slash: what the slash would take, per asset
 	LSTRate   DecChange             `json:"lst_rate"`
-	Vaults    []VaultChange         `json:"vaults"`              // every vault whose stake or value changes
-	Positions []PositionChange      `json:"positions,omitempty"` // of the account asked about
-	before    *risk.Network         // the network before and after, for the security reports
-	after     *risk.Network
+	Vaults    []Change              `json:"vaults"`              // every vault whose stake or value changes
+	Positions []Change              `json:"positions,omitempty"` // of the account asked about
+	Security  *SecurityChange       `json:"security"`            // set by Assess
+	networks  [2]*risk.Network      // before and after, for Assess
 }
 
 // DecChange is a fraction before and after.
@@ -42,26 +42,27 @@ type DecChange struct {
 	After  num.Dec `json:"after"`
 }
 
-// VaultChange is one vault's stake before and after. Every position in
-// the vault changes by the same factor (positions are shares of it).
-type VaultChange struct {
+// Change is one vault's stake, or one position's withdrawable amount,
+// before and after. Every position in a vault changes by the vault's
+// factor (positions are shares of it).
+type Change struct {
 	Operator    account.Address `json:"operator"`
 	Asset       string          `json:"asset"`
-	StakeBefore num.Int         `json:"stake_before"`
-	StakeAfter  num.Int         `json:"stake_after"`
+	Before      num.Int         `json:"before"`
+	After       num.Int         `json:"after"`
 	ValueBefore num.Int         `json:"value_before"`
 	ValueAfter  num.Int         `json:"value_after"`
-	Factor      num.Dec         `json:"factor"` // stake after / before (rounded down)
+	Factor      num.Dec         `json:"factor"` // after / before (rounded down; 1 when before is 0)
 }
 
-// PositionChange is one position of the account asked about.
-type PositionChange struct {
-	Operator    account.Address `json:"operator"`
-	Asset       string          `json:"asset"`
-	AmountAfter num.Int         `json:"amount_after"`
-	Amount      num.Int         `json:"amount_before"`
-	ValueBefore num.Int         `json:"value_before"`
-	ValueAfter  num.Int         `json:"value_after"`
+func newChange(op account.Address, asset string, before, after, valueBefore, valueAfter num.Int) (Change, error) {
+	c := Change{Operator: op, Asset: asset, Before: before, After: after, ValueBefore: valueBefore, ValueAfter: valueAfter, Factor: num.OneDec()}
+	if before.IsZero() {
+		return c, nil
+	}
+	var err error
+	c.Factor, err = num.RatioDown(after, before)
+	return c, err
 }
 
 // PreviewSlash: what if service svc slashes op by fraction f now.
@@ -112,11 +113,27 @@ func preview(at At, acct *account.Address, fn func(ctx state.Ctx, p params.Param
 			return out, err
 		}
 	}
-	if out.before, err = restaking.SecurityNetwork(at.R); err != nil {
+	if out.networks[0], err = restaking.SecurityNetwork(at.R); err != nil {
 		return out, err
 	}
-	out.after, err = restaking.SecurityNetwork(buf)
+	out.networks[1], err = restaking.SecurityNetwork(buf)
 	return out, err
+}
+
+// Assess fills in the network's security before and after. It reads no
+// state (callers run it after releasing the state), and it is the
+// expensive part: exact costs of corruption for every service, twice.
+func (p *Preview) Assess() error {
+	var sc SecurityChange
+	var err error
+	if sc.Before, err = securityOf(p.networks[0]); err != nil {
+		return err
+	}
+	if sc.After, err = securityOf(p.networks[1]); err != nil {
+		return err
+	}
+	p.Security = &sc
+	return nil
 }
 
 func rates(before, after store.Reader) (DecChange, error) {
@@ -129,7 +146,7 @@ func rates(before, after store.Reader) (DecChange, error) {
 }
 
 // vaultChanges lists the vaults whose stake or value differs.
-func vaultChanges(before, after store.Reader) ([]VaultChange, error) {
+func vaultChanges(before, after store.Reader) ([]Change, error) {
 	b, err := restaking.VaultStakes(before)
 	if err != nil {
 		return nil, err
@@ -138,7 +155,7 @@ func vaultChanges(before, after store.Reader) ([]VaultChange, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out []VaultChange
+	var out []Change
 	for i := range b { // the preview neither adds nor removes vaults: same order
 		if i >= len(a) || a[i].Operator != b[i].Operator || a[i].Asset != b[i].Asset {
 			return nil, state.Reject("preview", "the preview changed the set of vaults")
@@ -146,19 +163,16 @@ func vaultChanges(before, after store.Reader) ([]VaultChange, error) {
 		if a[i].Stake.Eq(b[i].Stake) && a[i].Value.Eq(b[i].Value) {
 			continue
 		}
-		vc := VaultChange{Operator: b[i].Operator, Asset: b[i].Asset, StakeBefore: b[i].Stake, StakeAfter: a[i].Stake,
-			ValueBefore: b[i].Value, ValueAfter: a[i].Value, Factor: num.OneDec()}
-		if !b[i].Stake.IsZero() {
-			if vc.Factor, err = num.RatioDown(a[i].Stake, b[i].Stake); err != nil {
-				return nil, err
-			}
+		c, err := newChange(b[i].Operator, b[i].Asset, b[i].Stake, a[i].Stake, b[i].Value, a[i].Value)
+		if err != nil {
+			return nil, err
 		}
-		out = append(out, vc)
+		out = append(out, c)
 	}
 	return out, nil
 }
 
-func positionChanges(before, after store.Reader, acct account.Address) ([]PositionChange, error) {
+func positionChanges(before, after store.Reader, acct account.Address) ([]Change, error) {
 	b, err := restaking.Positions(before, acct)
 	if err != nil {
 		return nil, err
@@ -167,13 +181,16 @@ func positionChanges(before, after store.Reader, acct account.Address) ([]Positi
 	if err != nil {
 		return nil, err
 	}
-	out := make([]PositionChange, 0, len(b))
+	out := make([]Change, 0, len(b))
 	for i := range b {
 		if i >= len(a) {
 			break
 		}
-		out = append(out, PositionChange{Operator: b[i].Operator, Asset: b[i].Asset, Amount: b[i].Withdrawable,
-			AmountAfter: a[i].Withdrawable, ValueBefore: b[i].Value, ValueAfter: a[i].Value})
+		c, err := newChange(b[i].Operator, b[i].Asset, b[i].Withdrawable, a[i].Withdrawable, b[i].Value, a[i].Value)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
 	}
 	return out, nil
 }

@@ -35,11 +35,9 @@ var queryKinds = map[string]queryKind{
 	"withdrawal":       decodeWithdrawal,
 	"program":          decodeProgram,
 	"apr":              decodeAPR,
+	"security":         decodeSecurity,
+	"attack":           decodeAttack,
 }
-
-// plannedQueries are SPEC §10 queries whose modules have not landed yet
-// (the risk engine).
-var plannedQueries = []string{"security", "attack"}
 
 // comparators are the keys of an expect that are not the query.
 var comparators = []string{"eq", "gte", "lte", "approx", "tol"}
@@ -94,7 +92,7 @@ func (e *expectation) add(b *book, p pair, tol **tolerance, what string) error {
 		if !isScalar {
 			return fmt.Errorf("%s: %s needs a number", what, p.key)
 		}
-		want, err := parseNumber(v)
+		want, err := parseSigned(v)
 		e.checks = append(e.checks, check{op: p.key, want: want})
 		return wrapField(what, p.key, err)
 	case e.q != nil:
@@ -181,7 +179,7 @@ func withinTol(got, want *big.Rat, t tolerance) bool {
 	diff.Abs(diff)
 	limit := new(big.Rat).Set(t.amount)
 	if t.pct {
-		limit.Mul(limit, want)
+		limit.Mul(limit, new(big.Rat).Abs(want))
 		limit.Quo(limit, big.NewRat(100, 1))
 	}
 	return diff.Cmp(limit) <= 0
@@ -196,6 +194,20 @@ func wrapField(what, field string, err error) error {
 
 // maxNumberLen bounds expected values (2^256 has 78 digits, plus 18 decimals).
 const maxNumberLen = 100
+
+// parseSigned reads a compared value: a decimal, negative ones included
+// (the risk engine's γ* and attack profits can be below zero).
+func parseSigned(v string) (*big.Rat, error) {
+	t := strings.TrimSpace(v)
+	if rest, neg := strings.CutPrefix(t, "-"); neg {
+		r, err := parseNumber(rest)
+		if err != nil {
+			return nil, err
+		}
+		return r.Neg(r), nil
+	}
+	return parseNumber(t)
+}
 
 // parseNumber reads a non-negative decimal ("9000", "1.05"), exactly.
 func parseNumber(v string) (*big.Rat, error) {
@@ -244,9 +256,6 @@ func lookupQuery(b *book, p pair, what string) (query, error) {
 	what = what + " " + p.key
 	if k, ok := queryKinds[p.key]; ok {
 		return k(b, p.val, what)
-	}
-	if contains(plannedQueries, p.key) {
-		return nil, fmt.Errorf("query %s %s", p.key, notAvailableYetLabel)
 	}
 	return nil, fmt.Errorf("%s: unknown query or comparator (queries: %s; comparators: %s)",
 		what, strings.Join(queryNames(), ", "), strings.Join(comparators, ", "))
