@@ -55,7 +55,8 @@ type CascadeReport struct {
 // attack on what remains, in exact arithmetic. The rules (following
 // Durvasula and Roughgarden, generalised to allocations):
 //
-//   - Shock: each slashed operator keeps (1−f)·σ_v; then each Byzantine
+//   - Shock: each slashed operator keeps (1−f)·σ_v (two slashes of one
+//     operator compound, in order); then each Byzantine
 //     service slashes every allocation it has (an operator loses
 //     min(σ_v, Σ of its allocations to Byzantine services)), and the
 //     Byzantine services leave the network.

@@ -88,7 +88,7 @@ func serviceReport(g *Graph, s int, opt ServicesOptions) ServiceReport {
 	edges := g.ByService[s]
 	r := ServiceReport{
 		Index: s, ID: g.ServiceIDs[s], Stake: new(big.Rat).Set(g.Total[s]),
-		Operators: len(edges), PfC: g.PfC[s], Threshold: g.Threshold[s],
+		Operators: len(edges), PfC: new(big.Rat).Set(g.PfC[s]), Threshold: new(big.Rat).Set(g.Threshold[s]),
 	}
 	r.CoCFractional = new(big.Rat).Mul(g.Threshold[s], g.Total[s])
 	r.RatioFractional = ratio(r.CoCFractional, r.PfC)
