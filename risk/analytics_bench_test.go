@@ -1,9 +1,6 @@
 package risk
 
-import (
-	"fmt"
-	"testing"
-)
+import "testing"
 
 // benchGraphs compiles Generate(2000, 50) for seeds 1–10 of one variant.
 func benchGraphs(b *testing.B, variant string) []*Graph {
@@ -71,5 +68,3 @@ func BenchmarkSlackAndServices(b *testing.B) {
 		})
 	}
 }
-
-var _ = fmt.Sprint

@@ -44,7 +44,8 @@ type CascadeReport struct {
 	// Loss is all stake lost as a fraction of InitialStake (0 when that is 0).
 	Loss *big.Rat
 	// Stopped is "secure" (no profitable attack remains), "no_services"
-	// (every service is gone) or "max_rounds".
+	// (every service is gone), "max_rounds", or "error" (a round's Solve
+	// failed; the report holds the rounds before it).
 	Stopped string
 	// Standing lists the services still standing at the end.
 	Standing []string
@@ -54,7 +55,8 @@ type CascadeReport struct {
 // attack on what remains, in exact arithmetic. The rules (following
 // Durvasula and Roughgarden, generalised to allocations):
 //
-//   - Shock: each slashed operator keeps (1−f)·σ_v; then each Byzantine
+//   - Shock: each slashed operator keeps (1−f)·σ_v (two slashes of one
+//     operator compound, in order); then each Byzantine
 //     service slashes every allocation it has (an operator loses
 //     min(σ_v, Σ of its allocations to Byzantine services)), and the
 //     Byzantine services leave the network.
@@ -76,6 +78,13 @@ type CascadeReport struct {
 // maxRounds rounds (≤ 0: as many as there are services, which always
 // suffices since each round removes a service).
 func Cascade(g *Graph, shock Shock, maxRounds int) (CascadeReport, error) {
+	return CascadeWith(g, shock, maxRounds, SolveOptions{})
+}
+
+// CascadeWith is Cascade with options for each round's Solve (its node
+// bound: a round that exceeds it ends the cascade with Solve's error and
+// the rounds played so far).
+func CascadeWith(g *Graph, shock Shock, maxRounds int, opt SolveOptions) (CascadeReport, error) {
 	st := newCascadeState(g)
 	rep := CascadeReport{InitialStake: st.totalStake()}
 	lost, unsecured, err := st.applyShock(shock)
@@ -89,8 +98,9 @@ func Cascade(g *Graph, shock Shock, maxRounds int) (CascadeReport, error) {
 	cum := new(big.Rat).Set(lost)
 	rep.Stopped = "max_rounds"
 	for round := 1; round <= maxRounds; round++ {
-		atk, stop, err := st.nextAttack(solveAttack)
+		atk, stop, err := st.nextAttack(solveWith(opt))
 		if err != nil {
+			rep.Stopped, rep.Loss, rep.Standing = "error", fraction(cum, rep.InitialStake), ids(g.ServiceIDs, st.standing())
 			return rep, err
 		}
 		if stop != "" {
@@ -352,12 +362,15 @@ func (st *cascadeState) subgraph() (sub *Graph, opOf, svcOf []int) {
 // (Graph indices of that network), found false when none is profitable.
 type attackFinder func(sub *Graph) (Attack, bool, error)
 
-func solveAttack(sub *Graph) (Attack, bool, error) {
-	v, err := Solve(sub, SolveOptions{})
-	if err != nil {
-		return Attack{}, false, err
+// solveWith is the exact finder: Solve with the given options.
+func solveWith(opt SolveOptions) attackFinder {
+	return func(sub *Graph) (Attack, bool, error) {
+		v, err := Solve(sub, opt)
+		if err != nil {
+			return Attack{}, false, err
+		}
+		return v.Attack, !v.Secure, nil
 	}
-	return v.Attack, !v.Secure, nil
 }
 
 // nextAttack asks find for an attack on the standing network and maps it

@@ -38,17 +38,9 @@ const (
 // exactly; 1/3 and 2/3 are rounded up, which makes a service (very slightly)
 // harder to corrupt, never easier.
 var genThresholds = []*big.Rat{
-	mustDecimal("0.333333333333333334"),
-	mustDecimal("0.5"),
-	mustDecimal("0.666666666666666667"),
-}
-
-func mustDecimal(s string) *big.Rat {
-	r, ok := new(big.Rat).SetString(s)
-	if !ok {
-		panic("risk: bad decimal constant " + s) // compile-time constants only
-	}
-	return r
+	big.NewRat(333_333_333_333_333_334, 1_000_000_000_000_000_000),
+	big.NewRat(1, 2),
+	big.NewRat(666_666_666_666_666_667, 1_000_000_000_000_000_000),
 }
 
 // Generate builds a realistic synthetic network, the same for the same

@@ -88,7 +88,7 @@ func serviceReport(g *Graph, s int, opt ServicesOptions) ServiceReport {
 	edges := g.ByService[s]
 	r := ServiceReport{
 		Index: s, ID: g.ServiceIDs[s], Stake: new(big.Rat).Set(g.Total[s]),
-		Operators: len(edges), PfC: g.PfC[s], Threshold: g.Threshold[s],
+		Operators: len(edges), PfC: new(big.Rat).Set(g.PfC[s]), Threshold: new(big.Rat).Set(g.Threshold[s]),
 	}
 	r.CoCFractional = new(big.Rat).Mul(g.Threshold[s], g.Total[s])
 	r.RatioFractional = ratio(r.CoCFractional, r.PfC)
@@ -166,7 +166,9 @@ type scaled struct {
 func scaleAmounts(amounts []*big.Rat, need *big.Rat) scaled {
 	den := new(big.Int).Set(need.Denom())
 	for _, a := range amounts {
-		den = lcm(den, a.Denom())
+		if !a.IsInt() { // integer amounts, the usual case, need no gcd
+			den = lcm(den, a.Denom())
+		}
 	}
 	sc := scaled{den: den, total: new(big.Int), orig: make([]int, len(amounts)), val: make([]*big.Int, len(amounts))}
 	for i, a := range amounts {
@@ -339,6 +341,7 @@ type cover[T any, A arith[T]] struct {
 	nodes   int64
 	max     int64
 	done    bool // best == target: nothing can beat it
+	tail    tailTable[T]
 }
 
 func newCover[T any, A arith[T]](ar A, items []T, target T, maxNodes int64) *cover[T, A] {
@@ -348,6 +351,7 @@ func newCover[T any, A arith[T]](ar A, items []T, target T, maxNodes int64) *cov
 	for i := n - 1; i >= 0; i-- {
 		c.suf[i] = ar.add(c.suf[i+1], items[i])
 	}
+	c.tail = newTailTable(ar, items)
 	in := make([]bool, n)
 	for i := range in {
 		in[i] = true // every item: a cover since target ≤ total
@@ -360,6 +364,7 @@ func newCover[T any, A arith[T]](ar A, items []T, target T, maxNodes int64) *cov
 // from i on. Any extension that takes an item a_j ≥ need costs at least the
 // smallest such item taken alone, so that one is recorded and the branching
 // goes on only over the items below need. Equal items are branched on once.
+// The tail items are settled together by the tail table.
 // Recursion depth is at most the number of items.
 func (c *cover[T, A]) search(i int, need T) error {
 	c.nodes++
@@ -369,6 +374,10 @@ func (c *cover[T, A]) search(i int, need T) error {
 	if c.done || c.ar.cmp(c.suf[i], need) < 0 {
 		return nil
 	}
+	if i >= c.tail.start {
+		c.fromTail(need)
+		return nil
+	}
 	n := len(c.a)
 	// j: first item below need (items i..j-1 are ≥ need).
 	j := i + sort.Search(n-i, func(k int) bool { return c.ar.cmp(c.a[i+k], need) < 0 })
@@ -376,6 +385,10 @@ func (c *cover[T, A]) search(i int, need T) error {
 		c.record(c.ar.add(c.ar.sub(c.target, need), c.a[j-1]), []int{j - 1})
 	}
 	for k := j; k < n && !c.done; k++ {
+		if k >= c.tail.start {
+			c.fromTail(need)
+			break
+		}
 		if c.ar.cmp(c.suf[k], need) < 0 {
 			break
 		}
@@ -466,6 +479,79 @@ func (c *cover[T, A]) bestMove(in []bool, excess T) (bx, by int, gain T) {
 		}
 	}
 	return bx, by, gain
+}
+
+// tailItems is how many of the smallest items the tail table settles at
+// once: all their 2^tailItems subset sums, sorted, so that "the least
+// subset sum ≥ need" is one binary search. Filling a remainder exactly to
+// the unit takes many combinations of small items, which the depth-first
+// search alone reaches slowly; the table makes each leaf cover them all.
+const tailItems = 12
+
+// tailTable holds the distinct subset sums of the items from start on,
+// ascending, each with one subset (a bit mask over those items).
+type tailTable[T any] struct {
+	start int
+	sums  []T
+	masks []uint32
+}
+
+// newTailTable builds the sums by merging, item by item, the sorted list
+// with itself shifted by the item: O(2^tailItems), no sort.
+func newTailTable[T any, A arith[T]](ar A, a []T) tailTable[T] {
+	start := max(0, len(a)-tailItems)
+	t := tailTable[T]{start: start, sums: []T{ar.zero()}, masks: []uint32{0}}
+	for i, x := range a[start:] {
+		t = mergeShifted(ar, t, x, uint32(1)<<i)
+	}
+	return t
+}
+
+func mergeShifted[T any, A arith[T]](ar A, t tailTable[T], x T, bit uint32) tailTable[T] {
+	n := len(t.sums)
+	out := tailTable[T]{start: t.start, sums: make([]T, 0, 2*n), masks: make([]uint32, 0, 2*n)}
+	i, j := 0, 0
+	for i < n || j < n {
+		var s T
+		var m uint32
+		var shifted T
+		if j < n {
+			shifted = ar.add(t.sums[j], x)
+		}
+		if j >= n || (i < n && ar.cmp(t.sums[i], shifted) <= 0) {
+			s, m = t.sums[i], t.masks[i]
+			i++
+		} else {
+			s, m = shifted, t.masks[j]|bit
+			j++
+		}
+		if k := len(out.sums); k > 0 && ar.cmp(out.sums[k-1], s) == 0 {
+			continue
+		}
+		out.sums, out.masks = append(out.sums, s), append(out.masks, m)
+	}
+	return out
+}
+
+// fromTail records the least subset sum ≥ need of the tail items (if any
+// is) with its items, when it beats the best.
+func (c *cover[T, A]) fromTail(need T) {
+	t := &c.tail
+	k := sort.Search(len(t.sums), func(k int) bool { return c.ar.cmp(t.sums[k], need) >= 0 })
+	if k == len(t.sums) {
+		return
+	}
+	sum := c.ar.add(c.ar.sub(c.target, need), t.sums[k])
+	if c.ar.cmp(sum, c.best) >= 0 {
+		return
+	}
+	var more []int
+	for i := range len(c.a) - t.start {
+		if t.masks[k]&(1<<i) != 0 {
+			more = append(more, t.start+i)
+		}
+	}
+	c.record(sum, more)
 }
 
 // serviceJSON is the JSON view of a ServiceReport: decimal strings, exact

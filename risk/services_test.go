@@ -160,3 +160,50 @@ func TestServicesOnGenerated(t *testing.T) {
 		}
 	}
 }
+
+// TestMinCoverLarger covers the tables that settle the smallest items (the
+// sorted subset sums, and the bitset when the small items are dense): up
+// to 16 items, a few large and many small, against an integer brute force.
+func TestMinCoverLarger(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		n := rapid.IntRange(13, 16).Draw(t, "n")
+		spread := rapid.SampledFrom([]int64{1, 1_000_003}).Draw(t, "spread") // 1: dense bitset; else sorted sums
+		vals := make([]int64, n)
+		amounts := make([]*big.Rat, n)
+		var total int64
+		for i := range vals {
+			hi := int64(40)
+			if i < 3 {
+				hi = 5000
+			}
+			vals[i] = rapid.Int64Range(1, hi).Draw(t, "a")*spread + int64(i%2)
+			amounts[i] = big.NewRat(vals[i], 1)
+			total += vals[i]
+		}
+		alpha := q(rapid.SampledFrom([]string{"1/3", "1/2", "2/3", "0.333333333333333334"}).Draw(t, "alpha"))
+		need := new(big.Rat).Mul(alpha, big.NewRat(total, 1))
+		cost, set, err := MinCover(amounts, need, DefaultCoverNodes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		best := int64(-1)
+		for m := 0; m < 1<<n; m++ {
+			var s int64
+			for i, v := range vals {
+				if m&(1<<i) != 0 {
+					s += v
+				}
+			}
+			if big.NewRat(s, 1).Cmp(need) >= 0 && (best < 0 || s < best) {
+				best = s
+			}
+		}
+		var got int64
+		for _, i := range set {
+			got += vals[i]
+		}
+		if cost.Cmp(big.NewRat(best, 1)) != 0 || got != best {
+			t.Fatalf("cover %v (set sums to %d), brute force %d", cost, got, best)
+		}
+	})
+}

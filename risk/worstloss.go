@@ -18,9 +18,17 @@ type WorstLossOptions struct {
 	// 2,000,000); past it WorstLoss falls back to the heuristic.
 	MaxNodes int64
 	// Candidates: the heuristic shocks only the largest operators (default
-	// 12). MaxEvaluations bounds the cascades it plays (default 200).
+	// 8). MaxEvaluations bounds the cascades it plays (default 64).
 	Candidates     int
 	MaxEvaluations int
+	// SolveNodes is the node bound of each Solve the heuristic runs
+	// (default 100,000); past it that round takes the best single-service
+	// attack instead, which keeps the answer a valid lower bound.
+	SolveNodes int64
+	// SolveLimit: on standing networks of more operators plus services
+	// than this (default 60) the heuristic does not run Solve at all and
+	// takes the best single-service attack each round.
+	SolveLimit int
 }
 
 // AttackStep is one attack of a worst-case sequence.
@@ -50,8 +58,10 @@ const (
 	defaultExactLimit = 10
 	maxExactLimit     = 16
 	defaultExactNodes = 2_000_000
-	defaultCandidates = 12
-	defaultEvaluation = 200
+	defaultCandidates = 8
+	defaultEvaluation = 64
+	defaultSolveNodes = 100_000
+	defaultSolveLimit = 60
 )
 
 // WorstLoss computes R_ψ, the worst fraction of total stake a shock of size
@@ -69,8 +79,9 @@ const (
 // Exact is true. Otherwise a certified answer is generally out of reach:
 // the report holds the worst shock found by a deterministic greedy search
 // with swap improvement over the largest operators, each shock followed by
-// the cascade of most profitable attacks (Solve, or the best single-service
-// attack when Solve refuses the size), a lower bound with Exact false.
+// a cascade of profitable attacks (the most profitable by Solve on
+// standing networks within SolveLimit and SolveNodes, otherwise the best
+// single-service attack), a lower bound with Exact false.
 //
 // UpperBound is min(1, (1+1/γ*)·ψ) (Durvasula–Roughgarden) when γ* > 0 and
 // every operator is either unique (Σ_s w_vs ≤ σ_v) or full (w_vs = σ_v
@@ -120,6 +131,12 @@ func worstLossDefaults(opts []WorstLossOptions) WorstLossOptions {
 	}
 	if o.MaxEvaluations <= 0 {
 		o.MaxEvaluations = defaultEvaluation
+	}
+	if o.SolveNodes <= 0 {
+		o.SolveNodes = defaultSolveNodes
+	}
+	if o.SolveLimit <= 0 {
+		o.SolveLimit = defaultSolveLimit
 	}
 	return o
 }
@@ -332,7 +349,7 @@ func (st *cascadeState) profit(a, b []int) (*big.Rat, bool) {
 
 // heuristicWorst fills rep with the worst shock its search finds.
 func heuristicWorst(g *Graph, psi *big.Rat, opt WorstLossOptions, rep *WorstLossReport) error {
-	h := &heuristic{g: g, total: newCascadeState(g).totalStake(), left: opt.MaxEvaluations}
+	h := &heuristic{g: g, total: newCascadeState(g).totalStake(), left: opt.MaxEvaluations, find: boundedFinder(SolveOptions{MaxNodes: opt.SolveNodes}, opt.SolveLimit)}
 	h.budget = new(big.Rat).Mul(psi, h.total)
 	cands := largestOperators(g, opt.Candidates)
 	cur, err := h.eval(nil)
@@ -357,6 +374,7 @@ type heuristic struct {
 	g             *Graph
 	total, budget *big.Rat
 	left          int // cascades still allowed
+	find          attackFinder
 }
 
 type shockResult struct {
@@ -432,7 +450,7 @@ func (h *heuristic) eval(d []int) (shockResult, error) {
 	lost := sumStake(h.g, d)
 	var steps []AttackStep
 	for range h.g.ServiceIDs {
-		atk, stop, err := st.nextAttack(robustFinder)
+		atk, stop, err := st.nextAttack(h.find)
 		if err != nil {
 			return shockResult{}, err
 		}
@@ -446,14 +464,21 @@ func (h *heuristic) eval(d []int) (shockResult, error) {
 	return shockResult{shock: d, loss: fraction(lost, h.total), steps: steps}, nil
 }
 
-// robustFinder is Solve, or the best single-service attack when Solve
-// refuses the size: a lower bound only needs attacks that are real.
-func robustFinder(sub *Graph) (Attack, bool, error) {
-	a, ok, err := solveAttack(sub)
-	if errors.Is(err, ErrTooLarge) || errors.Is(err, ErrSearchBound) {
-		return singleServiceAttack(sub)
+// boundedFinder is Solve within its node bound, or the best single-service
+// attack when Solve gives up: a lower bound only needs attacks that are
+// real, not the most profitable ones.
+func boundedFinder(opt SolveOptions, limit int) attackFinder {
+	exact := solveWith(opt)
+	return func(sub *Graph) (Attack, bool, error) {
+		if len(sub.OperatorIDs)+len(sub.ServiceIDs) > limit {
+			return singleServiceAttack(sub)
+		}
+		a, ok, err := exact(sub)
+		if errors.Is(err, ErrSearchLimit) || errors.Is(err, ErrTooLarge) || errors.Is(err, ErrSearchBound) {
+			return singleServiceAttack(sub)
+		}
+		return a, ok, err
 	}
-	return a, ok, err
 }
 
 // singleServiceAttack is the most profitable attack on one service alone,
@@ -462,7 +487,13 @@ func robustFinder(sub *Graph) (Attack, bool, error) {
 func singleServiceAttack(g *Graph) (Attack, bool, error) {
 	var best Attack
 	found := false
-	for _, r := range Services(g) {
+	opt := ServicesOptions{TopK: []int{1}, MaxNodes: DefaultCoverNodes}
+	for sv := range g.ServiceIDs {
+		// The exact cost is at least α·W: skip services that cannot pay.
+		if g.PfC[sv].Cmp(new(big.Rat).Mul(g.Threshold[sv], g.Total[sv])) <= 0 {
+			continue
+		}
+		r := serviceReport(g, sv, opt)
 		cost := r.CoCExact
 		if r.CoCErr != nil {
 			if r.CoCUpper == nil {
