@@ -154,7 +154,7 @@ func (s *Server) riskAttack(req *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	a, err := riskview.AttackOf(n)
+	a, err := riskview.AttackOf(n, riskview.APISearchNodes)
 	return a, boundErr(err)
 }
 
@@ -190,7 +190,7 @@ func (s *Server) riskCascade(req *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	c, err := riskview.CascadeOf(n, sh)
+	c, err := riskview.CascadeOf(n, sh, riskview.APISearchNodes)
 	if errors.Is(err, risk.ErrNetwork) {
 		return nil, badRequest("bad-shock", "%v", err)
 	}

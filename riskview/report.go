@@ -69,17 +69,23 @@ type AttackReport struct {
 	Proof     string   `json:"proof"`
 }
 
-// AttackOf runs the exact search on n.
-func AttackOf(n *risk.Network) (AttackReport, error) {
+// APISearchNodes bounds each exact search the API runs for a request:
+// past it the answer is "search limit" (422), never a guess, and a
+// request stays well inside the server's write timeout. The CLI searches
+// with risk.DefaultMaxNodes unless told otherwise (--max-nodes).
+const APISearchNodes = 20_000
+
+// AttackOf runs the exact search on n, within maxNodes (0: risk's default).
+func AttackOf(n *risk.Network, maxNodes int64) (AttackReport, error) {
 	g, err := risk.Compile(n)
 	if err != nil {
 		return AttackReport{}, err
 	}
-	return attackOf(g, n.Height)
+	return attackOf(g, n.Height, maxNodes)
 }
 
-func attackOf(g *risk.Graph, height int64) (AttackReport, error) {
-	v, err := risk.Solve(g, risk.SolveOptions{})
+func attackOf(g *risk.Graph, height int64, maxNodes int64) (AttackReport, error) {
+	v, err := risk.Solve(g, risk.SolveOptions{MaxNodes: maxNodes})
 	if err != nil {
 		return AttackReport{}, err
 	}

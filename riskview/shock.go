@@ -61,13 +61,14 @@ type RoundView struct {
 	Unsecured      []string `json:"unsecured"`
 }
 
-// CascadeOf plays shock on n until no attack is profitable.
-func CascadeOf(n *risk.Network, shock risk.Shock) (CascadeView, error) {
+// CascadeOf plays shock on n until no attack is profitable, each round's
+// exact search within maxNodes (0: risk's default).
+func CascadeOf(n *risk.Network, shock risk.Shock, maxNodes int64) (CascadeView, error) {
 	g, err := risk.Compile(n)
 	if err != nil {
 		return CascadeView{}, err
 	}
-	r, err := risk.Cascade(g, shock, 0)
+	r, err := risk.CascadeWith(g, shock, 0, risk.SolveOptions{MaxNodes: maxNodes})
 	if err != nil {
 		return CascadeView{}, err
 	}

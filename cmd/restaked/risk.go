@@ -27,8 +27,9 @@ func init() { extraCommands = append(extraCommands, riskCmd) }
 // state and ask the API.
 type riskFlags struct {
 	queryFlags
-	network string
-	height  int64
+	network  string
+	height   int64
+	maxNodes int64
 }
 
 func riskCmd() *cobra.Command {
@@ -41,6 +42,7 @@ func riskCmd() *cobra.Command {
 	cmd.PersistentFlags().StringVarP(&f.output, "output", "o", "text", "output format: text or json")
 	cmd.PersistentFlags().StringVar(&f.network, "network", "", "read the network from this JSON file instead of the node")
 	cmd.PersistentFlags().Int64Var(&f.height, "height", 0, "the node's network at this past block (from the stake history; default: now)")
+	cmd.PersistentFlags().Int64Var(&f.maxNodes, "max-nodes", risk.DefaultMaxNodes, "node bound of each exact attack search (attack, cascade); past it: an error, never a guess")
 	cmd.AddCommand(riskExportCmd(f), riskExposureCmd(f), riskServicesCmd(f), riskCheckCmd(f), riskAttackCmd(f),
 		riskPreviewSlashCmd(f), riskStressCmd(f), riskGenCmd(f), riskExportLPCmd(f))
 	cmd.AddCommand(riskAnalysisCmds(f)...)
@@ -218,7 +220,9 @@ func parsePsi(s string, required bool) (*big.Rat, error) {
 func riskAttackCmd(f *riskFlags) *cobra.Command {
 	return &cobra.Command{
 		Use: "attack", Short: "The most profitable attack (services, operators, profit) or proof that none exists, exactly", Args: cobra.NoArgs,
-		RunE: networkReport(f, riskview.AttackOf, printAttack),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return networkReport(f, func(n *risk.Network) (riskview.AttackReport, error) { return riskview.AttackOf(n, f.maxNodes) }, printAttack)(cmd, args)
+		},
 	}
 }
 

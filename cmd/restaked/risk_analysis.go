@@ -41,7 +41,7 @@ func riskCascadeCmd(f *riskFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return networkReport(f, func(n *risk.Network) (riskview.CascadeView, error) { return riskview.CascadeOf(n, sh) }, printCascade)(cmd, args)
+			return networkReport(f, func(n *risk.Network) (riskview.CascadeView, error) { return riskview.CascadeOf(n, sh, f.maxNodes) }, printCascade)(cmd, args)
 		},
 	}
 	cmd.Flags().StringArrayVar(&slashes, "slash", nil, "OPERATOR=FRACTION: slash that fraction of the operator's stake (repeatable)")
