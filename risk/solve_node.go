@@ -20,6 +20,8 @@ type nodeScratch struct {
 	candB    []int
 	items    []coverItem
 	cover    coverer
+	fill     filler
+	ws       []uint64
 }
 
 func (ns *nodeScratch) init(p *intProblem) {
@@ -365,19 +367,20 @@ func (sv *solver) tryRepaired() uint64 {
 		if !ns.chosen[s] || ns.cov[s] >= p.need[s] {
 			continue
 		}
+		// Operators touching no other chosen service lose exactly their
+		// coverage of s: the cheapest repair overshoots the least.
 		ns.items = ns.items[:0]
-		var avail uint64
-		for i, e := range p.bySvc[s] {
+		ns.ws = ns.ws[:0]
+		for _, e := range p.bySvc[s] {
 			if sv.status[e.op] == undecided && !ns.inB[e.op] && sv.chosenDegree(e.op) == 1 {
-				ns.items = append(ns.items, coverItem{w: e.w, k: ns.kappa[s][i], op: e.op})
-				avail += e.w
+				ns.items = append(ns.items, coverItem{w: e.w, op: e.op})
+				ns.ws = append(ns.ws, e.w)
 			}
 		}
-		if avail < p.need[s]-ns.cov[s] {
+		sol, _, ok := ns.fill.fill(ns.ws, p.need[s]-ns.cov[s])
+		if !ok {
 			continue // cannot repair this one: it stays uncovered
 		}
-		slices.SortFunc(ns.items, byRatio)
-		_, sol := ns.cover.solve(ns.items, p.need[s]-ns.cov[s])
 		for _, i := range sol {
 			ns.candB = append(ns.candB, ns.items[i].op)
 		}
