@@ -22,6 +22,13 @@ type nodeScratch struct {
 	cover    coverer
 	fill     filler
 	ws       []uint64
+
+	// Lagrangian split (solve_lagrange.go)
+	kf, kbest, y, g [][]float64
+	over            []bool
+	lag             []lagItem
+	frac            []fracEdge
+	kfSet           bool
 }
 
 func (ns *nodeScratch) init(p *intProblem) {
@@ -41,6 +48,14 @@ func (ns *nodeScratch) init(p *intProblem) {
 			at[e.svc]++
 		}
 	}
+	ns.kf, ns.kbest = make([][]float64, p.nSvc), make([][]float64, p.nSvc)
+	ns.y, ns.g = make([][]float64, p.nSvc), make([][]float64, p.nSvc)
+	for s := range p.nSvc {
+		n := len(p.bySvc[s])
+		ns.kf[s], ns.kbest[s] = make([]float64, n), make([]float64, n)
+		ns.y[s], ns.g[s] = make([]float64, n), make([]float64, n)
+	}
+	ns.over = make([]bool, p.nOps)
 	ns.a = make([]uint64, p.nSvc)
 	ns.chosen = make([]bool, p.nSvc)
 	ns.sols = make([][]int, p.nSvc)
@@ -56,7 +71,51 @@ func (sv *solver) node() (ub uint64, branch int, err error) {
 	for s := range p.nSvc {
 		ns.feasible[s] = sv.covIn[s]+sv.covR[s] >= p.need[s]
 	}
+	ns.inOps = ns.inOps[:0]
+	for v, st := range sv.status {
+		if st == forcedIn {
+			ns.inOps = append(ns.inOps, v)
+		}
+	}
 	sv.splitLosses()
+	ub = sv.bound(0)
+	if ub <= sv.best {
+		return ub, -1, nil
+	}
+	over := -1
+	if sv.lagrange() {
+		var pen uint64
+		pen, over = sv.penalty()
+		ub1 := sv.bound(pen)
+		if ub1 < ub {
+			ub = ub1
+		} else {
+			sv.splitLosses()
+			sv.bound(0)
+			over = -1
+		}
+		if ub <= sv.best {
+			return ub, -1, nil
+		}
+	}
+	branch = sv.pickBranch()
+	if len(ns.cand) > 0 && (sv.tryCandidate() >= ub || sv.tryRepaired() >= ub) {
+		return ub, -1, nil
+	}
+	if branch < 0 {
+		branch = over
+	}
+	if branch < 0 {
+		return ub, -1, errInternal("bound above its own attack with nothing to branch on")
+	}
+	return ub, branch, nil
+}
+
+// bound computes the node's bound for the current split: each candidate
+// service's cover (operators in sols), the maximum closure over the
+// candidates (chosen), plus pen, the split's excess over the stakes.
+func (sv *solver) bound(pen uint64) uint64 {
+	p, ns := sv.p, &sv.scratch
 	ns.cand = ns.cand[:0]
 	for s := range p.nSvc {
 		ns.sols[s] = ns.sols[s][:0]
@@ -68,27 +127,11 @@ func (sv *solver) node() (ub uint64, branch int, err error) {
 			ns.cand = append(ns.cand, s)
 		}
 	}
+	clear(ns.chosen)
 	if len(ns.cand) == 0 {
-		return 0, -1, nil
+		return pen
 	}
-	ns.inOps = ns.inOps[:0]
-	for v, st := range sv.status {
-		if st == forcedIn {
-			ns.inOps = append(ns.inOps, v)
-		}
-	}
-	ub = sv.closure(ns.cand, ns.a, ns.inOps, ns.chosen)
-	if ub <= sv.best {
-		return ub, -1, nil
-	}
-	branch = sv.pickBranch()
-	if sv.tryCandidate() >= ub || sv.tryRepaired() >= ub {
-		return ub, -1, nil
-	}
-	if branch < 0 {
-		return ub, -1, errInternal("bound above its own attack with nothing to branch on")
-	}
-	return ub, branch, nil
+	return sv.closure(ns.cand, ns.a, ns.inOps, ns.chosen) + pen
 }
 
 // splitLosses sets κ_vs for every undecided operator over its feasible
