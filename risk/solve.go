@@ -33,7 +33,8 @@ package risk
 // shared by two or more chosen services and re-buys each service's
 // deficit from operators private to it, aiming by a meet-in-the-middle
 // subset sum at an exact hit (solve_fill.go): private operators lose
-// exactly their coverage, so a hit meets the bound. When that attack is worth the bound the subtree is
+// exactly their coverage, so a hit meets the bound. A new incumbent is
+// then improved by adding or removing single operators while that pays. When that attack is worth the bound the subtree is
 // closed; otherwise the search branches on the largest operator the covers
 // used (in first, then out), which turns its split loss into its exact one
 // (or, when no cover is left, on the largest operator split over its stake).

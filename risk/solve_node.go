@@ -99,8 +99,15 @@ func (sv *solver) node() (ub uint64, branch int, err error) {
 		}
 	}
 	branch = sv.pickBranch()
+	before := sv.best
 	if len(ns.cand) > 0 && (sv.tryCandidate() >= ub || sv.tryRepaired() >= ub) {
 		return ub, -1, nil
+	}
+	if sv.best > before {
+		sv.polish()
+		if sv.best >= ub {
+			return ub, -1, nil
+		}
 	}
 	if branch < 0 {
 		branch = over
@@ -447,3 +454,47 @@ func (sv *solver) chosenDegree(v int) int {
 	}
 	return n
 }
+
+// polish improves a new incumbent by local search: add or remove one
+// operator while that raises the exact value, at most polishPasses passes
+// over the operators that can matter (those in B, and those securing a
+// service with a profit).
+func (sv *solver) polish() {
+	p, ns := sv.p, &sv.scratch
+	cur := append([]int(nil), sv.bestB...)
+	for range polishPasses {
+		improved := false
+		clear(ns.inB)
+		for _, v := range cur {
+			ns.inB[v] = true
+		}
+		for v := range p.nOps {
+			if len(p.byOp[v]) == 0 {
+				continue
+			}
+			var next []int
+			if ns.inB[v] {
+				next = slices.DeleteFunc(slices.Clone(cur), func(u int) bool { return u == v })
+			} else {
+				next = append(slices.Clone(cur), v)
+			}
+			before := sv.best
+			sv.bestFor(next)
+			if sv.best > before {
+				cur = append(cur[:0], sv.bestB...)
+				clear(ns.inB)
+				for _, u := range cur {
+					ns.inB[u] = true
+				}
+				improved = true
+			}
+		}
+		if !improved {
+			break
+		}
+	}
+	clear(ns.inB)
+}
+
+// polishPasses bounds the local search of a new incumbent.
+const polishPasses = 3
