@@ -20,13 +20,24 @@ package risk
 // when that search is cut short). With a_s = π_s − that cost, the bound is
 // max over A of Σ_{s∈A} a_s − Σ_{v∈In} min(σ_v, Σ_{s∈A} w_vs), a maximum
 // closure solved exactly by a minimum cut (solve_cut.go). Every step only
-// relaxes, so no attack in the subtree beats it.
+// relaxes, so no attack in the subtree beats it. When some undecided
+// operator's feasible allocations exceed its stake, the split is then
+// improved as a Lagrangian multiplier (solve_lagrange.go): a few
+// subgradient steps, warm started from the previous node, may split more
+// than σ_v as long as the excess is added back to the bound; the better of
+// the two bounds, recomputed in integers, is used.
 //
 // Incumbent. The operators the bound's covers bought, with In, form a
 // real attacker set; the best services for it are again a maximum closure,
-// now with exact losses. When that attack is worth the bound the subtree is
+// now with exact losses. A second candidate keeps the bought operators
+// shared by two or more chosen services and re-buys each service's
+// deficit from operators private to it, aiming by a meet-in-the-middle
+// subset sum at an exact hit (solve_fill.go): private operators lose
+// exactly their coverage, so a hit meets the bound. A new incumbent is
+// then improved by adding or removing single operators while that pays. When that attack is worth the bound the subtree is
 // closed; otherwise the search branches on the largest operator the covers
-// used (in first, then out), which turns its split loss into its exact one.
+// used (in first, then out), which turns its split loss into its exact one
+// (or, when no cover is left, on the largest operator split over its stake).
 // Each branch decides one more operator, so the depth is at most the
 // number of operators and the search is finite; SolveOptions.MaxNodes caps
 // it, and exceeding the cap is an error, never a verdict.

@@ -20,6 +20,15 @@ type nodeScratch struct {
 	candB    []int
 	items    []coverItem
 	cover    coverer
+	fill     filler
+	ws       []uint64
+
+	// Lagrangian split (solve_lagrange.go)
+	kf, kbest, y, g [][]float64
+	over            []bool
+	lag             []lagItem
+	frac            []fracEdge
+	kfSet           bool
 }
 
 func (ns *nodeScratch) init(p *intProblem) {
@@ -39,6 +48,14 @@ func (ns *nodeScratch) init(p *intProblem) {
 			at[e.svc]++
 		}
 	}
+	ns.kf, ns.kbest = make([][]float64, p.nSvc), make([][]float64, p.nSvc)
+	ns.y, ns.g = make([][]float64, p.nSvc), make([][]float64, p.nSvc)
+	for s := range p.nSvc {
+		n := len(p.bySvc[s])
+		ns.kf[s], ns.kbest[s] = make([]float64, n), make([]float64, n)
+		ns.y[s], ns.g[s] = make([]float64, n), make([]float64, n)
+	}
+	ns.over = make([]bool, p.nOps)
 	ns.a = make([]uint64, p.nSvc)
 	ns.chosen = make([]bool, p.nSvc)
 	ns.sols = make([][]int, p.nSvc)
@@ -54,7 +71,58 @@ func (sv *solver) node() (ub uint64, branch int, err error) {
 	for s := range p.nSvc {
 		ns.feasible[s] = sv.covIn[s]+sv.covR[s] >= p.need[s]
 	}
+	ns.inOps = ns.inOps[:0]
+	for v, st := range sv.status {
+		if st == forcedIn {
+			ns.inOps = append(ns.inOps, v)
+		}
+	}
 	sv.splitLosses()
+	ub = sv.bound(0)
+	if ub <= sv.best {
+		return ub, -1, nil
+	}
+	over := -1
+	if sv.lagrange() {
+		var pen uint64
+		pen, over = sv.penalty()
+		ub1 := sv.bound(pen)
+		if ub1 < ub {
+			ub = ub1
+		} else {
+			sv.splitLosses()
+			sv.bound(0)
+			over = -1
+		}
+		if ub <= sv.best {
+			return ub, -1, nil
+		}
+	}
+	branch = sv.pickBranch()
+	before := sv.best
+	if len(ns.cand) > 0 && (sv.tryCandidate() >= ub || sv.tryRepaired() >= ub) {
+		return ub, -1, nil
+	}
+	if sv.best > before {
+		sv.polish()
+		if sv.best >= ub {
+			return ub, -1, nil
+		}
+	}
+	if branch < 0 {
+		branch = over
+	}
+	if branch < 0 {
+		return ub, -1, errInternal("bound above its own attack with nothing to branch on")
+	}
+	return ub, branch, nil
+}
+
+// bound computes the node's bound for the current split: each candidate
+// service's cover (operators in sols), the maximum closure over the
+// candidates (chosen), plus pen, the split's excess over the stakes.
+func (sv *solver) bound(pen uint64) uint64 {
+	p, ns := sv.p, &sv.scratch
 	ns.cand = ns.cand[:0]
 	for s := range p.nSvc {
 		ns.sols[s] = ns.sols[s][:0]
@@ -66,27 +134,11 @@ func (sv *solver) node() (ub uint64, branch int, err error) {
 			ns.cand = append(ns.cand, s)
 		}
 	}
+	clear(ns.chosen)
 	if len(ns.cand) == 0 {
-		return 0, -1, nil
+		return pen
 	}
-	ns.inOps = ns.inOps[:0]
-	for v, st := range sv.status {
-		if st == forcedIn {
-			ns.inOps = append(ns.inOps, v)
-		}
-	}
-	ub = sv.closure(ns.cand, ns.a, ns.inOps, ns.chosen)
-	if ub <= sv.best {
-		return ub, -1, nil
-	}
-	branch = sv.pickBranch()
-	if sv.tryCandidate() >= ub || sv.tryRepaired() >= ub {
-		return ub, -1, nil
-	}
-	if branch < 0 {
-		return ub, -1, errInternal("bound above its own attack with nothing to branch on")
-	}
-	return ub, branch, nil
+	return sv.closure(ns.cand, ns.a, ns.inOps, ns.chosen) + pen
 }
 
 // splitLosses sets κ_vs for every undecided operator over its feasible
@@ -365,19 +417,20 @@ func (sv *solver) tryRepaired() uint64 {
 		if !ns.chosen[s] || ns.cov[s] >= p.need[s] {
 			continue
 		}
+		// Operators touching no other chosen service lose exactly their
+		// coverage of s: the cheapest repair overshoots the least.
 		ns.items = ns.items[:0]
-		var avail uint64
-		for i, e := range p.bySvc[s] {
+		ns.ws = ns.ws[:0]
+		for _, e := range p.bySvc[s] {
 			if sv.status[e.op] == undecided && !ns.inB[e.op] && sv.chosenDegree(e.op) == 1 {
-				ns.items = append(ns.items, coverItem{w: e.w, k: ns.kappa[s][i], op: e.op})
-				avail += e.w
+				ns.items = append(ns.items, coverItem{w: e.w, op: e.op})
+				ns.ws = append(ns.ws, e.w)
 			}
 		}
-		if avail < p.need[s]-ns.cov[s] {
+		sol, _, ok := ns.fill.fill(ns.ws, p.need[s]-ns.cov[s])
+		if !ok {
 			continue // cannot repair this one: it stays uncovered
 		}
-		slices.SortFunc(ns.items, byRatio)
-		_, sol := ns.cover.solve(ns.items, p.need[s]-ns.cov[s])
 		for _, i := range sol {
 			ns.candB = append(ns.candB, ns.items[i].op)
 		}
@@ -401,3 +454,47 @@ func (sv *solver) chosenDegree(v int) int {
 	}
 	return n
 }
+
+// polish improves a new incumbent by local search: add or remove one
+// operator while that raises the exact value, at most polishPasses passes
+// over the operators that can matter (those in B, and those securing a
+// service with a profit).
+func (sv *solver) polish() {
+	p, ns := sv.p, &sv.scratch
+	cur := append([]int(nil), sv.bestB...)
+	for range polishPasses {
+		improved := false
+		clear(ns.inB)
+		for _, v := range cur {
+			ns.inB[v] = true
+		}
+		for v := range p.nOps {
+			if len(p.byOp[v]) == 0 {
+				continue
+			}
+			var next []int
+			if ns.inB[v] {
+				next = slices.DeleteFunc(slices.Clone(cur), func(u int) bool { return u == v })
+			} else {
+				next = append(slices.Clone(cur), v)
+			}
+			before := sv.best
+			sv.bestFor(next)
+			if sv.best > before {
+				cur = append(cur[:0], sv.bestB...)
+				clear(ns.inB)
+				for _, u := range cur {
+					ns.inB[u] = true
+				}
+				improved = true
+			}
+		}
+		if !improved {
+			break
+		}
+	}
+	clear(ns.inB)
+}
+
+// polishPasses bounds the local search of a new incumbent.
+const polishPasses = 3
