@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -13,7 +14,11 @@ import (
 // seeds 1–10, one sub-benchmark per variant and seed. A seed past the node
 // bound is reported, not failed: the figure is then the time to give up.
 func BenchmarkSolve(b *testing.B) {
-	for _, variant := range benchVariants {
+	variants := benchVariants
+	if v := os.Getenv("RESTAKED_BENCH_VARIANTS"); v != "" {
+		variants = strings.Split(v, ",") // e.g. elastic,full
+	}
+	for _, variant := range variants {
 		for seed := int64(1); seed <= 10; seed++ {
 			g, err := genGraph(seed, variant)
 			if err != nil {
@@ -37,6 +42,7 @@ func BenchmarkSolve(b *testing.B) {
 // RESTAKED_CBC_SEC seconds (default 600). A network CBC does not finish
 // counts as won by Solve; one Solve does not finish (node bound
 // RESTAKED_SOLVE_NODES, default DefaultMaxNodes) is marked as such.
+// RESTAKED_BENCH_VARIANTS picks variants (default all three).
 func TestCompareCBC(t *testing.T) {
 	if os.Getenv("RESTAKED_BENCH_CBC") != "1" {
 		t.Skip("set RESTAKED_BENCH_CBC=1 to run the Solve/CBC comparison")
@@ -45,7 +51,11 @@ func TestCompareCBC(t *testing.T) {
 	limit := envInt("RESTAKED_CBC_SEC", 600)
 	nodes := envInt("RESTAKED_SOLVE_NODES", DefaultMaxNodes)
 	t.Logf("%-8s %4s  %12s  %8s  %-28s  %-10s  %s", "variant", "seed", "solve", "nodes", "verdict", "cbc", "cbc/solve")
-	for _, variant := range benchVariants {
+	variants := benchVariants
+	if v := os.Getenv("RESTAKED_BENCH_VARIANTS"); v != "" {
+		variants = strings.Split(v, ",") // e.g. elastic,full
+	}
+	for _, variant := range variants {
 		for seed := int64(1); seed <= 10; seed++ {
 			g, err := genGraph(seed, variant)
 			if err != nil {
