@@ -237,8 +237,26 @@ func estimateTerm(g *Graph, rf []float64, rho []*big.Rat, v int) (float64, bool)
 }
 
 func inFloatRange(r *big.Rat) (float64, bool) {
-	f, _ := r.Float64()
+	f := ratFloat(r)
 	return f, f >= floatLo && f <= floatHi
+}
+
+// ratFloat is r rounded to the nearest float64, as r.Float64 gives it, but
+// with no allocation when numerator and denominator are below 2^53: both
+// convert exactly and one IEEE division rounds the quotient to nearest.
+func ratFloat(r *big.Rat) float64 {
+	const exact = 1 << 53
+	n := r.Num()
+	if n.IsInt64() && n.Int64() <= exact && n.Int64() >= -exact {
+		if r.IsInt() { // checked first: Denom allocates for an integer
+			return float64(n.Int64())
+		}
+		if d := r.Denom(); d.IsInt64() && d.Int64() <= exact {
+			return float64(n.Int64()) / float64(d.Int64())
+		}
+	}
+	f, _ := r.Float64()
+	return f
 }
 
 func allLoaded(g *Graph, rho []*big.Rat) []int {

@@ -214,3 +214,23 @@ func checkCertifiedSecure(t *rapid.T, g *Graph) {
 		}
 	}
 }
+
+// TestRatFloat: the allocation-free conversion agrees with big.Rat.Float64
+// (nearest float64) everywhere, including at and past 2^53.
+func TestRatFloat(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		bound := rapid.SampledFrom([]int64{1000, 1 << 53, 1<<53 + 1, 1 << 62}).Draw(t, "bound")
+		n := rapid.Int64Range(-bound, bound).Draw(t, "n")
+		d := rapid.Int64Range(1, bound).Draw(t, "d")
+		for _, r := range []*big.Rat{big.NewRat(n, 1), big.NewRat(n, d)} {
+			want, _ := r.Float64()
+			if got := ratFloat(r); got != want {
+				t.Fatalf("%v: %v, want %v", r, got, want)
+			}
+		}
+	})
+	var zero big.Rat
+	if ratFloat(&zero) != 0 {
+		t.Fatal("the zero Rat is 0")
+	}
+}

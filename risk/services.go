@@ -1,10 +1,13 @@
 package risk
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math/big"
+	"math/bits"
+	"slices"
 	"sort"
 )
 
@@ -78,13 +81,14 @@ func ServicesWith(g *Graph, opt ServicesOptions) []ServiceReport {
 		opt.MaxNodes = DefaultCoverNodes
 	}
 	out := make([]ServiceReport, len(g.ServiceIDs))
+	w := new(coverU64) // buffers shared by the services' searches
 	for s := range g.ServiceIDs {
-		out[s] = serviceReport(g, s, opt)
+		out[s] = serviceReport(g, s, opt, w)
 	}
 	return out
 }
 
-func serviceReport(g *Graph, s int, opt ServicesOptions) ServiceReport {
+func serviceReport(g *Graph, s int, opt ServicesOptions, w *coverU64) ServiceReport {
 	edges := g.ByService[s]
 	r := ServiceReport{
 		Index: s, ID: g.ServiceIDs[s], Stake: new(big.Rat).Set(g.Total[s]),
@@ -102,7 +106,7 @@ func serviceReport(g *Graph, s int, opt ServicesOptions) ServiceReport {
 	for _, k := range opt.TopK {
 		r.Top = append(r.Top, TopShare{k, sc.topShare(k)})
 	}
-	cost, set, err := sc.minCover(opt.MaxNodes)
+	cost, set, err := sc.minCover(w, opt.MaxNodes)
 	if err != nil && !errors.Is(err, ErrSearchBound) {
 		r.CoCErr = fmt.Errorf("service %q: %w", r.ID, err)
 		return r
@@ -146,49 +150,117 @@ func MinCover(amounts []*big.Rat, need *big.Rat, maxNodes int64) (*big.Rat, []in
 	if need == nil {
 		return nil, nil, fmt.Errorf("%w: cover needs a target", ErrNetwork)
 	}
-	cost, set, err := scaleAmounts(amounts, need).minCover(maxNodes)
+	cost, set, err := scaleAmounts(amounts, need).minCover(nil, maxNodes)
 	sort.Ints(set)
 	return cost, set, err
 }
 
-// scaled is a list of positive rationals written as integers over one
-// common denominator, sorted descending: integer arithmetic is what makes
-// the cover search fast, and the common scale makes the lattice bound
-// (every subset sum is a multiple of the items' gcd) available.
+// scaled is a list of positive rationals written as integer multiples of
+// their gcd (unit), sorted descending, with the target need as the least
+// such multiple not below it: every subset sum is a multiple of the unit,
+// so a cover at the target is a proven minimum, and integers make the
+// search fast. When the values and their total fit in 63 bits (the usual
+// case) they are held as uint64 (u), else as big integers (v).
 type scaled struct {
-	val   []*big.Int // descending
-	orig  []int      // val[i] is amounts[orig[i]]
-	den   *big.Int   // amount = val/den
+	orig  []int    // position i holds amounts[orig[i]]
+	u     []uint64 // descending; nil when the values are big
+	v     []*big.Int
+	unit  *big.Rat // amount = value·unit
 	total *big.Int
-	need  *big.Int // ceil(need·den): subset sums are integers
+	need  *big.Int // ⌈need/unit⌉, ≤ 0 when need is
 }
 
+// scaleAmounts writes the amounts over their gcd. Amounts must be
+// positive. Integer amounts that fit in 64 bits take a path with no big
+// integer per amount.
 func scaleAmounts(amounts []*big.Rat, need *big.Rat) scaled {
-	den := new(big.Int).Set(need.Denom())
+	if sc, ok := scaleSmall(amounts, need); ok {
+		return sc
+	}
+	den := big.NewInt(1)
 	for _, a := range amounts {
-		if !a.IsInt() { // integer amounts, the usual case, need no gcd
+		if !a.IsInt() {
 			den = lcm(den, a.Denom())
 		}
 	}
-	sc := scaled{den: den, total: new(big.Int), orig: make([]int, len(amounts)), val: make([]*big.Int, len(amounts))}
+	vals := make([]*big.Int, len(amounts))
+	g := new(big.Int)
 	for i, a := range amounts {
 		v := new(big.Int).Mul(a.Num(), den)
-		sc.val[i] = v.Quo(v, a.Denom())
-		sc.orig[i] = i
-		sc.total.Add(sc.total, sc.val[i])
+		vals[i] = v.Quo(v, a.Denom())
+		g.GCD(nil, nil, g, vals[i])
 	}
-	sort.Stable(byValueDesc(sc))
-	sc.need = ceilDiv(new(big.Int).Mul(need.Num(), den), need.Denom())
+	if g.Sign() == 0 {
+		g.SetInt64(1)
+	}
+	total := new(big.Int)
+	for _, v := range vals {
+		v.Quo(v, g)
+		total.Add(total, v)
+	}
+	sc := scaled{orig: make([]int, len(amounts)), unit: new(big.Rat).SetFrac(g, den), total: total}
+	for i := range sc.orig {
+		sc.orig[i] = i
+	}
+	sort.SliceStable(sc.orig, func(i, j int) bool { return vals[sc.orig[i]].Cmp(vals[sc.orig[j]]) > 0 })
+	// ⌈need/unit⌉ = ⌈need.num·den / (need.den·g)⌉
+	sc.need = ceilDiv(new(big.Int).Mul(need.Num(), den), new(big.Int).Mul(need.Denom(), g))
+	if total.BitLen() < 64 {
+		sc.u = make([]uint64, len(vals))
+		for i, o := range sc.orig {
+			sc.u[i] = vals[o].Uint64()
+		}
+		return sc
+	}
+	sc.v = make([]*big.Int, len(vals))
+	for i, o := range sc.orig {
+		sc.v[i] = vals[o]
+	}
 	return sc
 }
 
-type byValueDesc scaled
+// scaleSmall is scaleAmounts for integer amounts whose total fits in 63
+// bits; ok is false for any other list.
+func scaleSmall(amounts []*big.Rat, need *big.Rat) (scaled, bool) {
+	type item struct {
+		v uint64
+		i int
+	}
+	items := make([]item, len(amounts))
+	var g, total uint64
+	for i, a := range amounts {
+		if !a.IsInt() || !a.Num().IsUint64() {
+			return scaled{}, false
+		}
+		x := a.Num().Uint64()
+		if total += x; x >= 1<<63 || total >= 1<<63 {
+			return scaled{}, false
+		}
+		items[i] = item{x, i}
+		g = gcd64(g, x)
+	}
+	if g == 0 {
+		g = 1
+	}
+	slices.SortStableFunc(items, func(x, y item) int { return cmp.Compare(y.v, x.v) })
+	sc := scaled{orig: make([]int, len(items)), u: make([]uint64, len(items)),
+		unit: new(big.Rat).SetUint64(g), total: new(big.Int).SetUint64(total / g)}
+	for k, it := range items {
+		sc.u[k], sc.orig[k] = it.v/g, it.i
+	}
+	if g == 1 {
+		sc.need = ceilDiv(need.Num(), need.Denom())
+	} else {
+		sc.need = ceilDiv(need.Num(), new(big.Int).Mul(need.Denom(), new(big.Int).SetUint64(g)))
+	}
+	return sc, true
+}
 
-func (b byValueDesc) Len() int           { return len(b.val) }
-func (b byValueDesc) Less(i, j int) bool { return b.val[i].Cmp(b.val[j]) > 0 }
-func (b byValueDesc) Swap(i, j int) {
-	b.val[i], b.val[j] = b.val[j], b.val[i]
-	b.orig[i], b.orig[j] = b.orig[j], b.orig[i]
+func gcd64(a, b uint64) uint64 {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
 }
 
 func lcm(a, b *big.Int) *big.Int {
@@ -206,32 +278,60 @@ func ceilDiv(a, b *big.Int) *big.Int {
 	return q
 }
 
-func (sc scaled) rat(v *big.Int) *big.Rat { return new(big.Rat).SetFrac(v, sc.den) }
+func (sc scaled) len() int { return len(sc.orig) }
+
+// value is the i-th largest value as a big integer.
+func (sc scaled) value(i int) *big.Int {
+	if sc.u != nil {
+		return new(big.Int).SetUint64(sc.u[i])
+	}
+	return sc.v[i]
+}
 
 func (sc scaled) hhi() *big.Rat {
 	if sc.total.Sign() == 0 {
 		return new(big.Rat)
 	}
-	sum, sq := new(big.Int), new(big.Int)
-	for _, v := range sc.val {
-		sum.Add(sum, sq.Mul(v, v))
+	sum := new(big.Int)
+	if sc.u != nil {
+		var hi, lo uint64 // Σ u², 128 bits: each square is below 2^126 and there are few
+		for _, x := range sc.u {
+			h, l := bits.Mul64(x, x)
+			var carry uint64
+			lo, carry = bits.Add64(lo, l, 0)
+			hi += h + carry
+		}
+		sum.SetUint64(hi).Lsh(sum, 64).Or(sum, new(big.Int).SetUint64(lo))
+	} else {
+		sq := new(big.Int)
+		for _, v := range sc.v {
+			sum.Add(sum, sq.Mul(v, v))
+		}
 	}
 	return new(big.Rat).SetFrac(sum, new(big.Int).Mul(sc.total, sc.total))
 }
 
 // nakamoto takes the largest operators first, which needs the fewest.
 func (sc scaled) nakamoto() int {
-	acc := new(big.Int)
-	for i, v := range sc.val {
-		if acc.Cmp(sc.need) >= 0 {
-			return i
+	if sc.need.Sign() <= 0 {
+		return 0
+	}
+	if sc.u != nil && sc.need.IsUint64() {
+		need, acc := sc.need.Uint64(), uint64(0)
+		for i, x := range sc.u {
+			if acc += x; acc >= need {
+				return i + 1
+			}
 		}
-		acc.Add(acc, v)
+		return 0 // unreachable for a service of the Graph (need ≤ W)
 	}
-	if acc.Cmp(sc.need) >= 0 {
-		return len(sc.val)
+	acc := new(big.Int)
+	for i := range sc.len() {
+		if acc.Add(acc, sc.value(i)); acc.Cmp(sc.need) >= 0 {
+			return i + 1
+		}
 	}
-	return 0 // unreachable for a service of the Graph (need ≤ W)
+	return 0
 }
 
 func (sc scaled) topShare(k int) *big.Rat {
@@ -239,59 +339,58 @@ func (sc scaled) topShare(k int) *big.Rat {
 		return new(big.Rat)
 	}
 	acc := new(big.Int)
-	for i := 0; i < k && i < len(sc.val); i++ {
-		acc.Add(acc, sc.val[i])
+	if sc.u != nil {
+		var s uint64 // below the total, below 2^63
+		for i := 0; i < k && i < len(sc.u); i++ {
+			s += sc.u[i]
+		}
+		acc.SetUint64(s)
+	} else {
+		for i := 0; i < k && i < len(sc.v); i++ {
+			acc.Add(acc, sc.v[i])
+		}
 	}
 	return new(big.Rat).SetFrac(acc, sc.total)
 }
 
-// minCover runs the branch and bound on the items divided by their gcd, so
-// that the target rounded up to that lattice is a lower bound the search
-// often reaches, ending it at once. Items whose total fits in 63 bits (the
-// usual case once divided by the gcd) are searched in machine integers.
-// With ErrSearchBound the cover returned is the best found: an upper bound.
-func (sc scaled) minCover(maxNodes int64) (*big.Rat, []int, error) {
+// minCover is the exact cover search on the scaled values: the target
+// (rounded up to the unit) is a lower bound the search often reaches,
+// ending it at once. Values in uint64 are searched by coverU64 (with w's
+// buffers; w may be nil), big ones by the generic search. With
+// ErrSearchBound the cover returned is the best found: an upper bound.
+// The positions returned index the amounts.
+func (sc scaled) minCover(w *coverU64, maxNodes int64) (*big.Rat, []int, error) {
 	if sc.total.Cmp(sc.need) < 0 {
 		return nil, nil, fmt.Errorf("%w: all amounts together fall short of the target", ErrNetwork)
 	}
 	if sc.need.Sign() <= 0 {
 		return new(big.Rat), nil, nil
 	}
-	g := new(big.Int)
-	for _, v := range sc.val {
-		g.GCD(nil, nil, g, v)
-	}
-	items := make([]*big.Int, len(sc.val))
-	for i, v := range sc.val {
-		items[i] = new(big.Int).Quo(v, g)
-	}
-	target := ceilDiv(sc.need, g)
 	var best *big.Int
 	var set []int
 	var err error
-	if q := new(big.Int).Quo(sc.total, g); q.IsInt64() {
+	if sc.u != nil {
+		if w == nil {
+			w = new(coverU64)
+		}
 		var b uint64
-		b, set, err = runCover[uint64](u64Arith{}, toU64(items), target.Uint64(), maxNodes)
+		b, set, err = w.minCover(sc.u, sc.need.Uint64(), maxNodes)
 		best = new(big.Int).SetUint64(b)
 	} else {
-		best, set, err = runCover[*big.Int](bigArith{}, items, target, maxNodes)
+		best, set, err = runCover[*big.Int](bigArith{}, sc.v, sc.need, maxNodes)
 	}
 	for i, p := range set {
 		set[i] = sc.orig[p]
 	}
-	return sc.rat(best.Mul(best, g)), set, err
+	cost := new(big.Rat).SetInt(best)
+	return cost.Mul(cost, sc.unit), set, err
 }
 
-func toU64(xs []*big.Int) []uint64 {
-	out := make([]uint64, len(xs))
-	for i, x := range xs {
-		out[i] = x.Uint64()
-	}
-	return out
-}
-
-// arith is the integer arithmetic the cover search needs; values are never
-// modified in place, so *big.Int values may be shared.
+// arith is the integer arithmetic the generic cover search needs; values
+// are never modified in place, so *big.Int values may be shared. The
+// search runs on big integers (bigArith) only when the scaled values do not
+// fit in 63 bits; the tests also run it on uint64 as an independent check
+// of coverU64.
 type arith[T any] interface {
 	add(a, b T) T
 	sub(a, b T) T
@@ -299,20 +398,6 @@ type arith[T any] interface {
 	zero() T
 }
 
-type u64Arith struct{}
-
-func (u64Arith) add(a, b uint64) uint64 { return a + b }
-func (u64Arith) sub(a, b uint64) uint64 { return a - b }
-func (u64Arith) cmp(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-func (u64Arith) zero() uint64               { return 0 }
 func (bigArith) add(a, b *big.Int) *big.Int { return new(big.Int).Add(a, b) }
 func (bigArith) sub(a, b *big.Int) *big.Int { return new(big.Int).Sub(a, b) }
 func (bigArith) cmp(a, b *big.Int) int      { return a.Cmp(b) }
@@ -419,9 +504,9 @@ func (c *cover[T, A]) record(sum T, more []int) {
 // improve is a local search that brings an initial cover (all items: pos
 // marks the members) close to the target before the branch and bound runs:
 // repeatedly drop the largest member that fits in the excess, or swap a
-// member for a smaller outsider by the largest difference that fits. On the
-// networks met in practice this hits the lattice bound exactly, which proves
-// the cover optimal with no search at all. Each round lowers the excess, and
+// member for a smaller outsider by the largest difference that fits; when
+// it hits the lattice bound exactly, the cover is proven optimal with no
+// search at all. Each round lowers the excess, and
 // there are at most len(a) rounds of O(len(a)·log len(a)).
 func (c *cover[T, A]) improve(in []bool, sum T) {
 	n := len(c.a)

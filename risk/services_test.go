@@ -207,3 +207,248 @@ func TestMinCoverLarger(t *testing.T) {
 		}
 	})
 }
+
+// u64Arith runs the generic cover search on machine integers, as an
+// independent check of coverU64 on instances too large for brute force.
+type u64Arith struct{}
+
+func (u64Arith) add(a, b uint64) uint64 { return a + b }
+func (u64Arith) sub(a, b uint64) uint64 { return a - b }
+func (u64Arith) cmp(a, b uint64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+func (u64Arith) zero() uint64 { return 0 }
+
+// dpCover is the least subset sum ≥ need of small positive integers, from
+// the set of all reachable sums (a bitset), or -1 when none reaches need.
+func dpCover(vals []int64, need int64) int64 {
+	var total int64
+	for _, v := range vals {
+		total += v
+	}
+	words := make([]uint64, total/64+1)
+	words[0] = 1
+	for _, v := range vals {
+		ws, bs := int(v/64), uint(v%64)
+		for i := len(words) - 1; i >= ws; i-- {
+			x := words[i-ws] << bs
+			if bs != 0 && i-ws-1 >= 0 {
+				x |= words[i-ws-1] >> (64 - bs)
+			}
+			words[i] |= x
+		}
+	}
+	for s := max(need, 0); s <= total; s++ {
+		if words[s/64]>>(s%64)&1 != 0 {
+			return s
+		}
+	}
+	return -1
+}
+
+// checkCover runs MinCover on vals/den with need and compares it with
+// dpCover, and checks the set it returns.
+func checkCover(t interface{ Fatalf(string, ...any) }, vals []int64, den int64, need *big.Rat) {
+	amounts := make([]*big.Rat, len(vals))
+	for i, v := range vals {
+		amounts[i] = big.NewRat(v, den)
+	}
+	cost, set, err := MinCover(amounts, need, DefaultCoverNodes)
+	// in units of 1/den: the least integer ≥ need·den
+	scaledNeed := ceilDiv(new(big.Int).Mul(need.Num(), big.NewInt(den)), need.Denom())
+	want := dpCover(vals, scaledNeed.Int64())
+	if want < 0 {
+		if err == nil {
+			t.Fatalf("need %v exceeds the total, MinCover gave %v", need, cost)
+		}
+		return
+	}
+	if err != nil {
+		t.Fatalf("need %v: %v", need, err)
+	}
+	if cost.Cmp(big.NewRat(want, den)) != 0 {
+		t.Fatalf("need %v of %v/%d: cover %v, want %d/%d", need, vals, den, cost, want, den)
+	}
+	var got int64
+	seen := map[int]bool{}
+	for k, i := range set {
+		if seen[i] || (k > 0 && set[k-1] >= i) {
+			t.Fatalf("set %v is not ascending and distinct", set)
+		}
+		seen[i] = true
+		got += vals[i]
+	}
+	if got != want {
+		t.Fatalf("set %v sums to %d, not %d", set, got, want)
+	}
+}
+
+// TestMinCoverDP goes past the tables' 20 items, so that the depth-first
+// search over the larger items runs too, against the reachable-sums DP:
+// a few large items and many small ones, repeats, and all-equal lists.
+func TestMinCoverDP(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		n := rapid.IntRange(1, 70).Draw(t, "n")
+		shape := rapid.SampledFrom([]string{"spread", "equal", "few", "tiers"}).Draw(t, "shape")
+		vals := make([]int64, n)
+		var total int64
+		for i := range vals {
+			switch shape {
+			case "spread":
+				vals[i] = rapid.Int64Range(1, 3000).Draw(t, "v")
+			case "equal":
+				vals[i] = 37
+			case "few": // few distinct values: many repeats
+				vals[i] = rapid.SampledFrom([]int64{5, 12, 12, 40, 97}).Draw(t, "v")
+			case "tiers": // heavy tail: a few large, many small
+				if i < 4 {
+					vals[i] = rapid.Int64Range(1000, 20000).Draw(t, "v")
+				} else {
+					vals[i] = rapid.Int64Range(50, 300).Draw(t, "v")
+				}
+			}
+			total += vals[i]
+		}
+		den := rapid.SampledFrom([]int64{1, 3}).Draw(t, "den")
+		alpha := q(rapid.SampledFrom([]string{"0", "1/3", "1/2", "2/3", "1", "0.333333333333333334", "1/7", "99/100"}).Draw(t, "alpha"))
+		need := new(big.Rat).Mul(alpha, big.NewRat(total, den))
+		if rapid.Bool().Draw(t, "plus") {
+			need.Add(need, big.NewRat(rapid.Int64Range(-5, 5).Draw(t, "d"), 2*den))
+		}
+		checkCover(t, vals, den, need)
+	})
+}
+
+func TestMinCoverEdges(t *testing.T) {
+	for _, c := range []struct {
+		vals []int64
+		need string
+	}{
+		{[]int64{5}, "0"}, {[]int64{5}, "-3"}, {[]int64{5}, "5"}, {[]int64{5}, "1/2"}, {[]int64{5}, "6"},
+		{[]int64{4, 4, 4, 4}, "16"}, {[]int64{4, 4, 4, 4}, "9"}, {[]int64{3, 1, 2}, "6"},
+		{[]int64{7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7}, "50"},
+	} {
+		checkCover(t, c.vals, 1, q(c.need))
+	}
+	// far apart sizes: the small ones cover alone, or one large one does
+	for _, need := range []string{"8", "9", "1099511627776", "1099511627785"} {
+		amounts := []*big.Rat{q("1099511627776"), q("3"), q("1099511627776"), q("5")}
+		cost, _, err := MinCover(amounts, q(need), DefaultCoverNodes)
+		if want := bruteCover(amounts, q(need)); err != nil || cost.Cmp(want) != 0 {
+			t.Fatalf("need %s: cover %v (%v), brute force %v", need, cost, err, want)
+		}
+	}
+	if cost, set, err := MinCover(nil, q("0"), 10); err != nil || cost.Sign() != 0 || len(set) != 0 {
+		t.Fatalf("no amounts, need 0: %v %v %v", cost, set, err)
+	}
+	if _, _, err := MinCover(nil, q("1"), 10); err == nil {
+		t.Fatal("no amounts cannot cover 1")
+	}
+	if _, _, err := MinCover([]*big.Rat{q("1"), q("-1")}, q("0"), 10); err == nil {
+		t.Fatal("a negative amount must be refused")
+	}
+}
+
+// TestMinCoverHuge: values beyond 64 bits take the big-integer search;
+// a common factor beyond 64 bits divides out into machine integers.
+func TestMinCoverHuge(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		n := rapid.IntRange(1, 12).Draw(t, "n")
+		common := rapid.Bool().Draw(t, "common")
+		two64 := new(big.Rat).SetInt(new(big.Int).Lsh(big.NewInt(1), 64))
+		var amounts []*big.Rat
+		total := new(big.Rat)
+		for range n {
+			a := big.NewRat(rapid.Int64Range(1, 60).Draw(t, "a"), 1)
+			if common {
+				a.Mul(a, two64)
+			} else {
+				a.Add(a, two64)
+			}
+			amounts = append(amounts, a)
+			total.Add(total, a)
+		}
+		alpha := q(rapid.SampledFrom([]string{"1/3", "1/2", "2/3", "1", "0.333333333333333334"}).Draw(t, "alpha"))
+		need := new(big.Rat).Mul(alpha, total)
+		cost, set, err := MinCover(amounts, need, DefaultCoverNodes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := bruteCover(amounts, need); cost.Cmp(want) != 0 {
+			t.Fatalf("cover %v, brute force %v", cost, want)
+		}
+		sum := new(big.Rat)
+		for _, i := range set {
+			sum.Add(sum, amounts[i])
+		}
+		if sum.Cmp(cost) != 0 {
+			t.Fatalf("set %v sums to %v, not %v", set, sum, cost)
+		}
+	})
+}
+
+// TestCoverMatchesGenericSearch compares coverU64 with the generic search
+// on the generator's services: up to 200 operators, heavy-tailed amounts.
+func TestCoverMatchesGenericSearch(t *testing.T) {
+	for _, variant := range benchVariants {
+		n, err := Generate(GenOptions{Operators: 2000, Services: 50, Seed: 3, Variant: variant})
+		if err != nil {
+			t.Fatal(err)
+		}
+		g, err := Compile(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := new(coverU64)
+		for s := range g.ServiceIDs {
+			amounts := make([]*big.Rat, len(g.ByService[s]))
+			for i, e := range g.ByService[s] {
+				amounts[i] = e.W
+			}
+			sc := scaleAmounts(amounts, new(big.Rat).Mul(g.Threshold[s], g.Total[s]))
+			if sc.u == nil {
+				t.Fatalf("%s: generated amounts should fit in 63 bits", g.ServiceIDs[s])
+			}
+			target := sc.need.Uint64()
+			got, set, err := w.minCover(sc.u, target, DefaultCoverNodes)
+			want, _, err2 := runCover[uint64](u64Arith{}, sc.u, target, DefaultCoverNodes)
+			if err != nil || err2 != nil || got != want {
+				t.Fatalf("%s %s: coverU64 %d (%v), generic %d (%v)", variant, g.ServiceIDs[s], got, err, want, err2)
+			}
+			var sum uint64
+			for _, p := range set {
+				sum += sc.u[p]
+			}
+			if sum != got {
+				t.Fatalf("%s %s: set sums to %d, not %d", variant, g.ServiceIDs[s], sum, got)
+			}
+		}
+	}
+}
+
+// FuzzMinCover checks MinCover against the reachable-sums DP on small
+// integer lists: two bytes per amount, the first byte the threshold.
+func FuzzMinCover(f *testing.F) {
+	f.Add([]byte{128, 1, 0, 2, 0, 3, 0})
+	f.Add([]byte{85, 0, 200, 0, 7, 0, 7, 0, 7, 1, 0, 0, 9, 0, 30, 0, 31, 0, 33, 0, 40, 0, 41, 0, 45, 0, 50, 0, 51, 0, 52, 0, 60, 0, 61, 0, 70, 0, 71, 0, 72, 0, 80, 0, 90, 0, 91, 0, 99})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) < 3 {
+			return
+		}
+		var vals []int64
+		var total int64
+		for i := 1; i+1 < len(data) && len(vals) < 80; i += 2 {
+			v := int64(data[i])<<8 | int64(data[i+1])
+			vals = append(vals, v%4096+1)
+			total += vals[len(vals)-1]
+		}
+		need := big.NewRat(int64(data[0])*total, 255)
+		checkCover(t, vals, 1, need)
+	})
+}

@@ -493,7 +493,7 @@ func singleServiceAttack(g *Graph) (Attack, bool, error) {
 		if g.PfC[sv].Cmp(new(big.Rat).Mul(g.Threshold[sv], g.Total[sv])) <= 0 {
 			continue
 		}
-		r := serviceReport(g, sv, opt)
+		r := serviceReport(g, sv, opt, nil)
 		cost := r.CoCExact
 		if r.CoCErr != nil {
 			if r.CoCUpper == nil {
