@@ -131,14 +131,7 @@ func (c *termCtx) checkService(svc string, floor *big.Rat, action, op string) er
 
 // checkMembers checks the term of every operator with stake in svc.
 func (c *termCtx) checkMembers(svc string, floor *big.Rat) error {
-	prefix := state.Key(prefixMember, lp(svc))
-	var ops []account.Address
-	store.IteratePrefix(c.r, prefix, false, func(k, _ []byte) bool {
-		var a account.Address
-		copy(a[:], k[len(prefix):])
-		ops = append(ops, a)
-		return len(ops) < MaxOperatorsPerService
-	})
+	ops := membersOf(c.r, svc)
 	for _, op := range ops {
 		os, err := c.operator(op)
 		if err != nil {

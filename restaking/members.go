@@ -39,6 +39,20 @@ func servicesOf(r store.Reader, op account.Address) ([]string, error) {
 	return out, nil
 }
 
+// membersOf lists the operators with a membership record in svc (past
+// and present; at most MaxOperatorsPerService), by address.
+func membersOf(r store.Reader, svc string) []account.Address {
+	prefix := state.Key(prefixMember, lp(svc))
+	var out []account.Address
+	store.IteratePrefix(r, prefix, false, func(k, _ []byte) bool {
+		var op account.Address
+		copy(op[:], k[len(prefix):])
+		out = append(out, op)
+		return len(out) < MaxOperatorsPerService
+	})
+	return out
+}
+
 // HandleAllowOperator lets an operator opt in to an allowlist service.
 func HandleAllowOperator(ctx state.Ctx, signer account.Address, m *tx.MsgAllowOperator) error {
 	s, op, err := adminAndOperator(ctx, signer, m.GetAdmin(), m.GetService(), m.GetOperator())

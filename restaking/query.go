@@ -303,14 +303,7 @@ func ServiceStakeAt(r store.Reader, svc string, h int64) (ServiceStake, error) {
 		}
 		return out, err
 	}
-	prefix := state.Key(prefixMember, lp(svc))
-	var members []account.Address
-	store.IteratePrefix(r, prefix, false, func(k, _ []byte) bool {
-		var op account.Address
-		copy(op[:], k[len(prefix):])
-		members = append(members, op)
-		return len(members) < MaxOperatorsPerService
-	})
+	members := membersOf(r, svc)
 	for _, op := range members {
 		if memberAt(r, svc, op, h) {
 			out.Operators = append(out.Operators, op)

@@ -438,14 +438,7 @@ func stakeAt(r store.Reader, vals []assetValue, op account.Address, h int64) (*b
 
 // addWeightsAt adds every member's stake slashable by svc at h.
 func addWeightsAt(r store.Reader, vals []assetValue, svc string, h int64, weights map[account.Address][]opWeight) error {
-	prefix := state.Key(prefixMember, lp(svc))
-	var members []account.Address
-	store.IteratePrefix(r, prefix, false, func(k, _ []byte) bool {
-		var op account.Address
-		copy(op[:], k[len(prefix):])
-		members = append(members, op)
-		return len(members) < MaxOperatorsPerService
-	})
+	members := membersOf(r, svc)
 	for _, op := range members {
 		for _, av := range vals {
 			e, ok, err := StakeAt(r, svc, op, av.asset.Denom, h)

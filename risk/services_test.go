@@ -85,20 +85,7 @@ func TestMinCoverMatchesBruteForce(t *testing.T) {
 		}
 		alpha := q(rapid.SampledFrom([]string{"1/3", "1/2", "2/3", "1", "0.333333333333333334", "1/7"}).Draw(t, "alpha"))
 		need := new(big.Rat).Mul(alpha, total)
-		cost, set, err := MinCover(amounts, need, DefaultCoverNodes)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if want := bruteCover(amounts, need); cost.Cmp(want) != 0 {
-			t.Fatalf("cover %v, brute force %v", cost, want)
-		}
-		sum := new(big.Rat)
-		for _, i := range set {
-			sum.Add(sum, amounts[i])
-		}
-		if sum.Cmp(cost) != 0 {
-			t.Fatalf("set %v sums to %v, not %v", set, sum, cost)
-		}
+		checkCoverBrute(t, amounts, need)
 	})
 }
 
@@ -376,20 +363,7 @@ func TestMinCoverHuge(t *testing.T) {
 		}
 		alpha := q(rapid.SampledFrom([]string{"1/3", "1/2", "2/3", "1", "0.333333333333333334"}).Draw(t, "alpha"))
 		need := new(big.Rat).Mul(alpha, total)
-		cost, set, err := MinCover(amounts, need, DefaultCoverNodes)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if want := bruteCover(amounts, need); cost.Cmp(want) != 0 {
-			t.Fatalf("cover %v, brute force %v", cost, want)
-		}
-		sum := new(big.Rat)
-		for _, i := range set {
-			sum.Add(sum, amounts[i])
-		}
-		if sum.Cmp(cost) != 0 {
-			t.Fatalf("set %v sums to %v, not %v", set, sum, cost)
-		}
+		checkCoverBrute(t, amounts, need)
 	})
 }
 
@@ -451,4 +425,22 @@ func FuzzMinCover(f *testing.F) {
 		need := big.NewRat(int64(data[0])*total, 255)
 		checkCover(t, vals, 1, need)
 	})
+}
+
+// checkCoverBrute: MinCover's cost equals brute force's, and its set sums to it.
+func checkCoverBrute(t *rapid.T, amounts []*big.Rat, need *big.Rat) {
+	cost, set, err := MinCover(amounts, need, DefaultCoverNodes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := bruteCover(amounts, need); cost.Cmp(want) != 0 {
+		t.Fatalf("cover %v, brute force %v", cost, want)
+	}
+	sum := new(big.Rat)
+	for _, i := range set {
+		sum.Add(sum, amounts[i])
+	}
+	if sum.Cmp(cost) != 0 {
+		t.Fatalf("set %v sums to %v, not %v", set, sum, cost)
+	}
 }
