@@ -1,8 +1,11 @@
 package restaking
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/restaked/restaked/account"
 	"github.com/restaked/restaked/num"
@@ -47,6 +50,7 @@ type serviceAcc struct {
 	T0, T1     int64
 }
 
+// allocStream is one vault's state in one stream.
 type allocStream struct {
 	Snap       num.Int // serviceAcc.Acc when last collected
 	OpRem      num.Int // carried remainder of the collection, 1e-36 base units
@@ -55,13 +59,38 @@ type allocStream struct {
 	Commission num.Int // operator's take, unclaimed
 }
 
+// posStream is one position's state in one stream of its vault.
 type posStream struct {
 	Snap    num.Int // allocStream.Acc when last settled
 	Rem     num.Int // carried remainder, 1e-36 base units
 	Accrued num.Int // settled and unclaimed
 }
 
-const serviceAccVersion, allocStreamVersion, posStreamVersion = 1, 1, 1
+// vaultStream is a vault's allocStream in stream (svc, denom).
+type vaultStream struct {
+	svc, denom string
+	allocStream
+}
+
+// streamSet is every stream a vault (operator, asset) has ever had, in
+// stream order (streamCmp), at most MaxStreamsPerVault, stored as one
+// record: a pull, a settlement and a claim read and write it once per
+// vault, not once per stream. Streams are never removed.
+type streamSet struct{ list []vaultStream }
+
+// posStreamEntry is a position's posStream in stream (svc, denom).
+type posStreamEntry struct {
+	svc, denom string
+	posStream
+}
+
+// posStreams is every stream state of one position (staker, operator,
+// asset), in stream order, one record per position. A stream without an
+// entry has snapshot, remainder and accrual 0 (entries that are all zero
+// are not stored).
+type posStreams struct{ list []posStreamEntry }
+
+const serviceAccVersion, streamSetVersion, posStreamsVersion = 1, 1, 1
 
 func (s *serviceAcc) MarshalRecord() []byte {
 	w := state.NewWriter(serviceAccVersion, 96)
@@ -81,33 +110,136 @@ func (s *serviceAcc) UnmarshalRecord(b []byte) error {
 	return r.Done()
 }
 
-func (a *allocStream) MarshalRecord() []byte {
-	w := state.NewWriter(allocStreamVersion, 96)
-	for _, x := range []num.Int{a.Snap, a.OpRem, a.Acc, a.Rem, a.Commission} {
-		w.Int(x)
+// streamCmp orders streams as their old per-stream keys lp(svc) ‖ denom
+// sorted: by the service name's length, the name, then the denom.
+func streamCmp(svcA, denomA, svcB, denomB string) int {
+	if len(svcA) != len(svcB) {
+		return cmp.Compare(len(svcA), len(svcB))
+	}
+	if c := strings.Compare(svcA, svcB); c != 0 {
+		return c
+	}
+	return strings.Compare(denomA, denomB)
+}
+
+// Both stream records are: version ‖ uvarint n ‖ n entries, each
+// string(svc) ‖ string(denom) ‖ its amounts (minimal big-endian, length
+// prefixed). Decoding is strict: 1 ≤ n ≤ MaxStreamsPerVault, names of 1 to
+// 255 bytes, entries in strictly increasing stream order (no duplicates),
+// no trailing bytes.
+const minStreamEntry = 4 + 3 // two names of one byte, three amounts (posStream)
+
+func writeStreamName(w *state.Writer, svc, denom string) {
+	w.String(svc)
+	w.String(denom)
+}
+
+// readStreamCount reads n and a capacity bounded by the bytes left.
+func readStreamCount(r *state.Reader, size int) (n, capacity int, err error) {
+	u := r.Uvarint()
+	if err := r.Err(); err != nil {
+		return 0, 0, err
+	}
+	if u == 0 || u > MaxStreamsPerVault {
+		return 0, 0, fmt.Errorf("%w: %d streams in a stream record", state.ErrCorrupt, u)
+	}
+	return int(u), min(int(u), size/minStreamEntry+1), nil
+}
+
+// readStreamName reads an entry's names, checking them and their order
+// after the previous entry's (first: no previous).
+func readStreamName(r *state.Reader, first bool, prevSvc, prevDenom string) (string, string, error) {
+	svc, denom := r.String(), r.String()
+	if err := r.Err(); err != nil {
+		return "", "", err
+	}
+	if len(svc) == 0 || len(svc) > 255 || len(denom) == 0 || len(denom) > 255 {
+		return "", "", fmt.Errorf("%w: stream name %q/%q", state.ErrCorrupt, svc, denom)
+	}
+	if !first && streamCmp(prevSvc, prevDenom, svc, denom) >= 0 {
+		return "", "", fmt.Errorf("%w: stream %q/%q out of order or repeated", state.ErrCorrupt, svc, denom)
+	}
+	return svc, denom, nil
+}
+
+func (s *streamSet) MarshalRecord() []byte {
+	w := state.NewWriter(streamSetVersion, 4+len(s.list)*80)
+	w.Uvarint(uint64(len(s.list)))
+	for i := range s.list {
+		e := &s.list[i]
+		writeStreamName(w, e.svc, e.denom)
+		w.Int(e.Snap)
+		w.Int(e.OpRem)
+		w.Int(e.Acc)
+		w.Int(e.Rem)
+		w.Int(e.Commission)
 	}
 	return w.Out()
 }
 
-func (a *allocStream) UnmarshalRecord(b []byte) error {
-	r := state.NewReader(b, allocStreamVersion)
-	a.Snap, a.OpRem, a.Acc, a.Rem, a.Commission = r.Int(), r.Int(), r.Int(), r.Int(), r.Int()
+func (s *streamSet) UnmarshalRecord(b []byte) error {
+	r := state.NewReader(b, streamSetVersion)
+	n, capacity, err := readStreamCount(r, len(b))
+	if err != nil {
+		return err
+	}
+	s.list = make([]vaultStream, 0, capacity)
+	var prevSvc, prevDenom string
+	for i := 0; i < n; i++ {
+		var e vaultStream
+		if e.svc, e.denom, err = readStreamName(r, i == 0, prevSvc, prevDenom); err != nil {
+			return err
+		}
+		prevSvc, prevDenom = e.svc, e.denom
+		e.Snap, e.OpRem, e.Acc, e.Rem, e.Commission = r.Int(), r.Int(), r.Int(), r.Int(), r.Int()
+		if err := r.Err(); err != nil {
+			return err
+		}
+		s.list = append(s.list, e)
+	}
 	return r.Done()
 }
 
-func (p *posStream) MarshalRecord() []byte {
-	w := state.NewWriter(posStreamVersion, 64)
-	w.Int(p.Snap)
-	w.Int(p.Rem)
-	w.Int(p.Accrued)
+func (p *posStreams) MarshalRecord() []byte {
+	w := state.NewWriter(posStreamsVersion, 4+len(p.list)*56)
+	w.Uvarint(uint64(len(p.list)))
+	for i := range p.list {
+		e := &p.list[i]
+		writeStreamName(w, e.svc, e.denom)
+		w.Int(e.Snap)
+		w.Int(e.Rem)
+		w.Int(e.Accrued)
+	}
 	return w.Out()
 }
 
-func (p *posStream) UnmarshalRecord(b []byte) error {
-	r := state.NewReader(b, posStreamVersion)
-	p.Snap, p.Rem, p.Accrued = r.Int(), r.Int(), r.Int()
+func (p *posStreams) UnmarshalRecord(b []byte) error {
+	r := state.NewReader(b, posStreamsVersion)
+	n, capacity, err := readStreamCount(r, len(b))
+	if err != nil {
+		return err
+	}
+	p.list = make([]posStreamEntry, 0, capacity)
+	var prevSvc, prevDenom string
+	for i := 0; i < n; i++ {
+		var e posStreamEntry
+		if e.svc, e.denom, err = readStreamName(r, i == 0, prevSvc, prevDenom); err != nil {
+			return err
+		}
+		prevSvc, prevDenom = e.svc, e.denom
+		e.Snap, e.Rem, e.Accrued = r.Int(), r.Int(), r.Int()
+		if err := r.Err(); err != nil {
+			return err
+		}
+		if e.posStream.isZero() {
+			return fmt.Errorf("%w: empty position stream %q/%q stored", state.ErrCorrupt, e.svc, e.denom)
+		}
+		p.list = append(p.list, e)
+	}
 	return r.Done()
 }
+
+func (p posStream) isZero() bool { return p.Snap.IsZero() && p.Rem.IsZero() && p.Accrued.IsZero() }
 
 // Keys. Denoms and service names are length-prefixed except when last.
 func serviceWeightKey(svc, asset string) []byte {
@@ -127,14 +259,12 @@ func weightPrefix(op account.Address, asset string) []byte {
 func weightKey(op account.Address, asset, svc string) []byte {
 	return state.Key(prefixWeight, op[:], lp(asset), []byte(svc))
 }
-func allocStreamPrefix(op account.Address, asset string) []byte {
-	return state.Key(prefixAllocStream, op[:], lp(asset))
+func streamSetPrefix(op account.Address) []byte { return state.Key(prefixStreamSet, op[:]) }
+func streamSetKey(op account.Address, asset string) []byte {
+	return state.Key(prefixStreamSet, op[:], lp(asset))
 }
-func allocStreamKey(op account.Address, asset, svc, denom string) []byte {
-	return state.Key(prefixAllocStream, op[:], lp(asset), lp(svc), []byte(denom))
-}
-func posStreamKey(staker, op account.Address, asset, svc, denom string) []byte {
-	return state.Key(prefixPosStream, staker[:], op[:], lp(asset), lp(svc), []byte(denom))
+func posStreamsKey(staker, op account.Address, asset string) []byte {
+	return state.Key(prefixPosStreams, staker[:], op[:], []byte(asset))
 }
 
 // streamDenoms lists the denoms a service has ever run programs in.
@@ -157,19 +287,55 @@ func weightOf(vv vaultView, mag num.Dec) (num.Int, error) {
 	return vv.toTokens(u) // rounding: down
 }
 
+// loadStreamSet reads vault (op, asset)'s streams (none: an empty set).
+func loadStreamSet(r store.Reader, op account.Address, asset string) (streamSet, error) {
+	var set streamSet
+	_, err := state.Load(r, streamSetKey(op, asset), &set)
+	return set, err
+}
+
+func (set *streamSet) save(kv store.KV, op account.Address, asset string) {
+	if len(set.list) == 0 {
+		kv.Delete(streamSetKey(op, asset))
+		return
+	}
+	state.Put(kv, streamSetKey(op, asset), set)
+}
+
+// find is the index of stream (svc, denom), or where it would go.
+func (set *streamSet) find(svc, denom string) (int, bool) {
+	return slices.BinarySearchFunc(set.list, 0, func(e vaultStream, _ int) int {
+		return streamCmp(e.svc, e.denom, svc, denom)
+	})
+}
+
+// insert adds stream (svc, denom) at index i (from find). The stream
+// room check keeps vaults below MaxStreamsPerVault; a set already full is
+// corrupt state, never a record that could not be read back.
+func (set *streamSet) insert(i int, svc, denom string) error {
+	if len(set.list) >= MaxStreamsPerVault {
+		return fmt.Errorf("%w: a vault stream record already holds %d streams", state.ErrCorrupt, len(set.list))
+	}
+	set.list = slices.Insert(set.list, i, vaultStream{svc: svc, denom: denom})
+	return nil
+}
+
 // pullVault brings every stream of vault vv up to date with its current
-// weights and Σσ (run before Σσ changes, and before a weight changes).
-func pullVault(ctx state.Ctx, vv vaultView) error {
+// weights and Σσ (run before Σσ changes, and before a weight changes),
+// and returns the vault's streams as stored after the pull.
+func pullVault(ctx state.Ctx, vv vaultView) (streamSet, error) {
 	return (&pullCache{}).pullVault(ctx, vv)
 }
 
-// pullCache remembers, within one operation, each service's reward denoms
-// and the service accumulators read (keyed lookups only; nothing iterates
-// the map, and nothing writes a service accumulator during an operation).
+// pullCache remembers, within one operation, each service's reward
+// denoms, the service accumulators read and the assets loaded (keyed
+// lookups only; nothing iterates the map, and nothing writes a service
+// accumulator or an asset during an operation that uses the cache).
 type pullCache struct {
 	svcs   []string
 	denoms [][]string
 	accs   map[string]num.Int
+	assets []Asset
 }
 
 func (pc *pullCache) serviceAcc(r store.Reader, svc, asset, denom string) (num.Int, error) {
@@ -199,7 +365,26 @@ func (pc *pullCache) serviceDenoms(r store.Reader, svc string) ([]string, error)
 	return d, err
 }
 
-func (pc *pullCache) pullVault(ctx state.Ctx, vv vaultView) error {
+// vaultOf is vaultOf with the asset read once per operation.
+func (pc *pullCache) vaultOf(r store.Reader, op account.Address, denom string) (vaultView, error) {
+	for _, a := range pc.assets {
+		if a.Denom == denom {
+			return loadVault(r, op, a)
+		}
+	}
+	a, err := loadAsset(r, denom)
+	if err != nil {
+		return vaultView{op: op}, err
+	}
+	pc.assets = append(pc.assets, a)
+	return loadVault(r, op, a)
+}
+
+func (pc *pullCache) pullVault(ctx state.Ctx, vv vaultView) (streamSet, error) {
+	set, err := loadStreamSet(ctx.KV, vv.op, vv.asset.Denom)
+	if err != nil {
+		return set, err
+	}
 	var bad error
 	type entry struct {
 		svc string
@@ -217,78 +402,89 @@ func (pc *pullCache) pullVault(ctx state.Ctx, vv vaultView) error {
 		return len(list) < MaxAllocationsPerVault
 	})
 	if bad != nil {
-		return bad
+		return set, bad
 	}
+	changed := false
 	for _, e := range list {
 		denoms, err := pc.serviceDenoms(ctx.KV, e.svc)
 		if err != nil {
-			return err
+			return set, err
 		}
-		if err := pc.pullDenoms(ctx, vv, e.svc, e.w, denoms); err != nil {
-			return err
+		c, err := pc.pullDenoms(ctx, vv, &set, e.svc, e.w, denoms)
+		if err != nil {
+			return set, err
 		}
+		changed = changed || c
 	}
-	return nil
+	if changed {
+		set.save(ctx.KV, vv.op, vv.asset.Denom)
+	}
+	return set, nil
 }
 
 // pullAlloc collects what weight w of (vv, svc) earned in each of the
 // service's denoms since the last collection (pullDenoms).
 func pullAlloc(ctx state.Ctx, vv vaultView, svc string, w num.Int) error {
 	denoms, err := streamDenoms(ctx.KV, svc)
+	if err != nil || len(denoms) == 0 {
+		return err
+	}
+	set, err := loadStreamSet(ctx.KV, vv.op, vv.asset.Denom)
 	if err != nil {
 		return err
 	}
-	return (&pullCache{}).pullDenoms(ctx, vv, svc, w, denoms)
+	changed, err := (&pullCache{}).pullDenoms(ctx, vv, &set, svc, w, denoms)
+	if changed && err == nil {
+		set.save(ctx.KV, vv.op, vv.asset.Denom)
+	}
+	return err
 }
 
 // pullDenoms collects, per denom, w × the service accumulator's rise,
 // takes the commission at the rate in force (changes are applied by
 // BeginBlock when due, after a pull at the old rate) and spreads the rest
-// over the vault's Σσ.
-func (pc *pullCache) pullDenoms(ctx state.Ctx, vv vaultView, svc string, w num.Int, denoms []string) error {
-	if len(denoms) == 0 {
-		return nil
-	}
-	rate, err := commissionInForce(ctx.KV, vv.op, svc)
-	if err != nil {
-		return err
-	}
+// over the vault's Σσ. A stream met for the first time is added to the
+// set with its snapshot at the accumulator. changed: set was modified.
+func (pc *pullCache) pullDenoms(ctx state.Ctx, vv vaultView, set *streamSet, svc string, w num.Int, denoms []string) (changed bool, err error) {
+	var rate num.Dec
+	haveRate := false
 	for _, d := range denoms {
 		acc, err := pc.serviceAcc(ctx.KV, svc, vv.asset.Denom, d)
 		if err != nil {
-			return err
+			return changed, err
 		}
-		if err := pullOne(ctx.KV, vv, svc, d, w, rate, acc); err != nil {
-			return err
+		i, found := set.find(svc, d)
+		if !found {
+			if err := set.insert(i, svc, d); err != nil {
+				return changed, err
+			}
+			changed = true
 		}
+		as := &set.list[i].allocStream
+		delta, err := rewards.Since(acc, as.Snap)
+		if err != nil {
+			return changed, fmt.Errorf("%w: %v", state.ErrCorrupt, err)
+		}
+		if delta.IsZero() {
+			continue
+		}
+		if !haveRate {
+			if rate, err = commissionInForce(ctx.KV, vv.op, svc); err != nil {
+				return changed, err
+			}
+			haveRate = true
+		}
+		owed, rem, err := rewards.Collect(w, delta, as.OpRem) // rounding: down, remainder carried
+		if err != nil {
+			return changed, err
+		}
+		as.Snap, as.OpRem = acc, rem
+		if err := creditVault(as, owed, rate, vv.v.Scaled); err != nil {
+			return changed, err
+		}
+		changed = true
 	}
-	return nil
-}
-
-func pullOne(kv store.KV, vv vaultView, svc, denom string, w num.Int, rate num.Dec, acc num.Int) error {
-	key := allocStreamKey(vv.op, vv.asset.Denom, svc, denom)
-	var as allocStream
-	found, err := state.Load(kv, key, &as)
-	if err != nil {
-		return err
-	}
-	delta, err := rewards.Since(acc, as.Snap)
-	if err != nil {
-		return fmt.Errorf("%w: %v", state.ErrCorrupt, err)
-	}
-	if delta.IsZero() && found {
-		return nil
-	}
-	owed, rem, err := rewards.Collect(w, delta, as.OpRem) // rounding: down, remainder carried
-	if err != nil {
-		return err
-	}
-	as.Snap, as.OpRem = acc, rem
-	if err := creditVault(&as, owed, rate, vv.v.Scaled); err != nil {
-		return err
-	}
-	state.Put(kv, key, &as)
-	return nil
+	return changed, nil
 }
 
 // creditVault splits an operator's collection into its commission and its
@@ -358,7 +554,7 @@ func commissionInForce(r store.Reader, op account.Address, svc string) (num.Dec,
 // the services' reward denoms).
 func reweigh(ctx state.Ctx, vv vaultView) error {
 	if !vv.pulled {
-		if err := pullVault(ctx, vv); err != nil {
+		if _, err := pullVault(ctx, vv); err != nil {
 			return err
 		}
 	}
@@ -456,74 +652,88 @@ func setWeight(ctx state.Ctx, vv vaultView, svc string) error {
 }
 
 // settlePosition collects a position's accrual in every stream of its
-// vault at σ = scaled (after pullVault, before σ changes).
-func settlePosition(kv store.KV, staker account.Address, vv vaultView, scaled num.Int) error {
-	list, err := vaultStreams(kv, vv.op, vv.asset.Denom)
+// vault (set, as pulled) at σ = scaled, before σ changes.
+func settlePosition(kv store.KV, staker account.Address, vv vaultView, set *streamSet, scaled num.Int) error {
+	ps, err := settleStreams(kv, staker, vv, set, scaled)
 	if err != nil {
 		return err
 	}
-	for _, s := range list {
-		ps, err := settleStream(kv, staker, vv, s, scaled)
-		if err != nil {
-			return err
-		}
-		state.Put(kv, posStreamKey(staker, vv.op, vv.asset.Denom, s.svc, s.denom), &ps)
-	}
+	savePosStreams(kv, staker, vv, ps)
 	return nil
 }
 
-// settleStream is the position's stream record collected up to the
-// vault stream's accumulator (not written: callers decide).
-func settleStream(kv store.KV, staker account.Address, vv vaultView, s streamRef, scaled num.Int) (posStream, error) {
-	var ps posStream
-	if _, err := state.Load(kv, posStreamKey(staker, vv.op, vv.asset.Denom, s.svc, s.denom), &ps); err != nil {
-		return ps, err
+// settleStreams is the position's state in each stream of set (index for
+// index) collected up to the vault streams' accumulators (not written:
+// callers decide). A stored entry naming no stream of the vault is
+// corrupt state.
+func settleStreams(kv store.KV, staker account.Address, vv vaultView, set *streamSet, scaled num.Int) ([]posStreamEntry, error) {
+	var stored posStreams
+	key := posStreamsKey(staker, vv.op, vv.asset.Denom)
+	if _, err := state.Load(kv, key, &stored); err != nil {
+		return nil, err
 	}
-	delta, err := rewards.Since(s.as.Acc, ps.Snap)
+	out := make([]posStreamEntry, len(set.list))
+	j := 0
+	for i := range set.list {
+		e := &set.list[i]
+		out[i].svc, out[i].denom = e.svc, e.denom
+		if j < len(stored.list) {
+			s := &stored.list[j]
+			switch c := streamCmp(s.svc, s.denom, e.svc, e.denom); {
+			case c == 0:
+				out[i].posStream = s.posStream
+				j++
+			case c < 0:
+				return nil, fmt.Errorf("%w: position stream %q/%q at %q has no vault stream", state.ErrCorrupt, s.svc, s.denom, key)
+			}
+		}
+		if err := settleStream(&out[i].posStream, e.Acc, scaled); err != nil {
+			return nil, err
+		}
+	}
+	if j < len(stored.list) {
+		s := &stored.list[j]
+		return nil, fmt.Errorf("%w: position stream %q/%q at %q has no vault stream", state.ErrCorrupt, s.svc, s.denom, key)
+	}
+	return out, nil
+}
+
+// settleStream collects σ = scaled × the rise of the vault stream's
+// accumulator acc since the position's snapshot.
+func settleStream(ps *posStream, acc, scaled num.Int) error {
+	delta, err := rewards.Since(acc, ps.Snap)
 	if err != nil || delta.IsZero() {
 		if err != nil {
 			err = fmt.Errorf("%w: %v", state.ErrCorrupt, err)
 		}
-		return ps, err
+		return err
 	}
 	owed, rem, err := rewards.Collect(scaled, delta, ps.Rem) // rounding: down, remainder carried
 	if err != nil {
-		return ps, err
+		return err
 	}
 	if ps.Accrued, err = ps.Accrued.Add(owed); err != nil {
-		return ps, err
+		return err
 	}
-	ps.Snap, ps.Rem = s.as.Acc, rem
-	return ps, nil
+	ps.Snap, ps.Rem = acc, rem
+	return nil
 }
 
-// streamRef is one stream of a vault with its accumulators.
-type streamRef struct {
-	op                account.Address
-	asset, svc, denom string
-	as                allocStream
-}
-
-// vaultStreams lists the (service, denom) streams vault (op, asset) has
-// ever had, in key order, at most MaxStreamsPerVault.
-func vaultStreams(r store.Reader, op account.Address, asset string) ([]streamRef, error) {
-	prefix := allocStreamPrefix(op, asset)
-	var out []streamRef
-	var bad error
-	store.IteratePrefix(r, prefix, false, func(k, v []byte) bool {
-		svc, denom, ok := splitLP(k[len(prefix):])
-		s := streamRef{op: op, asset: asset, svc: svc, denom: denom}
-		if !ok {
-			bad = fmt.Errorf("%w: stream key %q", state.ErrCorrupt, k)
-			return false
+// savePosStreams stores a position's stream states, leaving out those
+// that are all zero (the same as absent); none left deletes the record.
+func savePosStreams(kv store.KV, staker account.Address, vv vaultView, list []posStreamEntry) {
+	kept := list[:0]
+	for _, e := range list {
+		if !e.posStream.isZero() {
+			kept = append(kept, e)
 		}
-		if bad = state.Decode(k, v, &s.as); bad != nil {
-			return false
-		}
-		out = append(out, s)
-		return len(out) < MaxStreamsPerVault
-	})
-	return out, bad
+	}
+	key := posStreamsKey(staker, vv.op, vv.asset.Denom)
+	if len(kept) == 0 {
+		kv.Delete(key)
+		return
+	}
+	state.Put(kv, key, &posStreams{list: kept})
 }
 
 // splitLP splits a length-prefixed string off the front of b.
@@ -544,10 +754,11 @@ func beforeSharesChange(ctx state.Ctx, p params.Params, vv vaultView, staker acc
 			return err
 		}
 	}
-	if err := pullVault(ctx, vv); err != nil {
+	set, err := pullVault(ctx, vv)
+	if err != nil {
 		return err
 	}
-	return settlePosition(ctx.KV, staker, vv, posScaled)
+	return settlePosition(ctx.KV, staker, vv, &set, posScaled)
 }
 
 // checkStreamRoom refuses a new allocation once a vault has had reward
@@ -556,12 +767,11 @@ func beforeSharesChange(ctx state.Ctx, p params.Params, vv vaultView, staker acc
 // vault never holds more than MaxStreamsPerVault streams, which bounds
 // every deposit, withdrawal and claim.
 func checkStreamRoom(r store.Reader, op account.Address, asset string) error {
-	n := 0
-	store.IteratePrefix(r, allocStreamPrefix(op, asset), false, func(_, _ []byte) bool {
-		n++
-		return n < MaxStreamsPerVault
-	})
-	if limit := MaxStreamServices * MaxRewardDenomsPerService; n >= limit {
+	set, err := loadStreamSet(r, op, asset)
+	if err != nil {
+		return err
+	}
+	if n, limit := len(set.list), MaxStreamServices*MaxRewardDenomsPerService; n >= limit {
 		return state.Reject("too-many-reward-streams", "operator %s's %s vault has %d reward streams (new allocations stop at %d)", op, asset, n, limit)
 	}
 	return nil

@@ -65,13 +65,16 @@ func TestStreamRoom(t *testing.T) {
 	var op account.Address
 	op[0] = 1
 	limit := MaxStreamServices * MaxRewardDenomsPerService
+	var set streamSet
 	for i := range limit - 1 {
-		state.Put(kv, allocStreamKey(op, "usdc", fmt.Sprintf("s%04d", i), "rw"), &allocStream{})
+		set.list = append(set.list, vaultStream{svc: fmt.Sprintf("s%04d", i), denom: "rw"})
 	}
+	set.save(kv, op, "usdc")
 	if err := checkStreamRoom(kv, op, "usdc"); err != nil {
 		t.Fatalf("below the limit: %v", err)
 	}
-	state.Put(kv, allocStreamKey(op, "usdc", "last", "rw"), &allocStream{})
+	set.list = append(set.list, vaultStream{svc: "s9999", denom: "rw"})
+	set.save(kv, op, "usdc")
 	if err := checkStreamRoom(kv, op, "usdc"); state.RuleOf(err) != "too-many-reward-streams" {
 		t.Fatalf("at the limit: %v", err)
 	}

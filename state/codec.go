@@ -26,8 +26,18 @@ func (w *Writer) Varint(v int64)   { w.b = binary.AppendVarint(w.b, v) }
 func (w *Writer) Fixed(b []byte)   { w.b = append(w.b, b...) }
 func (w *Writer) Bytes(b []byte)   { w.Uvarint(uint64(len(b))); w.b = append(w.b, b...) }
 func (w *Writer) String(s string)  { w.Uvarint(uint64(len(s))); w.b = append(w.b, s...) }
-func (w *Writer) Int(v num.Int)    { w.Bytes(v.Bytes()) }
 func (w *Writer) Dec(v num.Dec)    { w.Int(v.Raw()) }
+
+// Int writes v's minimal big-endian bytes, length-prefixed (no allocation).
+func (w *Writer) Int(v num.Int) {
+	b := v.Bytes32()
+	i := 0
+	for i < len(b) && b[i] == 0 {
+		i++
+	}
+	w.Bytes(b[i:])
+}
+
 func (w *Writer) Bool(v bool) {
 	if v {
 		w.b = append(w.b, 1)
@@ -93,7 +103,8 @@ func (r *Reader) Fixed(dst []byte) {
 	r.b = r.b[len(dst):]
 }
 
-func (r *Reader) Bytes() []byte {
+// span reads a length-prefixed field, returning it in place (not copied).
+func (r *Reader) span() []byte {
 	n := r.Uvarint()
 	if r.err != nil {
 		return nil
@@ -102,16 +113,23 @@ func (r *Reader) Bytes() []byte {
 		r.fail("bytes")
 		return nil
 	}
-	out := make([]byte, n)
-	copy(out, r.b)
+	out := r.b[:n:n]
 	r.b = r.b[n:]
 	return out
 }
 
-func (r *Reader) String() string { return string(r.Bytes()) }
+func (r *Reader) Bytes() []byte {
+	b := r.span()
+	if r.err != nil {
+		return nil
+	}
+	return append(make([]byte, 0, len(b)), b...)
+}
+
+func (r *Reader) String() string { return string(r.span()) }
 
 func (r *Reader) Int() num.Int {
-	b := r.Bytes()
+	b := r.span()
 	if r.err != nil {
 		return num.Int{}
 	}
@@ -132,6 +150,9 @@ func (r *Reader) Bool() bool {
 	}
 	return b[0] == 1
 }
+
+// Err is the first error so far (trailing bytes are Done's to report).
+func (r *Reader) Err() error { return r.err }
 
 // Done reports the first error, or trailing bytes.
 func (r *Reader) Done() error {
