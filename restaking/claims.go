@@ -3,6 +3,7 @@ package restaking
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/restaked/restaked/account"
 	"github.com/restaked/restaked/bank"
@@ -70,18 +71,23 @@ func PendingService(r store.Reader, acct account.Address) ([]ServiceStream, erro
 	return collectService(state.NewCtx(store.NewOverlay(r), 0, 0, "", &sink), acct)
 }
 
-// streamTotals sums streams per denom, in denom order.
+// streamTotals sums streams per denom, in denom order, leaving out zeros
+// (the denoms are stored stream names: valid).
 func streamTotals(streams []ServiceStream) ([]coin.Coin, error) {
 	var out coin.Coins
 	for _, s := range streams {
 		if s.Amount.IsZero() {
 			continue
 		}
-		sum, err := out.Add(coin.Coins{coin.New(s.Denom, s.Amount)})
-		if err != nil {
-			return nil, err
+		i, found := slices.BinarySearchFunc(out, s.Denom, func(c coin.Coin, d string) int { return strings.Compare(c.Denom, d) })
+		if !found {
+			out = slices.Insert(out, i, coin.Coin{Denom: s.Denom})
 		}
-		out = sum
+		sum, err := out[i].Amount.Add(s.Amount)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", s.Denom, err)
+		}
+		out[i].Amount = sum
 	}
 	return out, nil
 }
@@ -110,6 +116,10 @@ func collectService(ctx state.Ctx, acct account.Address) ([]ServiceStream, error
 		}
 		if out, err = takePosition(ctx.KV, acct, vv, &set, x.pos.Scaled, false, out); err != nil {
 			return nil, err
+		}
+		if len(list) > 1 && cap(out) < len(set.list)*len(list) {
+			// Room for as many streams in every position (one allocation).
+			out = slices.Grow(out, len(set.list)*len(list)-len(out))
 		}
 	}
 	return takeCommission(ctx, acct, pc, out)
@@ -155,7 +165,7 @@ func takePosition(kv store.KV, staker account.Address, vv vaultView, set *stream
 // payClosedPosition pays a position that has just given up its last share
 // everything its streams accrued (settled before σ changed).
 func payClosedPosition(ctx state.Ctx, staker account.Address, vv vaultView) error {
-	set, err := loadStreamSet(ctx.KV, vv.op, vv.asset.Denom)
+	set, err := loadStreamSet(ctx.KV, vv.op, vv.asset.Denom, nil)
 	if err != nil {
 		return err
 	}
@@ -196,7 +206,8 @@ func takeCommission(ctx state.Ctx, op account.Address, pc *pullCache, out []Serv
 			bad = fmt.Errorf("%w: vault stream key %q", state.ErrCorrupt, k)
 			return false
 		}
-		if bad = state.Decode(k, v, &r.set); bad != nil {
+		if err := r.set.decode(v, &pc.names); err != nil {
+			bad = fmt.Errorf("%w at %q: %v", state.ErrCorrupt, k, err)
 			return false
 		}
 		recs = append(recs, r)

@@ -106,7 +106,7 @@ func readWhereStored(t *testing.T, k int, bz []byte) {
 	kv.Set(key, bz)
 	_ = checkRewardStreams(kv)
 	vv := vaultView{op: op, asset: Asset{Denom: "usdc", Kind: KindPriced}}
-	if set, err := loadStreamSet(kv, op, "usdc"); err == nil {
+	if set, err := loadStreamSet(kv, op, "usdc", &names{}); err == nil {
 		_, _ = settleStreams(kv, staker, vv, &set, num.NewInt(3))
 		_, _ = takePosition(kv, staker, vv, &set, num.Int{}, true, nil)
 	}

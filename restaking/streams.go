@@ -146,20 +146,70 @@ func readStreamCount(r *state.Reader, size int) (n, capacity int, err error) {
 	return int(u), min(int(u), size/minStreamEntry+1), nil
 }
 
-// readStreamName reads an entry's names, checking them and their order
-// after the previous entry's (first: no previous).
-func readStreamName(r *state.Reader, first bool, prevSvc, prevDenom string) (string, string, error) {
-	svc, denom := r.String(), r.String()
-	if err := r.Err(); err != nil {
+// readStreamName reads an entry's names (strings from pool when it has
+// them), checking them and their order after the previous entry's
+// (first: no previous).
+func readStreamName(r *state.Reader, pool *names, first bool, prevSvc, prevDenom string) (string, string, error) {
+	svcB, denomB := r.View(), r.View()
+	if err := checkStreamName(r, svcB, denomB); err != nil {
 		return "", "", err
 	}
-	if len(svc) == 0 || len(svc) > 255 || len(denom) == 0 || len(denom) > 255 {
-		return "", "", fmt.Errorf("%w: stream name %q/%q", state.ErrCorrupt, svc, denom)
-	}
+	svc, denom := pool.get(svcB), pool.get(denomB)
 	if !first && streamCmp(prevSvc, prevDenom, svc, denom) >= 0 {
 		return "", "", fmt.Errorf("%w: stream %q/%q out of order or repeated", state.ErrCorrupt, svc, denom)
 	}
 	return svc, denom, nil
+}
+
+func checkStreamName(r *state.Reader, svc, denom []byte) error {
+	if err := r.Err(); err != nil {
+		return err
+	}
+	if len(svc) == 0 || len(svc) > 255 || len(denom) == 0 || len(denom) > 255 {
+		return fmt.Errorf("%w: stream name %q/%q", state.ErrCorrupt, svc, denom)
+	}
+	return nil
+}
+
+// streamCmpView is streamCmp against names read in place.
+func streamCmpView(svc, denom string, svcB, denomB []byte) int {
+	switch {
+	case len(svc) != len(svcB):
+		return cmp.Compare(len(svc), len(svcB))
+	case svc != string(svcB):
+		if svc < string(svcB) {
+			return -1
+		}
+		return 1
+	case denom == string(denomB):
+		return 0
+	case denom < string(denomB):
+		return -1
+	}
+	return 1
+}
+
+// names interns the service and denom names decoded within one
+// operation, so that reading a vault's stream record allocates no string
+// for a name met before. Small: beyond maxNames, names are allocated.
+type names struct{ list []string }
+
+const maxNames = 32
+
+func (n *names) get(b []byte) string {
+	if n == nil {
+		return string(b)
+	}
+	for _, s := range n.list {
+		if s == string(b) {
+			return s
+		}
+	}
+	s := string(b)
+	if len(n.list) < maxNames {
+		n.list = append(n.list, s)
+	}
+	return s
 }
 
 func (s *streamSet) MarshalRecord() []byte {
@@ -177,7 +227,10 @@ func (s *streamSet) MarshalRecord() []byte {
 	return w.Out()
 }
 
-func (s *streamSet) UnmarshalRecord(b []byte) error {
+func (s *streamSet) UnmarshalRecord(b []byte) error { return s.decode(b, nil) }
+
+// decode is UnmarshalRecord taking names from pool.
+func (s *streamSet) decode(b []byte, pool *names) error {
 	r := state.NewReader(b, streamSetVersion)
 	n, capacity, err := readStreamCount(r, len(b))
 	if err != nil {
@@ -187,7 +240,7 @@ func (s *streamSet) UnmarshalRecord(b []byte) error {
 	var prevSvc, prevDenom string
 	for i := 0; i < n; i++ {
 		var e vaultStream
-		if e.svc, e.denom, err = readStreamName(r, i == 0, prevSvc, prevDenom); err != nil {
+		if e.svc, e.denom, err = readStreamName(r, pool, i == 0, prevSvc, prevDenom); err != nil {
 			return err
 		}
 		prevSvc, prevDenom = e.svc, e.denom
@@ -223,7 +276,7 @@ func (p *posStreams) UnmarshalRecord(b []byte) error {
 	var prevSvc, prevDenom string
 	for i := 0; i < n; i++ {
 		var e posStreamEntry
-		if e.svc, e.denom, err = readStreamName(r, i == 0, prevSvc, prevDenom); err != nil {
+		if e.svc, e.denom, err = readStreamName(r, nil, i == 0, prevSvc, prevDenom); err != nil {
 			return err
 		}
 		prevSvc, prevDenom = e.svc, e.denom
@@ -237,6 +290,52 @@ func (p *posStreams) UnmarshalRecord(b []byte) error {
 		p.list = append(p.list, e)
 	}
 	return r.Done()
+}
+
+// decodePosAligned reads a position's stream record (b; nil: none) against
+// its vault's streams: entry i of the result is the position's state in
+// set.list[i], zero where the record has none. It accepts exactly what
+// UnmarshalRecord accepts whose every entry names a stream of set, without
+// allocating names.
+func decodePosAligned(b []byte, set *streamSet) ([]posStreamEntry, error) {
+	out := make([]posStreamEntry, len(set.list))
+	for i := range set.list {
+		out[i].svc, out[i].denom = set.list[i].svc, set.list[i].denom
+	}
+	if b == nil {
+		return out, nil
+	}
+	r := state.NewReader(b, posStreamsVersion)
+	n, _, err := readStreamCount(r, len(b))
+	if err != nil {
+		return nil, err
+	}
+	i := 0 // the next stream of set an entry may name
+	for k := 0; k < n; k++ {
+		svcB, denomB := r.View(), r.View()
+		if err := checkStreamName(r, svcB, denomB); err != nil {
+			return nil, err
+		}
+		c := -1
+		for ; i < len(set.list); i++ {
+			if c = streamCmpView(set.list[i].svc, set.list[i].denom, svcB, denomB); c >= 0 {
+				break
+			}
+		}
+		if c != 0 {
+			return nil, fmt.Errorf("%w: position stream %q/%q out of order, repeated or not a stream of its vault", state.ErrCorrupt, svcB, denomB)
+		}
+		e := &out[i].posStream
+		e.Snap, e.Rem, e.Accrued = r.Int(), r.Int(), r.Int()
+		if err := r.Err(); err != nil {
+			return nil, err
+		}
+		if e.isZero() {
+			return nil, fmt.Errorf("%w: empty position stream %q/%q stored", state.ErrCorrupt, svcB, denomB)
+		}
+		i++
+	}
+	return out, r.Done()
 }
 
 func (p posStream) isZero() bool { return p.Snap.IsZero() && p.Rem.IsZero() && p.Accrued.IsZero() }
@@ -287,11 +386,19 @@ func weightOf(vv vaultView, mag num.Dec) (num.Int, error) {
 	return vv.toTokens(u) // rounding: down
 }
 
-// loadStreamSet reads vault (op, asset)'s streams (none: an empty set).
-func loadStreamSet(r store.Reader, op account.Address, asset string) (streamSet, error) {
+// loadStreamSet reads vault (op, asset)'s streams (none: an empty set),
+// with names from pool (may be nil).
+func loadStreamSet(r store.Reader, op account.Address, asset string, pool *names) (streamSet, error) {
 	var set streamSet
-	_, err := state.Load(r, streamSetKey(op, asset), &set)
-	return set, err
+	key := streamSetKey(op, asset)
+	bz, found := r.Get(key)
+	if !found {
+		return set, nil
+	}
+	if err := set.decode(bz, pool); err != nil {
+		return set, fmt.Errorf("%w at %q: %v", state.ErrCorrupt, key, err)
+	}
+	return set, nil
 }
 
 func (set *streamSet) save(kv store.KV, op account.Address, asset string) {
@@ -334,23 +441,27 @@ func pullVault(ctx state.Ctx, vv vaultView) (streamSet, error) {
 type pullCache struct {
 	svcs   []string
 	denoms [][]string
-	accs   map[string]num.Int
+	accs   map[accKey]num.Int
 	assets []Asset
+	names  names
 }
 
+// accKey names a service accumulator in the cache.
+type accKey struct{ svc, asset, denom string }
+
 func (pc *pullCache) serviceAcc(r store.Reader, svc, asset, denom string) (num.Int, error) {
-	key := serviceAccKey(svc, asset, denom)
-	if acc, ok := pc.accs[string(key)]; ok {
+	k := accKey{svc, asset, denom}
+	if acc, ok := pc.accs[k]; ok {
 		return acc, nil
 	}
 	var sa serviceAcc
-	if _, err := state.Load(r, key, &sa); err != nil {
+	if _, err := state.Load(r, serviceAccKey(svc, asset, denom), &sa); err != nil {
 		return num.Int{}, err
 	}
 	if pc.accs == nil {
-		pc.accs = map[string]num.Int{}
+		pc.accs = map[accKey]num.Int{}
 	}
-	pc.accs[string(key)] = sa.Acc
+	pc.accs[k] = sa.Acc
 	return sa.Acc, nil
 }
 
@@ -381,7 +492,7 @@ func (pc *pullCache) vaultOf(r store.Reader, op account.Address, denom string) (
 }
 
 func (pc *pullCache) pullVault(ctx state.Ctx, vv vaultView) (streamSet, error) {
-	set, err := loadStreamSet(ctx.KV, vv.op, vv.asset.Denom)
+	set, err := loadStreamSet(ctx.KV, vv.op, vv.asset.Denom, &pc.names)
 	if err != nil {
 		return set, err
 	}
@@ -390,7 +501,7 @@ func (pc *pullCache) pullVault(ctx state.Ctx, vv vaultView) (streamSet, error) {
 		svc string
 		w   num.Int
 	}
-	var list []entry
+	list := make([]entry, 0, 8)
 	prefix := weightPrefix(vv.op, vv.asset.Denom)
 	store.IteratePrefix(ctx.KV, prefix, false, func(k, v []byte) bool {
 		w, err := num.IntFromBytes(v)
@@ -398,7 +509,7 @@ func (pc *pullCache) pullVault(ctx state.Ctx, vv vaultView) (streamSet, error) {
 			bad = fmt.Errorf("%w: weight at %q", state.ErrCorrupt, k)
 			return false
 		}
-		list = append(list, entry{string(k[len(prefix):]), w})
+		list = append(list, entry{pc.names.get(k[len(prefix):]), w})
 		return len(list) < MaxAllocationsPerVault
 	})
 	if bad != nil {
@@ -429,7 +540,7 @@ func pullAlloc(ctx state.Ctx, vv vaultView, svc string, w num.Int) error {
 	if err != nil || len(denoms) == 0 {
 		return err
 	}
-	set, err := loadStreamSet(ctx.KV, vv.op, vv.asset.Denom)
+	set, err := loadStreamSet(ctx.KV, vv.op, vv.asset.Denom, nil)
 	if err != nil {
 		return err
 	}
@@ -537,9 +648,14 @@ func ensureCommission(kv store.KV, op account.Address, svc string) error {
 // commissionInForce is the rate a pull applies: the stored rate, which
 // BeginBlock replaces by a pending one only after pulling at the old rate.
 func commissionInForce(r store.Reader, op account.Address, svc string) (num.Dec, error) {
-	c, found, err := loadRecord[Commission](r, commissionKey(op, svc))
-	if err != nil || found {
-		return c.Rate, err
+	var buf [96]byte
+	key := append(append(append(buf[:0], prefixCommission...), op[:]...), svc...) // commissionKey, not kept
+	if bz, found := r.Get(key); found {
+		var c Commission
+		if err := c.UnmarshalRecord(bz); err != nil {
+			return num.Dec{}, fmt.Errorf("%w at %q: %v", state.ErrCorrupt, key, err)
+		}
+		return c.Rate, nil
 	}
 	o, found, err := loadRecord[Operator](r, operatorKey(op))
 	if err != nil || !found {
@@ -667,33 +783,16 @@ func settlePosition(kv store.KV, staker account.Address, vv vaultView, set *stre
 // callers decide). A stored entry naming no stream of the vault is
 // corrupt state.
 func settleStreams(kv store.KV, staker account.Address, vv vaultView, set *streamSet, scaled num.Int) ([]posStreamEntry, error) {
-	var stored posStreams
 	key := posStreamsKey(staker, vv.op, vv.asset.Denom)
-	if _, err := state.Load(kv, key, &stored); err != nil {
-		return nil, err
+	bz, _ := kv.Get(key)
+	out, err := decodePosAligned(bz, set)
+	if err != nil {
+		return nil, fmt.Errorf("%w at %q: %v", state.ErrCorrupt, key, err)
 	}
-	out := make([]posStreamEntry, len(set.list))
-	j := 0
-	for i := range set.list {
-		e := &set.list[i]
-		out[i].svc, out[i].denom = e.svc, e.denom
-		if j < len(stored.list) {
-			s := &stored.list[j]
-			switch c := streamCmp(s.svc, s.denom, e.svc, e.denom); {
-			case c == 0:
-				out[i].posStream = s.posStream
-				j++
-			case c < 0:
-				return nil, fmt.Errorf("%w: position stream %q/%q at %q has no vault stream", state.ErrCorrupt, s.svc, s.denom, key)
-			}
-		}
-		if err := settleStream(&out[i].posStream, e.Acc, scaled); err != nil {
+	for i := range out {
+		if err := settleStream(&out[i].posStream, set.list[i].Acc, scaled); err != nil {
 			return nil, err
 		}
-	}
-	if j < len(stored.list) {
-		s := &stored.list[j]
-		return nil, fmt.Errorf("%w: position stream %q/%q at %q has no vault stream", state.ErrCorrupt, s.svc, s.denom, key)
 	}
 	return out, nil
 }
@@ -767,7 +866,7 @@ func beforeSharesChange(ctx state.Ctx, p params.Params, vv vaultView, staker acc
 // vault never holds more than MaxStreamsPerVault streams, which bounds
 // every deposit, withdrawal and claim.
 func checkStreamRoom(r store.Reader, op account.Address, asset string) error {
-	set, err := loadStreamSet(r, op, asset)
+	set, err := loadStreamSet(r, op, asset, nil)
 	if err != nil {
 		return err
 	}

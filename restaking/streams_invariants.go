@@ -250,7 +250,7 @@ func (c setCache) get(r store.Reader, op account.Address, asset string) (*stream
 	if set, ok := c[key]; ok {
 		return set, nil
 	}
-	set, err := loadStreamSet(r, op, asset)
+	set, err := loadStreamSet(r, op, asset, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -30,12 +30,10 @@ func (w *Writer) Dec(v num.Dec)    { w.Int(v.Raw()) }
 
 // Int writes v's minimal big-endian bytes, length-prefixed (no allocation).
 func (w *Writer) Int(v num.Int) {
+	n := (v.BitLen() + 7) / 8
 	b := v.Bytes32()
-	i := 0
-	for i < len(b) && b[i] == 0 {
-		i++
-	}
-	w.Bytes(b[i:])
+	w.b = append(w.b, byte(n)) // n ≤ 32: a one-byte uvarint
+	w.b = append(w.b, b[32-n:]...)
 }
 
 func (w *Writer) Bool(v bool) {
@@ -56,15 +54,16 @@ type Reader struct {
 }
 
 // NewReader checks the version byte and starts decoding.
+// (Small enough to inline, so that a Reader its caller keeps can live on
+// the caller's stack.)
 func NewReader(b []byte, version byte) *Reader {
-	r := &Reader{b: b}
 	if len(b) == 0 || b[0] != version {
-		r.err = fmt.Errorf("%w: record version", ErrCorrupt)
-		return r
+		return badVersion()
 	}
-	r.b = b[1:]
-	return r
+	return &Reader{b: b[1:]}
 }
+
+func badVersion() *Reader { return &Reader{err: fmt.Errorf("%w: record version", ErrCorrupt)} }
 
 func (r *Reader) fail(what string) {
 	if r.err == nil {
@@ -117,6 +116,10 @@ func (r *Reader) span() []byte {
 	r.b = r.b[n:]
 	return out
 }
+
+// View reads a length-prefixed field in place: the slice shares the
+// record's bytes (read it, never keep or change it).
+func (r *Reader) View() []byte { return r.span() }
 
 func (r *Reader) Bytes() []byte {
 	b := r.span()
