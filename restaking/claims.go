@@ -114,7 +114,7 @@ func collectService(ctx state.Ctx, acct account.Address) ([]ServiceStream, error
 		if err != nil {
 			return nil, err
 		}
-		if out, err = takePosition(ctx.KV, acct, vv, &set, x.pos.Scaled, false, out); err != nil {
+		if out, err = takePosition(ctx.KV, acct, vv, &set, x.pos.Scaled, false, out, pc); err != nil {
 			return nil, err
 		}
 		if len(list) > 1 && cap(out) < len(set.list)*len(list) {
@@ -126,11 +126,11 @@ func collectService(ctx state.Ctx, acct account.Address) ([]ServiceStream, error
 }
 
 // takePosition settles the position's streams at σ = scaled against its
-// vault's streams (set, as pulled), appends what they accrued to out and
+// vault's streams (set, as pulled; scratch memory from pc if not nil), appends what they accrued to out and
 // zeroes it; closing (σ now 0) also deletes the record, handing its
 // carried remainders back to the vault streams (saving set).
-func takePosition(kv store.KV, staker account.Address, vv vaultView, set *streamSet, scaled num.Int, closing bool, out []ServiceStream) ([]ServiceStream, error) {
-	list, err := settleStreams(kv, staker, vv, set, scaled)
+func takePosition(kv store.KV, staker account.Address, vv vaultView, set *streamSet, scaled num.Int, closing bool, out []ServiceStream, pc *pullCache) ([]ServiceStream, error) {
+	list, err := settleStreams(kv, staker, vv, set, scaled, pc)
 	if err != nil {
 		return out, err
 	}
@@ -169,7 +169,7 @@ func payClosedPosition(ctx state.Ctx, staker account.Address, vv vaultView) erro
 	if err != nil {
 		return err
 	}
-	paid, err := takePosition(ctx.KV, staker, vv, &set, num.Int{}, true, nil)
+	paid, err := takePosition(ctx.KV, staker, vv, &set, num.Int{}, true, nil, nil)
 	if err != nil {
 		return err
 	}
@@ -206,7 +206,7 @@ func takeCommission(ctx state.Ctx, op account.Address, pc *pullCache, out []Serv
 			bad = fmt.Errorf("%w: vault stream key %q", state.ErrCorrupt, k)
 			return false
 		}
-		if err := r.set.decode(v, &pc.names); err != nil {
+		if err := r.set.decode(v, &pc.names, nil); err != nil {
 			bad = fmt.Errorf("%w at %q: %v", state.ErrCorrupt, k, err)
 			return false
 		}

@@ -106,9 +106,9 @@ func readWhereStored(t *testing.T, k int, bz []byte) {
 	kv.Set(key, bz)
 	_ = checkRewardStreams(kv)
 	vv := vaultView{op: op, asset: Asset{Denom: "usdc", Kind: KindPriced}}
-	if set, err := loadStreamSet(kv, op, "usdc", &names{}); err == nil {
-		_, _ = settleStreams(kv, staker, vv, &set, num.NewInt(3))
-		_, _ = takePosition(kv, staker, vv, &set, num.Int{}, true, nil)
+	if set, err := loadStreamSet(kv, op, "usdc", &pullCache{}); err == nil {
+		_, _ = settleStreams(kv, staker, vv, &set, num.NewInt(3), nil)
+		_, _ = takePosition(kv, staker, vv, &set, num.Int{}, true, nil, &pullCache{})
 	}
 	var sink []state.Event
 	_, _ = takeCommission(state.NewCtx(kv, 1, 1, "", &sink), op, &pullCache{}, nil)

@@ -227,16 +227,21 @@ func (s *streamSet) MarshalRecord() []byte {
 	return w.Out()
 }
 
-func (s *streamSet) UnmarshalRecord(b []byte) error { return s.decode(b, nil) }
+func (s *streamSet) UnmarshalRecord(b []byte) error { return s.decode(b, nil, nil) }
 
-// decode is UnmarshalRecord taking names from pool.
-func (s *streamSet) decode(b []byte, pool *names) error {
+// decode is UnmarshalRecord taking names from pool and reusing into's
+// memory for the list (both may be nil).
+func (s *streamSet) decode(b []byte, pool *names, into []vaultStream) error {
 	r := state.NewReader(b, streamSetVersion)
 	n, capacity, err := readStreamCount(r, len(b))
 	if err != nil {
 		return err
 	}
-	s.list = make([]vaultStream, 0, capacity)
+	if cap(into) >= capacity {
+		s.list = into[:0]
+	} else {
+		s.list = make([]vaultStream, 0, capacity)
+	}
 	var prevSvc, prevDenom string
 	for i := 0; i < n; i++ {
 		var e vaultStream
@@ -297,10 +302,13 @@ func (p *posStreams) UnmarshalRecord(b []byte) error {
 // set.list[i], zero where the record has none. It accepts exactly what
 // UnmarshalRecord accepts whose every entry names a stream of set, without
 // allocating names.
-func decodePosAligned(b []byte, set *streamSet) ([]posStreamEntry, error) {
-	out := make([]posStreamEntry, len(set.list))
+func decodePosAligned(b []byte, set *streamSet, into []posStreamEntry) ([]posStreamEntry, error) {
+	out := into[:0]
+	if cap(out) < len(set.list) {
+		out = make([]posStreamEntry, 0, len(set.list))
+	}
 	for i := range set.list {
-		out[i].svc, out[i].denom = set.list[i].svc, set.list[i].denom
+		out = append(out, posStreamEntry{svc: set.list[i].svc, denom: set.list[i].denom})
 	}
 	if b == nil {
 		return out, nil
@@ -387,15 +395,21 @@ func weightOf(vv vaultView, mag num.Dec) (num.Int, error) {
 }
 
 // loadStreamSet reads vault (op, asset)'s streams (none: an empty set),
-// with names from pool (may be nil).
-func loadStreamSet(r store.Reader, op account.Address, asset string, pool *names) (streamSet, error) {
+// with names and memory from pc's scratch when pc is not nil (the set is
+// then valid until pc loads another).
+func loadStreamSet(r store.Reader, op account.Address, asset string, pc *pullCache) (streamSet, error) {
 	var set streamSet
 	key := streamSetKey(op, asset)
 	bz, found := r.Get(key)
 	if !found {
 		return set, nil
 	}
-	if err := set.decode(bz, pool); err != nil {
+	var pool *names
+	var into []vaultStream
+	if pc != nil {
+		pool, into = &pc.names, pc.setBuf
+	}
+	if err := set.decode(bz, pool, into); err != nil {
 		return set, fmt.Errorf("%w at %q: %v", state.ErrCorrupt, key, err)
 	}
 	return set, nil
@@ -444,6 +458,15 @@ type pullCache struct {
 	accs   map[accKey]num.Int
 	assets []Asset
 	names  names
+	// Scratch memory reused from vault to vault.
+	weights []weightEntry
+	setBuf  []vaultStream
+	posBuf  []posStreamEntry
+}
+
+type weightEntry struct {
+	svc string
+	w   num.Int
 }
 
 // accKey names a service accumulator in the cache.
@@ -492,16 +515,13 @@ func (pc *pullCache) vaultOf(r store.Reader, op account.Address, denom string) (
 }
 
 func (pc *pullCache) pullVault(ctx state.Ctx, vv vaultView) (streamSet, error) {
-	set, err := loadStreamSet(ctx.KV, vv.op, vv.asset.Denom, &pc.names)
+	set, err := loadStreamSet(ctx.KV, vv.op, vv.asset.Denom, pc)
 	if err != nil {
 		return set, err
 	}
+	defer func() { pc.setBuf = set.list[:0] }() // its memory, for the next vault
 	var bad error
-	type entry struct {
-		svc string
-		w   num.Int
-	}
-	list := make([]entry, 0, 8)
+	list := pc.weights[:0]
 	prefix := weightPrefix(vv.op, vv.asset.Denom)
 	store.IteratePrefix(ctx.KV, prefix, false, func(k, v []byte) bool {
 		w, err := num.IntFromBytes(v)
@@ -509,9 +529,10 @@ func (pc *pullCache) pullVault(ctx state.Ctx, vv vaultView) (streamSet, error) {
 			bad = fmt.Errorf("%w: weight at %q", state.ErrCorrupt, k)
 			return false
 		}
-		list = append(list, entry{pc.names.get(k[len(prefix):]), w})
+		list = append(list, weightEntry{pc.names.get(k[len(prefix):]), w})
 		return len(list) < MaxAllocationsPerVault
 	})
+	pc.weights = list
 	if bad != nil {
 		return set, bad
 	}
@@ -770,7 +791,7 @@ func setWeight(ctx state.Ctx, vv vaultView, svc string) error {
 // settlePosition collects a position's accrual in every stream of its
 // vault (set, as pulled) at σ = scaled, before σ changes.
 func settlePosition(kv store.KV, staker account.Address, vv vaultView, set *streamSet, scaled num.Int) error {
-	ps, err := settleStreams(kv, staker, vv, set, scaled)
+	ps, err := settleStreams(kv, staker, vv, set, scaled, nil)
 	if err != nil {
 		return err
 	}
@@ -782,10 +803,17 @@ func settlePosition(kv store.KV, staker account.Address, vv vaultView, set *stre
 // index) collected up to the vault streams' accumulators (not written:
 // callers decide). A stored entry naming no stream of the vault is
 // corrupt state.
-func settleStreams(kv store.KV, staker account.Address, vv vaultView, set *streamSet, scaled num.Int) ([]posStreamEntry, error) {
+func settleStreams(kv store.KV, staker account.Address, vv vaultView, set *streamSet, scaled num.Int, pc *pullCache) ([]posStreamEntry, error) {
 	key := posStreamsKey(staker, vv.op, vv.asset.Denom)
 	bz, _ := kv.Get(key)
-	out, err := decodePosAligned(bz, set)
+	var into []posStreamEntry
+	if pc != nil {
+		into = pc.posBuf
+	}
+	out, err := decodePosAligned(bz, set, into)
+	if pc != nil && out != nil {
+		pc.posBuf = out[:0]
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w at %q: %v", state.ErrCorrupt, key, err)
 	}

@@ -71,18 +71,29 @@ func (r *Reader) fail(what string) {
 	}
 }
 
-func (r *Reader) Uvarint() uint64 { return readVar(r, binary.Uvarint, "uvarint") }
-func (r *Reader) Varint() int64   { return readVar(r, binary.Varint, "varint") }
-
-// readVar decodes one variable-length integer with decode (binary.Uvarint
-// or binary.Varint), which reports n <= 0 for truncated or oversized input.
-func readVar[T uint64 | int64](r *Reader, decode func([]byte) (T, int), what string) T {
+// Uvarint and Varint decode one variable-length integer; binary's decoders
+// report n <= 0 for truncated or oversized input. (Written out rather than
+// shared through a generic helper, which would move every Reader to the heap.)
+func (r *Reader) Uvarint() uint64 {
 	if r.err != nil {
 		return 0
 	}
-	v, n := decode(r.b)
+	v, n := binary.Uvarint(r.b)
 	if n <= 0 {
-		r.fail(what)
+		r.fail("uvarint")
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *Reader) Varint() int64 {
+	if r.err != nil {
+		return 0
+	}
+	v, n := binary.Varint(r.b)
+	if n <= 0 {
+		r.fail("varint")
 		return 0
 	}
 	r.b = r.b[n:]
