@@ -459,6 +459,7 @@ type pullCache struct {
 	assets []Asset
 	names  names
 	// Scratch memory reused from vault to vault.
+	key     []byte
 	weights []weightEntry
 	setBuf  []vaultStream
 	posBuf  []posStreamEntry
@@ -601,7 +602,7 @@ func (pc *pullCache) pullDenoms(ctx state.Ctx, vv vaultView, set *streamSet, svc
 			continue
 		}
 		if !haveRate {
-			if rate, err = commissionInForce(ctx.KV, vv.op, svc); err != nil {
+			if rate, err = pc.commissionInForce(ctx.KV, vv.op, svc); err != nil {
 				return changed, err
 			}
 			haveRate = true
@@ -669,8 +670,13 @@ func ensureCommission(kv store.KV, op account.Address, svc string) error {
 // commissionInForce is the rate a pull applies: the stored rate, which
 // BeginBlock replaces by a pending one only after pulling at the old rate.
 func commissionInForce(r store.Reader, op account.Address, svc string) (num.Dec, error) {
-	var buf [96]byte
-	key := append(append(append(buf[:0], prefixCommission...), op[:]...), svc...) // commissionKey, not kept
+	return (&pullCache{}).commissionInForce(r, op, svc)
+}
+
+// commissionInForce builds the key in pc's scratch memory (Get keeps no key).
+func (pc *pullCache) commissionInForce(r store.Reader, op account.Address, svc string) (num.Dec, error) {
+	key := append(append(append(pc.key[:0], prefixCommission...), op[:]...), svc...) // commissionKey
+	pc.key = key
 	if bz, found := r.Get(key); found {
 		var c Commission
 		if err := c.UnmarshalRecord(bz); err != nil {
