@@ -129,6 +129,11 @@ func streamCmp(svcA, denomA, svcB, denomB string) int {
 // no trailing bytes.
 const minStreamEntry = 4 + 3 // two names of one byte, three amounts (posStream)
 
+// intSize is the encoded size of x (state.Writer.Int).
+func intSize(x num.Int) int { return 1 + (x.BitLen()+7)/8 }
+
+func nameSize(svc, denom string) int { return 2 + len(svc) + len(denom) }
+
 func writeStreamName(w *state.Writer, svc, denom string) {
 	w.String(svc)
 	w.String(denom)
@@ -213,7 +218,12 @@ func (n *names) get(b []byte) string {
 }
 
 func (s *streamSet) MarshalRecord() []byte {
-	w := state.NewWriter(streamSetVersion, 4+len(s.list)*80)
+	size := 4
+	for i := range s.list {
+		e := &s.list[i]
+		size += nameSize(e.svc, e.denom) + intSize(e.Snap) + intSize(e.OpRem) + intSize(e.Acc) + intSize(e.Rem) + intSize(e.Commission)
+	}
+	w := state.NewWriter(streamSetVersion, size)
 	w.Uvarint(uint64(len(s.list)))
 	for i := range s.list {
 		e := &s.list[i]
@@ -259,7 +269,12 @@ func (s *streamSet) decode(b []byte, pool *names, into []vaultStream) error {
 }
 
 func (p *posStreams) MarshalRecord() []byte {
-	w := state.NewWriter(posStreamsVersion, 4+len(p.list)*56)
+	size := 4
+	for i := range p.list {
+		e := &p.list[i]
+		size += nameSize(e.svc, e.denom) + intSize(e.Snap) + intSize(e.Rem) + intSize(e.Accrued)
+	}
+	w := state.NewWriter(posStreamsVersion, size)
 	w.Uvarint(uint64(len(p.list)))
 	for i := range p.list {
 		e := &p.list[i]
