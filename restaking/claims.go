@@ -130,7 +130,7 @@ func collectService(ctx state.Ctx, acct account.Address) ([]ServiceStream, error
 // zeroes it; closing (σ now 0) also deletes the record, handing its
 // carried remainders back to the vault streams (saving set).
 func takePosition(kv store.KV, staker account.Address, vv vaultView, set *streamSet, scaled num.Int, closing bool, out []ServiceStream, pc *pullCache) ([]ServiceStream, error) {
-	list, err := settleStreams(kv, staker, vv, set, scaled, pc)
+	list, key, err := settleStreams(kv, staker, vv, set, scaled, pc)
 	if err != nil {
 		return out, err
 	}
@@ -152,10 +152,10 @@ func takePosition(kv store.KV, staker account.Address, vv vaultView, set *stream
 		}
 	}
 	if !closing {
-		savePosStreams(kv, staker, vv, list)
+		savePosStreams(kv, key, list)
 		return out, nil
 	}
-	kv.Delete(posStreamsKey(staker, vv.op, vv.asset.Denom))
+	kv.Delete(key)
 	if returned {
 		set.save(kv, vv.op, vv.asset.Denom)
 	}

@@ -107,7 +107,7 @@ func readWhereStored(t *testing.T, k int, bz []byte) {
 	_ = checkRewardStreams(kv)
 	vv := vaultView{op: op, asset: Asset{Denom: "usdc", Kind: KindPriced}}
 	if set, err := loadStreamSet(kv, op, "usdc", &pullCache{}); err == nil {
-		_, _ = settleStreams(kv, staker, vv, &set, num.NewInt(3), nil)
+		_, _, _ = settleStreams(kv, staker, vv, &set, num.NewInt(3), nil)
 		_, _ = takePosition(kv, staker, vv, &set, num.Int{}, true, nil, &pullCache{})
 	}
 	var sink []state.Event

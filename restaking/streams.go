@@ -76,7 +76,10 @@ type vaultStream struct {
 // stream order (streamCmp), at most MaxStreamsPerVault, stored as one
 // record: a pull, a settlement and a claim read and write it once per
 // vault, not once per stream. Streams are never removed.
-type streamSet struct{ list []vaultStream }
+type streamSet struct {
+	list []vaultStream
+	key  []byte // where it is stored, once known (not encoded)
+}
 
 // posStreamEntry is a position's posStream in stream (svc, denom).
 type posStreamEntry struct {
@@ -413,8 +416,8 @@ func weightOf(vv vaultView, mag num.Dec) (num.Int, error) {
 // with names and memory from pc's scratch when pc is not nil (the set is
 // then valid until pc loads another).
 func loadStreamSet(r store.Reader, op account.Address, asset string, pc *pullCache) (streamSet, error) {
-	var set streamSet
 	key := streamSetKey(op, asset)
+	set := streamSet{key: key}
 	bz, found := r.Get(key)
 	if !found {
 		return set, nil
@@ -431,11 +434,14 @@ func loadStreamSet(r store.Reader, op account.Address, asset string, pc *pullCac
 }
 
 func (set *streamSet) save(kv store.KV, op account.Address, asset string) {
+	if set.key == nil {
+		set.key = streamSetKey(op, asset)
+	}
 	if len(set.list) == 0 {
-		kv.Delete(streamSetKey(op, asset))
+		kv.Delete(set.key)
 		return
 	}
-	state.Put(kv, streamSetKey(op, asset), set)
+	state.Put(kv, set.key, set)
 }
 
 // find is the index of stream (svc, denom), or where it would go.
@@ -812,11 +818,11 @@ func setWeight(ctx state.Ctx, vv vaultView, svc string) error {
 // settlePosition collects a position's accrual in every stream of its
 // vault (set, as pulled) at σ = scaled, before σ changes.
 func settlePosition(kv store.KV, staker account.Address, vv vaultView, set *streamSet, scaled num.Int) error {
-	ps, err := settleStreams(kv, staker, vv, set, scaled, nil)
+	ps, key, err := settleStreams(kv, staker, vv, set, scaled, nil)
 	if err != nil {
 		return err
 	}
-	savePosStreams(kv, staker, vv, ps)
+	savePosStreams(kv, key, ps)
 	return nil
 }
 
@@ -824,7 +830,7 @@ func settlePosition(kv store.KV, staker account.Address, vv vaultView, set *stre
 // index) collected up to the vault streams' accumulators (not written:
 // callers decide). A stored entry naming no stream of the vault is
 // corrupt state.
-func settleStreams(kv store.KV, staker account.Address, vv vaultView, set *streamSet, scaled num.Int, pc *pullCache) ([]posStreamEntry, error) {
+func settleStreams(kv store.KV, staker account.Address, vv vaultView, set *streamSet, scaled num.Int, pc *pullCache) ([]posStreamEntry, []byte, error) {
 	key := posStreamsKey(staker, vv.op, vv.asset.Denom)
 	bz, _ := kv.Get(key)
 	var into []posStreamEntry
@@ -836,14 +842,14 @@ func settleStreams(kv store.KV, staker account.Address, vv vaultView, set *strea
 		pc.posBuf = out[:0]
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%w at %q: %v", state.ErrCorrupt, key, err)
+		return nil, key, fmt.Errorf("%w at %q: %v", state.ErrCorrupt, key, err)
 	}
 	for i := range out {
 		if err := settleStream(&out[i].posStream, set.list[i].Acc, scaled); err != nil {
-			return nil, err
+			return nil, key, err
 		}
 	}
-	return out, nil
+	return out, key, nil
 }
 
 // settleStream collects σ = scaled × the rise of the vault stream's
@@ -869,14 +875,13 @@ func settleStream(ps *posStream, acc, scaled num.Int) error {
 
 // savePosStreams stores a position's stream states, leaving out those
 // that are all zero (the same as absent); none left deletes the record.
-func savePosStreams(kv store.KV, staker account.Address, vv vaultView, list []posStreamEntry) {
+func savePosStreams(kv store.KV, key []byte, list []posStreamEntry) {
 	kept := list[:0]
 	for _, e := range list {
 		if !e.posStream.isZero() {
 			kept = append(kept, e)
 		}
 	}
-	key := posStreamsKey(staker, vv.op, vv.asset.Denom)
 	if len(kept) == 0 {
 		kv.Delete(key)
 		return
