@@ -125,9 +125,9 @@ func streamCmp(svcA, denomA, svcB, denomB string) int {
 	return strings.Compare(denomA, denomB)
 }
 
-// Both stream records are: version ‖ uvarint n ‖ n entries, each
-// string(svc) ‖ string(denom) ‖ its amounts (minimal big-endian, length
-// prefixed). Decoding is strict: 1 ≤ n ≤ MaxStreamsPerVault, names of 1 to
+// Both stream records are, as state.Writer would write them: version ‖
+// uvarint n ‖ n entries, each string(svc) ‖ string(denom) ‖ its amounts
+// (minimal big-endian, length prefixed). Decoding is strict: 1 ≤ n ≤ MaxStreamsPerVault, names of 1 to
 // 255 bytes, entries in strictly increasing stream order (no duplicates),
 // no trailing bytes.
 const minStreamEntry = 4 + 3 // two names of one byte, three amounts (posStream)
@@ -137,9 +137,8 @@ func intSize(x num.Int) int { return 1 + (x.BitLen()+7)/8 }
 
 func nameSize(svc, denom string) int { return 2 + len(svc) + len(denom) }
 
-func writeStreamName(w *state.Writer, svc, denom string) {
-	w.String(svc)
-	w.String(denom)
+func appendStreamName(b []byte, svc, denom string) []byte {
+	return state.AppendString(state.AppendString(b, svc), denom)
 }
 
 // readStreamCount reads n and a capacity bounded by the bytes left.
@@ -214,6 +213,9 @@ func (n *names) get(b []byte) string {
 		}
 	}
 	s := string(b)
+	if n.list == nil {
+		n.list = make([]string, 0, 16)
+	}
 	if len(n.list) < maxNames {
 		n.list = append(n.list, s)
 	}
@@ -226,18 +228,17 @@ func (s *streamSet) MarshalRecord() []byte {
 		e := &s.list[i]
 		size += nameSize(e.svc, e.denom) + intSize(e.Snap) + intSize(e.OpRem) + intSize(e.Acc) + intSize(e.Rem) + intSize(e.Commission)
 	}
-	w := state.NewWriter(streamSetVersion, size)
-	w.Uvarint(uint64(len(s.list)))
+	b := state.AppendUvarint(append(make([]byte, 0, size), streamSetVersion), uint64(len(s.list)))
 	for i := range s.list {
 		e := &s.list[i]
-		writeStreamName(w, e.svc, e.denom)
-		w.Int(e.Snap)
-		w.Int(e.OpRem)
-		w.Int(e.Acc)
-		w.Int(e.Rem)
-		w.Int(e.Commission)
+		b = appendStreamName(b, e.svc, e.denom)
+		b = state.AppendInt(b, e.Snap)
+		b = state.AppendInt(b, e.OpRem)
+		b = state.AppendInt(b, e.Acc)
+		b = state.AppendInt(b, e.Rem)
+		b = state.AppendInt(b, e.Commission)
 	}
-	return w.Out()
+	return b
 }
 
 func (s *streamSet) UnmarshalRecord(b []byte) error { return s.decode(b, nil, nil) }
@@ -277,16 +278,15 @@ func (p *posStreams) MarshalRecord() []byte {
 		e := &p.list[i]
 		size += nameSize(e.svc, e.denom) + intSize(e.Snap) + intSize(e.Rem) + intSize(e.Accrued)
 	}
-	w := state.NewWriter(posStreamsVersion, size)
-	w.Uvarint(uint64(len(p.list)))
+	b := state.AppendUvarint(append(make([]byte, 0, size), posStreamsVersion), uint64(len(p.list)))
 	for i := range p.list {
 		e := &p.list[i]
-		writeStreamName(w, e.svc, e.denom)
-		w.Int(e.Snap)
-		w.Int(e.Rem)
-		w.Int(e.Accrued)
+		b = appendStreamName(b, e.svc, e.denom)
+		b = state.AppendInt(b, e.Snap)
+		b = state.AppendInt(b, e.Rem)
+		b = state.AppendInt(b, e.Accrued)
 	}
-	return w.Out()
+	return b
 }
 
 func (p *posStreams) UnmarshalRecord(b []byte) error {
@@ -544,6 +544,9 @@ func (pc *pullCache) pullVault(ctx state.Ctx, vv vaultView) (streamSet, error) {
 	defer func() { pc.setBuf = set.list[:0] }() // its memory, for the next vault
 	var bad error
 	list := pc.weights[:0]
+	if list == nil {
+		list = make([]weightEntry, 0, 8)
+	}
 	prefix := weightPrefix(vv.op, vv.asset.Denom)
 	store.IteratePrefix(ctx.KV, prefix, false, func(k, v []byte) bool {
 		w, err := num.IntFromBytes(v)

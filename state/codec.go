@@ -29,12 +29,25 @@ func (w *Writer) String(s string)  { w.Uvarint(uint64(len(s))); w.b = append(w.b
 func (w *Writer) Dec(v num.Dec)    { w.Int(v.Raw()) }
 
 // Int writes v's minimal big-endian bytes, length-prefixed (no allocation).
-func (w *Writer) Int(v num.Int) {
+func (w *Writer) Int(v num.Int) { w.b = AppendInt(w.b, v) }
+
+// AppendInt appends Writer.Int's encoding of v to b (for records encoded in
+// a loop straight into one buffer).
+func AppendInt(b []byte, v num.Int) []byte {
 	n := (v.BitLen() + 7) / 8
-	b := v.Bytes32()
-	w.b = append(w.b, byte(n)) // n ≤ 32: a one-byte uvarint
-	w.b = append(w.b, b[32-n:]...)
+	x := v.Bytes32()
+	b = append(b, byte(n)) // n ≤ 32: a one-byte uvarint
+	return append(b, x[32-n:]...)
 }
+
+// AppendString appends Writer.String's encoding of s to b.
+func AppendString(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+// AppendUvarint appends Writer.Uvarint's encoding of v to b.
+func AppendUvarint(b []byte, v uint64) []byte { return binary.AppendUvarint(b, v) }
 
 func (w *Writer) Bool(v bool) {
 	if v {
