@@ -126,9 +126,10 @@ func collectService(ctx state.Ctx, acct account.Address) ([]ServiceStream, error
 }
 
 // takePosition settles the position's streams at σ = scaled against its
-// vault's streams (set, as pulled; scratch memory from pc if not nil), appends what they accrued to out and
-// zeroes it; closing (σ now 0) also deletes the record, handing its
-// carried remainders back to the vault streams (saving set).
+// vault's streams (set, as pulled; scratch memory from pc if not nil),
+// appends what they accrued to out and zeroes it; closing (σ now 0) also
+// deletes the record, handing its carried remainders back to the vault
+// streams (saving set).
 func takePosition(kv store.KV, staker account.Address, vv vaultView, set *streamSet, scaled num.Int, closing bool, out []ServiceStream, pc *pullCache) ([]ServiceStream, error) {
 	list, key, err := settleStreams(kv, staker, vv, set, scaled, pc)
 	if err != nil {
