@@ -223,5 +223,5 @@ func PutAmount(kv store.KV, key []byte, v num.Int) {
 		kv.Delete(key)
 		return
 	}
-	kv.Set(key, v.Bytes())
+	store.SetOwned(kv, key, v.Bytes()) // a fresh encoding: nobody else holds it
 }
