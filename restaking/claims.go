@@ -131,7 +131,7 @@ func collectService(ctx state.Ctx, acct account.Address) ([]ServiceStream, error
 // deletes the record, handing its carried remainders back to the vault
 // streams (saving set).
 func takePosition(kv store.KV, staker account.Address, vv vaultView, set *streamSet, scaled num.Int, closing bool, out []ServiceStream, pc *pullCache) ([]ServiceStream, error) {
-	list, key, err := settleStreams(kv, staker, vv, set, scaled, pc)
+	list, ref, err := settleStreams(kv, staker, vv, set, scaled, pc)
 	if err != nil {
 		return out, err
 	}
@@ -153,10 +153,10 @@ func takePosition(kv store.KV, staker account.Address, vv vaultView, set *stream
 		}
 	}
 	if !closing {
-		savePosStreams(kv, key, list)
+		savePosStreams(kv, ref, list)
 		return out, nil
 	}
-	kv.Delete(key)
+	ref.drop(kv)
 	if returned {
 		set.save(kv, vv.op, vv.asset.Denom)
 	}

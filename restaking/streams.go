@@ -821,11 +821,11 @@ func setWeight(ctx state.Ctx, vv vaultView, svc string) error {
 // settlePosition collects a position's accrual in every stream of its
 // vault (set, as pulled) at σ = scaled, before σ changes.
 func settlePosition(kv store.KV, staker account.Address, vv vaultView, set *streamSet, scaled num.Int) error {
-	ps, key, err := settleStreams(kv, staker, vv, set, scaled, nil)
+	ps, ref, err := settleStreams(kv, staker, vv, set, scaled, nil)
 	if err != nil {
 		return err
 	}
-	savePosStreams(kv, key, ps)
+	savePosStreams(kv, ref, ps)
 	return nil
 }
 
@@ -833,9 +833,10 @@ func settlePosition(kv store.KV, staker account.Address, vv vaultView, set *stre
 // index) collected up to the vault streams' accumulators (not written:
 // callers decide). A stored entry naming no stream of the vault is
 // corrupt state.
-func settleStreams(kv store.KV, staker account.Address, vv vaultView, set *streamSet, scaled num.Int, pc *pullCache) ([]posStreamEntry, []byte, error) {
+func settleStreams(kv store.KV, staker account.Address, vv vaultView, set *streamSet, scaled num.Int, pc *pullCache) ([]posStreamEntry, posRef, error) {
 	key := posStreamsKey(staker, vv.op, vv.asset.Denom)
-	bz, _ := kv.Get(key)
+	bz, found := kv.Get(key)
+	ref := posRef{key: key, found: found}
 	var into []posStreamEntry
 	if pc != nil {
 		into = pc.posBuf
@@ -845,14 +846,14 @@ func settleStreams(kv store.KV, staker account.Address, vv vaultView, set *strea
 		pc.posBuf = out[:0]
 	}
 	if err != nil {
-		return nil, key, fmt.Errorf("%w at %q: %v", state.ErrCorrupt, key, err)
+		return nil, ref, fmt.Errorf("%w at %q: %v", state.ErrCorrupt, key, err)
 	}
 	for i := range out {
 		if err := settleStream(&out[i].posStream, set.list[i].Acc, scaled); err != nil {
-			return nil, key, err
+			return nil, ref, err
 		}
 	}
-	return out, key, nil
+	return out, ref, nil
 }
 
 // settleStream collects σ = scaled × the rise of the vault stream's
@@ -876,9 +877,22 @@ func settleStream(ps *posStream, acc, scaled num.Int) error {
 	return nil
 }
 
+// posRef is where a position's stream record is stored and whether it was.
+type posRef struct {
+	key   []byte
+	found bool
+}
+
+// drop deletes the record if there was one (nothing to write otherwise).
+func (ref posRef) drop(kv store.KV) {
+	if ref.found {
+		kv.Delete(ref.key)
+	}
+}
+
 // savePosStreams stores a position's stream states, leaving out those
 // that are all zero (the same as absent); none left deletes the record.
-func savePosStreams(kv store.KV, key []byte, list []posStreamEntry) {
+func savePosStreams(kv store.KV, ref posRef, list []posStreamEntry) {
 	kept := list[:0]
 	for _, e := range list {
 		if !e.posStream.isZero() {
@@ -886,10 +900,10 @@ func savePosStreams(kv store.KV, key []byte, list []posStreamEntry) {
 		}
 	}
 	if len(kept) == 0 {
-		kv.Delete(key)
+		ref.drop(kv)
 		return
 	}
-	state.Put(kv, key, &posStreams{list: kept})
+	state.Put(kv, ref.key, &posStreams{list: kept})
 }
 
 // splitLP splits a length-prefixed string off the front of b.
