@@ -28,6 +28,11 @@ import (
 //  3. posStream per (staker, operator, asset, service, denom): a position
 //     collects σ × the rise of (2) before its σ changes and on claims.
 //
+// Levels 2 and 3 are stored one record per vault (streamSet: all its
+// allocStreams) and one per position (posStreams: all its posStreams), so
+// that pulling a vault and settling a position read and write one record
+// each, whatever the number of streams.
+//
 // An operator's weight in a service and asset is the asset amount of its
 // effective allocated stake, toTokens(active · min(m, maxMag) / maxMag)
 // (rounding: down), stored so that U is an exact sum; it is recomputed
