@@ -132,9 +132,9 @@ func streamCmp(svcA, denomA, svcB, denomB string) int {
 
 // Both stream records are, as state.Writer would write them: version ‖
 // uvarint n ‖ n entries, each string(svc) ‖ string(denom) ‖ its amounts
-// (minimal big-endian, length prefixed). Decoding is strict: 1 ≤ n ≤ MaxStreamsPerVault, names of 1 to
-// 255 bytes, entries in strictly increasing stream order (no duplicates),
-// no trailing bytes.
+// (minimal big-endian, length prefixed). Decoding is strict: 1 ≤ n ≤
+// MaxStreamsPerVault, names of 1 to 255 bytes, entries in strictly
+// increasing stream order (no duplicates), no trailing bytes.
 const minStreamEntry = 4 + 3 // two names of one byte, three amounts (posStream)
 
 // intSize is the encoded size of x (state.Writer.Int).
