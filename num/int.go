@@ -209,6 +209,14 @@ func (a Int) MulAddDivMod(b, c, d Int) (q, r Int, err error) {
 	if d.IsZero() {
 		return Int{}, Int{}, ErrDivZero
 	}
+	// Fast path: a*b + c fits in 256 bits, one 256-bit division.
+	var p uint256.Int
+	if _, of := p.MulOverflow(&a.v, &b.v); !of {
+		if _, of := p.AddOverflow(&p, &c.v); !of {
+			q.v.DivMod(&p, &d.v, &r.v)
+			return q, r, nil
+		}
+	}
 	if _, of := q.v.MulDivOverflow(&a.v, &b.v, &d.v); of {
 		return Int{}, Int{}, ErrOverflow
 	}
@@ -228,3 +236,6 @@ func (a Int) MulAddDivMod(b, c, d Int) (q, r Int, err error) {
 	}
 	return q, r, nil
 }
+
+// BitLen is the number of bits of a (0 for zero).
+func (a Int) BitLen() int { return a.v.BitLen() }

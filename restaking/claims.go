@@ -3,6 +3,7 @@ package restaking
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/restaked/restaked/account"
 	"github.com/restaked/restaked/bank"
@@ -70,18 +71,23 @@ func PendingService(r store.Reader, acct account.Address) ([]ServiceStream, erro
 	return collectService(state.NewCtx(store.NewOverlay(r), 0, 0, "", &sink), acct)
 }
 
-// streamTotals sums streams per denom, in denom order.
+// streamTotals sums streams per denom, in denom order, leaving out zeros
+// (the denoms are stored stream names: valid).
 func streamTotals(streams []ServiceStream) ([]coin.Coin, error) {
 	var out coin.Coins
 	for _, s := range streams {
 		if s.Amount.IsZero() {
 			continue
 		}
-		sum, err := out.Add(coin.Coins{coin.New(s.Denom, s.Amount)})
-		if err != nil {
-			return nil, err
+		i, found := slices.BinarySearchFunc(out, s.Denom, func(c coin.Coin, d string) int { return strings.Compare(c.Denom, d) })
+		if !found {
+			out = slices.Insert(out, i, coin.Coin{Denom: s.Denom})
 		}
-		out = sum
+		sum, err := out[i].Amount.Add(s.Amount)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", s.Denom, err)
+		}
+		out[i].Amount = sum
 	}
 	return out, nil
 }
@@ -90,6 +96,8 @@ func streamTotals(streams []ServiceStream) ([]coin.Coin, error) {
 // and zeroes what they accrued, returning it per stream. Positions hold
 // stream records only while they hold shares (a closing withdrawal pays
 // them out), so one pass over the positions finds every staker stream.
+// Per position: its vault, the vault's streams and the position's streams
+// are one record each, read once and written once.
 func collectService(ctx state.Ctx, acct account.Address) ([]ServiceStream, error) {
 	list, err := rawPositions(ctx.KV, acct)
 	if err != nil {
@@ -98,46 +106,59 @@ func collectService(ctx state.Ctx, acct account.Address) ([]ServiceStream, error
 	pc := &pullCache{}
 	var out []ServiceStream
 	for _, x := range list {
-		vv, err := vaultOf(ctx.KV, x.op, x.asset)
+		vv, err := pc.vaultOf(ctx.KV, x.op, x.asset)
 		if err != nil {
 			return nil, err
 		}
-		if err := pc.pullVault(ctx, vv); err != nil {
+		set, err := pc.pullVault(ctx, vv)
+		if err != nil {
 			return nil, err
 		}
-		if out, err = takePosition(ctx.KV, acct, vv, x.pos.Scaled, false, out); err != nil {
+		if out, err = takePosition(ctx.KV, acct, vv, &set, x.pos.Scaled, false, out, pc); err != nil {
 			return nil, err
+		}
+		if len(list) > 1 && cap(out) < len(set.list)*len(list) {
+			// Room for as many streams in every position (one allocation).
+			out = slices.Grow(out, len(set.list)*len(list)-len(out))
 		}
 	}
 	return takeCommission(ctx, acct, pc, out)
 }
 
-// takePosition settles the position's streams at σ = scaled, appends what
-// they accrued to out and zeroes it; closing (σ now 0) also deletes the
-// records, handing their carried remainders back to the vault streams.
-func takePosition(kv store.KV, staker account.Address, vv vaultView, scaled num.Int, closing bool, out []ServiceStream) ([]ServiceStream, error) {
-	streams, err := vaultStreams(kv, vv.op, vv.asset.Denom)
+// takePosition settles the position's streams at σ = scaled against its
+// vault's streams (set, as pulled; scratch memory from pc if not nil),
+// appends what they accrued to out and zeroes it; closing (σ now 0) also
+// deletes the record, handing its carried remainders back to the vault
+// streams (saving set).
+func takePosition(kv store.KV, staker account.Address, vv vaultView, set *streamSet, scaled num.Int, closing bool, out []ServiceStream, pc *pullCache) ([]ServiceStream, error) {
+	list, ref, err := settleStreams(kv, staker, vv, set, scaled, pc)
 	if err != nil {
 		return out, err
 	}
-	for _, s := range streams {
-		ps, err := settleStream(kv, staker, vv, s, scaled)
-		if err != nil {
-			return out, err
-		}
+	returned := false
+	for i := range list {
+		ps := &list[i].posStream
 		if !ps.Accrued.IsZero() {
-			out = append(out, ServiceStream{Service: s.svc, Denom: s.denom, Role: RoleStaker, Operator: vv.op, Asset: vv.asset.Denom, Amount: ps.Accrued})
+			out = append(out, ServiceStream{Service: list[i].svc, Denom: list[i].denom, Role: RoleStaker, Operator: vv.op, Asset: vv.asset.Denom, Amount: ps.Accrued})
 		}
 		ps.Accrued = num.Int{}
-		key := posStreamKey(staker, vv.op, vv.asset.Denom, s.svc, s.denom)
-		if !closing {
-			state.Put(kv, key, &ps)
-			continue
+		if closing && !ps.Rem.IsZero() {
+			// Return the carried remainder to the vault stream, to be
+			// spread again.
+			vs := &set.list[i].allocStream
+			if vs.Rem, err = vs.Rem.Add(ps.Rem); err != nil {
+				return out, err
+			}
+			returned = true
 		}
-		if err := returnRemainder(kv, s, ps.Rem); err != nil {
-			return out, err
-		}
-		kv.Delete(key)
+	}
+	if !closing {
+		savePosStreams(kv, ref, list)
+		return out, nil
+	}
+	ref.drop(kv)
+	if returned {
+		set.save(kv, vv.op, vv.asset.Denom)
 	}
 	return out, nil
 }
@@ -145,48 +166,15 @@ func takePosition(kv store.KV, staker account.Address, vv vaultView, scaled num.
 // payClosedPosition pays a position that has just given up its last share
 // everything its streams accrued (settled before σ changed).
 func payClosedPosition(ctx state.Ctx, staker account.Address, vv vaultView) error {
-	paid, err := takePosition(ctx.KV, staker, vv, num.Int{}, true, nil)
+	set, err := loadStreamSet(ctx.KV, vv.op, vv.asset.Denom, nil)
+	if err != nil {
+		return err
+	}
+	paid, err := takePosition(ctx.KV, staker, vv, &set, num.Int{}, true, nil, nil)
 	if err != nil {
 		return err
 	}
 	return payStreams(ctx, staker, paid)
-}
-
-// returnRemainder adds a closed position's carried remainder to its vault
-// stream's, to be spread again.
-func returnRemainder(kv store.KV, s streamRef, rem num.Int) error {
-	if rem.IsZero() {
-		return nil
-	}
-	key := allocStreamKey(s.op, s.asset, s.svc, s.denom)
-	var as allocStream
-	if _, err := state.Load(kv, key, &as); err != nil {
-		return err
-	}
-	var err error
-	if as.Rem, err = as.Rem.Add(rem); err != nil {
-		return err
-	}
-	state.Put(kv, key, &as)
-	return nil
-}
-
-// parsePosStreamKey reads staker ‖ op ‖ lp(asset) ‖ lp(svc) ‖ denom.
-func parsePosStreamKey(k []byte, skip int) (ServiceStream, error) {
-	s := ServiceStream{Role: RoleStaker}
-	op, rest, err := addrPart(k, k[skip:])
-	if err != nil {
-		return s, err
-	}
-	asset, tail, ok := splitLP(rest)
-	if ok {
-		s.Service, s.Denom, ok = splitLP([]byte(tail))
-	}
-	if !ok {
-		return s, fmt.Errorf("%w: position stream key %q", state.ErrCorrupt, k)
-	}
-	s.Operator, s.Asset = op, asset
-	return s, nil
 }
 
 // takeCommission pulls every vault op carries weight in and zeroes its
@@ -197,43 +185,60 @@ func takeCommission(ctx state.Ctx, op account.Address, pc *pullCache, out []Serv
 		return out, err
 	}
 	for _, denom := range assets {
-		vv, err := vaultOf(ctx.KV, op, denom)
+		vv, err := pc.vaultOf(ctx.KV, op, denom)
 		if err != nil {
 			return out, err
 		}
-		if err := pc.pullVault(ctx, vv); err != nil {
+		if _, err := pc.pullVault(ctx, vv); err != nil {
 			return out, err
 		}
 	}
-	prefix := state.Key(prefixAllocStream, op[:])
+	prefix := streamSetPrefix(op)
 	type rec struct {
-		key []byte
-		as  allocStream
-		s   ServiceStream
+		asset string
+		set   streamSet
 	}
 	var recs []rec
 	var bad error
 	store.IteratePrefix(ctx.KV, prefix, false, func(k, v []byte) bool {
-		r := rec{key: append([]byte(nil), k...)}
-		if bad = state.Decode(k, v, &r.as); bad != nil {
+		r := rec{}
+		var ok bool
+		if r.asset, ok = parseStreamSetAsset(k[len(prefix):]); !ok {
+			bad = fmt.Errorf("%w: vault stream key %q", state.ErrCorrupt, k)
 			return false
 		}
-		if !r.as.Commission.IsZero() {
-			r.s, bad = parseAllocStreamKey(k, op, len(prefix))
-			recs = append(recs, r)
+		if err := r.set.decode(v, &pc.names, nil); err != nil {
+			bad = fmt.Errorf("%w at %q: %v", state.ErrCorrupt, k, err)
+			return false
 		}
-		return bad == nil && len(recs) < MaxAssets*MaxStreamsPerVault
+		recs = append(recs, r)
+		return len(recs) < MaxAssets
 	})
 	if bad != nil {
 		return out, bad
 	}
 	for _, r := range recs {
-		r.s.Amount = r.as.Commission
-		r.as.Commission = num.Int{}
-		state.Put(ctx.KV, r.key, &r.as)
-		out = append(out, r.s)
+		taken := false
+		for i := range r.set.list {
+			e := &r.set.list[i]
+			if e.Commission.IsZero() {
+				continue
+			}
+			out = append(out, ServiceStream{Service: e.svc, Denom: e.denom, Role: RoleOperator, Operator: op, Asset: r.asset, Amount: e.Commission})
+			e.Commission, taken = num.Int{}, true
+		}
+		if taken {
+			r.set.save(ctx.KV, op, r.asset)
+		}
 	}
 	return out, nil
+}
+
+// parseStreamSetAsset reads lp(asset), the rest of a vault stream key
+// after its operator.
+func parseStreamSetAsset(rest []byte) (string, bool) {
+	asset, tail, ok := splitLP(rest)
+	return asset, ok && tail == "" && asset != ""
 }
 
 // weightedAssets lists the assets op carries reward weight in, from its
@@ -254,19 +259,6 @@ func weightedAssets(r store.Reader, op account.Address) ([]string, error) {
 		return len(out) <= MaxAssets
 	})
 	return out, bad
-}
-
-func parseAllocStreamKey(k []byte, op account.Address, skip int) (ServiceStream, error) {
-	s := ServiceStream{Role: RoleOperator, Operator: op}
-	asset, tail, ok := splitLP(k[skip:])
-	if ok {
-		s.Service, s.Denom, ok = splitLP([]byte(tail))
-	}
-	if !ok {
-		return s, fmt.Errorf("%w: stream key %q", state.ErrCorrupt, k)
-	}
-	s.Asset = asset
-	return s, nil
 }
 
 func streamPaidKey(svc, denom string) []byte {

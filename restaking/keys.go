@@ -98,8 +98,8 @@ var (
 	prefixSvcWeight     = []byte("rs/sw/")      // svc ‖ asset → U: Σ operator weights
 	prefixSvcAcc        = []byte("rs/sacc/")    // svc ‖ asset ‖ denom → serviceAcc
 	prefixWeight        = []byte("rs/w/")       // op ‖ asset ‖ svc → weight (effective allocated amount)
-	prefixAllocStream   = []byte("rs/as/")      // op ‖ asset ‖ svc ‖ denom → allocStream
-	prefixPosStream     = []byte("rs/ps/")      // staker ‖ op ‖ asset ‖ svc ‖ denom → posStream
+	prefixStreamSet     = []byte("rs/vs/")      // op ‖ asset → streamSet: the vault's allocStream per (svc, denom), sorted
+	prefixPosStreams    = []byte("rs/pst/")     // staker ‖ op ‖ asset → posStreams: the position's posStream per (svc, denom), sorted
 	prefixCommQueue     = []byte("rs/commq/")   // effective_s ‖ op ‖ svc → (commission change due)
 	prefixStreamPaid    = []byte("rs/paid/")    // svc ‖ denom → Σ claimed from the stream
 	prefixNativeBasis   = []byte("rs/nbasis/")  // op → native delegation tokens the weights were last computed at

@@ -18,8 +18,8 @@ var recordKinds = []func() state.Record{
 	func() state.Record { return &VaultPoint{} }, func() state.Record { return &nativeRewards{} },
 	func() state.Record { return &positionRewards{} },
 	// Service reward streams.
-	func() state.Record { return &serviceAcc{} }, func() state.Record { return &allocStream{} },
-	func() state.Record { return &posStream{} },
+	func() state.Record { return &serviceAcc{} }, func() state.Record { return &streamSet{} },
+	func() state.Record { return &posStreams{} },
 }
 
 const jsonKinds = 2 // Program (JSON), Commission (binary)
@@ -38,8 +38,11 @@ func FuzzRecords(f *testing.F) {
 	f.Add(uint8(4), (&VaultPoint{}).MarshalRecord())
 	big := num.MustInt("115792089237316195423570985008687907853269984665640564039457584007913129639935")
 	f.Add(uint8(7), (&serviceAcc{Acc: num.NewInt(5), Rem: num.NewInt(3), Acc1: num.NewInt(5), H0: 1, H1: 720, T0: -1, T1: 1 << 40}).MarshalRecord())
-	f.Add(uint8(8), (&allocStream{Snap: num.NewInt(1), OpRem: big, Acc: num.NewInt(7), Rem: num.NewInt(2), Commission: num.NewInt(9)}).MarshalRecord())
-	f.Add(uint8(9), (&posStream{Snap: num.NewInt(4), Rem: num.NewInt(1), Accrued: big}).MarshalRecord())
+	f.Add(uint8(8), fuzzStreamSet(big).MarshalRecord())
+	f.Add(uint8(9), (&posStreams{list: []posStreamEntry{
+		{svc: "a", denom: "usdc", posStream: posStream{Snap: num.NewInt(4), Rem: num.NewInt(1), Accrued: big}},
+		{svc: "ab", denom: "rw", posStream: posStream{Accrued: num.NewInt(3)}},
+	}}).MarshalRecord())
 	pg, _ := json.Marshal(Program{ID: 1, Service: "a", Denom: "usdc", Amount: num.NewInt(1000), Start_s: 10, Duration_s: 500,
 		Emitted: num.NewInt(400), Credited: num.NewInt(390), Unassigned: num.NewInt(10), Status: ProgramActive})
 	f.Add(uint8(len(recordKinds)), pg)
@@ -68,27 +71,47 @@ func FuzzRecords(f *testing.F) {
 	})
 }
 
+// fuzzStreamSet is a vault stream record of three streams in order.
+func fuzzStreamSet(big num.Int) *streamSet {
+	return &streamSet{list: []vaultStream{
+		{svc: "a", denom: "usdc", allocStream: allocStream{Snap: num.NewInt(1), OpRem: big, Acc: num.NewInt(7), Rem: num.NewInt(2), Commission: num.NewInt(9)}},
+		{svc: "ab", denom: "rw"},
+		{svc: "ab", denom: "usdc", allocStream: allocStream{Acc: big}},
+	}}
+}
+
 // readWhereStored stores a reward stream record's bytes under its key,
-// beside a program crediting the stream, and runs the stream invariant
-// over them: it may fail, never panic.
+// beside a program crediting the stream, the vault's position and (for a
+// position's record) a valid vault stream record, then runs the stream
+// invariant, a position's settlement and the operator's commission claim
+// over them: they may fail, never panic.
 func readWhereStored(t *testing.T, k int, bz []byte) {
+	op, staker := benchAddr(1), benchAddr(2)
+	kv := store.NewMem()
 	var key []byte
 	switch recordKinds[k]().(type) {
 	case *serviceAcc:
 		key = serviceAccKey("a", "usdc", "usdc")
-	case *allocStream:
-		key = allocStreamKey(benchAddr(1), "usdc", "a", "usdc")
-	case *posStream:
-		key = posStreamKey(benchAddr(2), benchAddr(1), "usdc", "a", "usdc")
+	case *streamSet:
+		key = streamSetKey(op, "usdc")
+	case *posStreams:
+		key = posStreamsKey(staker, op, "usdc")
+		state.Put(kv, streamSetKey(op, "usdc"), fuzzStreamSet(num.NewInt(5)))
 	default:
 		return
 	}
-	kv := store.NewMem()
 	state.Put(kv, programKey(1), &Program{ID: 1, Service: "a", Denom: "usdc", Amount: num.NewInt(10), Duration_s: 10,
 		Emitted: num.NewInt(10), Credited: num.NewInt(10), Status: ProgramEnded})
+	state.Put(kv, positionKey(staker, op, "usdc"), &Position{Scaled: num.NewInt(3)})
 	kv.Set(key, bz)
 	_ = checkRewardStreams(kv)
-	_, _ = vaultStreams(kv, benchAddr(1), "usdc")
+	vv := vaultView{op: op, asset: Asset{Denom: "usdc", Kind: KindPriced}}
+	if set, err := loadStreamSet(kv, op, "usdc", &pullCache{}); err == nil {
+		_, _, _ = settleStreams(kv, staker, vv, &set, num.NewInt(3), nil)
+		_, _ = takePosition(kv, staker, vv, &set, num.Int{}, true, nil, &pullCache{})
+	}
+	var sink []state.Event
+	_, _ = takeCommission(state.NewCtx(kv, 1, 1, "", &sink), op, &pullCache{}, nil)
 }
 
 // recordJSON: a JSON record decodes or is reported corrupt; what decodes

@@ -215,8 +215,9 @@ func addHeld(r store.Reader, book func(svc, denom string) *streamBooks, owe func
 	if bad != nil {
 		return bad
 	}
+	sets := setCache{}
 	store.IteratePrefix(r, prefixSvcAcc, false, func(k, v []byte) bool {
-		bad = addServiceAcc(r, book, k, v)
+		bad = addServiceAcc(r, sets, book, k, v)
 		return bad == nil
 	})
 	if bad != nil {
@@ -226,31 +227,38 @@ func addHeld(r store.Reader, book func(svc, denom string) *streamBooks, owe func
 	if err != nil {
 		return err
 	}
-	store.IteratePrefix(r, prefixAllocStream, false, func(k, v []byte) bool {
-		bad = addAllocStream(r, holders, book, k, v)
+	store.IteratePrefix(r, prefixStreamSet, false, func(k, v []byte) bool {
+		bad = addStreamSet(r, holders, book, k, v)
 		return bad == nil
 	})
 	if bad != nil {
 		return bad
 	}
-	store.IteratePrefix(r, prefixPosStream, false, func(k, v []byte) bool {
-		s, err := parsePosStreamKey(k, len(prefixPosStream)+20)
-		var ps posStream
-		if err == nil {
-			err = state.Decode(k, v, &ps)
-		}
-		if bad = err; bad != nil {
-			return false
-		}
-		b := book(s.Service, s.Denom)
-		b.held.Add(b.held, ps.Rem.Big())
-		b.held.Add(b.held, scaleUp(ps.Accrued))
-		return true
+	store.IteratePrefix(r, prefixPosStreams, false, func(k, v []byte) bool {
+		bad = addPosStreams(r, book, k, v)
+		return bad == nil
 	})
 	return bad
 }
 
-func addServiceAcc(r store.Reader, book func(svc, denom string) *streamBooks, k, v []byte) error {
+// setCache holds the vault stream records one check has read (keyed
+// lookups only).
+type setCache map[string]*streamSet
+
+func (c setCache) get(r store.Reader, op account.Address, asset string) (*streamSet, error) {
+	key := string(streamSetKey(op, asset))
+	if set, ok := c[key]; ok {
+		return set, nil
+	}
+	set, err := loadStreamSet(r, op, asset, nil)
+	if err != nil {
+		return nil, err
+	}
+	c[key] = &set
+	return &set, nil
+}
+
+func addServiceAcc(r store.Reader, sets setCache, book func(svc, denom string) *streamBooks, k, v []byte) error {
 	svc, rest, ok := splitLP(k[len(prefixSvcAcc):])
 	var asset, denom string
 	if ok {
@@ -277,7 +285,12 @@ func addServiceAcc(r store.Reader, book func(svc, denom string) *streamBooks, k,
 		if s != svc || a != asset {
 			return true
 		}
-		if _, has := r.Get(allocStreamKey(op, asset, svc, denom)); has {
+		set, err := sets.get(r, op, asset)
+		if err != nil {
+			bad = err
+			return false
+		}
+		if _, has := set.find(svc, denom); has {
 			return true
 		}
 		w, _ := num.IntFromBytes(wv)
@@ -287,38 +300,70 @@ func addServiceAcc(r store.Reader, book func(svc, denom string) *streamBooks, k,
 	return bad
 }
 
-func addAllocStream(r store.Reader, holders vaultHolders, book func(svc, denom string) *streamBooks, k, v []byte) error {
-	op, rest, err := addrPart(k, k[len(prefixAllocStream):])
+// addStreamSet adds what one vault's streams hold: per stream, what its
+// weight has not collected, the carried remainders, the unclaimed
+// commission and what the vault's positions have not settled.
+func addStreamSet(r store.Reader, holders vaultHolders, book func(svc, denom string) *streamBooks, k, v []byte) error {
+	op, rest, err := addrPart(k, k[len(prefixStreamSet):])
 	if err != nil {
 		return err
 	}
-	s, err := parseAllocStreamKey(k, op, len(k)-len(rest))
+	asset, ok := parseStreamSetAsset(rest)
+	if !ok {
+		return fmt.Errorf("%w: vault stream key %q", state.ErrCorrupt, k)
+	}
+	var set streamSet
+	if err := state.Decode(k, v, &set); err != nil {
+		return err
+	}
+	for i := range set.list {
+		e := &set.list[i]
+		var sa serviceAcc
+		if _, err := state.Load(r, serviceAccKey(e.svc, asset, e.denom), &sa); err != nil {
+			return err
+		}
+		w, err := state.LoadAmount(r, weightKey(op, asset, e.svc))
+		if err != nil {
+			return err
+		}
+		b := book(e.svc, e.denom)
+		uncollected := new(big.Int).Sub(sa.Acc.Big(), e.Snap.Big())
+		if uncollected.Sign() < 0 {
+			return fmt.Errorf("stream %s/%s of vault %s/%s: snapshot above its service accumulator", e.svc, e.denom, op, asset)
+		}
+		b.held.Add(b.held, uncollected.Mul(uncollected, w.Big()))
+		for _, x := range []num.Int{e.OpRem, e.Rem} {
+			b.held.Add(b.held, x.Big())
+		}
+		b.held.Add(b.held, scaleUp(e.Commission))
+	}
+	return addUnsettled(r, holders, book, op, asset, &set)
+}
+
+// addPosStreams adds what one position's streams settled and carry; the
+// record belongs to a position that holds shares.
+func addPosStreams(r store.Reader, book func(svc, denom string) *streamBooks, k, v []byte) error {
+	staker, rest, err := addrPart(k, k[len(prefixPosStreams):])
+	var op account.Address
+	if err == nil {
+		op, rest, err = addrPart(k, rest)
+	}
 	if err != nil {
 		return err
 	}
-	var as allocStream
-	if err := state.Decode(k, v, &as); err != nil {
+	if _, has := r.Get(positionKey(staker, op, string(rest))); !has {
+		return fmt.Errorf("position streams %q of a position that does not exist", k)
+	}
+	var ps posStreams
+	if err := state.Decode(k, v, &ps); err != nil {
 		return err
 	}
-	var sa serviceAcc
-	if _, err := state.Load(r, serviceAccKey(s.Service, s.Asset, s.Denom), &sa); err != nil {
-		return err
+	for _, e := range ps.list {
+		b := book(e.svc, e.denom)
+		b.held.Add(b.held, e.Rem.Big())
+		b.held.Add(b.held, scaleUp(e.Accrued))
 	}
-	w, err := state.LoadAmount(r, weightKey(op, s.Asset, s.Service))
-	if err != nil {
-		return err
-	}
-	b := book(s.Service, s.Denom)
-	uncollected := new(big.Int).Sub(sa.Acc.Big(), as.Snap.Big())
-	if uncollected.Sign() < 0 {
-		return fmt.Errorf("stream %q snapshot above its service accumulator", k)
-	}
-	b.held.Add(b.held, uncollected.Mul(uncollected, w.Big()))
-	for _, x := range []num.Int{as.OpRem, as.Rem} {
-		b.held.Add(b.held, x.Big())
-	}
-	b.held.Add(b.held, scaleUp(as.Commission))
-	return addUnsettled(r, holders, b, op, s, as.Acc)
+	return nil
 }
 
 // vaultHolders lists every position by vault (built once per check; the
@@ -348,19 +393,33 @@ func loadVaultHolders(r store.Reader) (vaultHolders, error) {
 	return out, bad
 }
 
-// addUnsettled adds what the vault's positions have earned in the stream
-// and not settled: σ × (Acc − their snapshot; 0 without a record).
-func addUnsettled(r store.Reader, holders vaultHolders, b *streamBooks, op account.Address, s ServiceStream, acc num.Int) error {
-	for _, x := range holders[vaultID{op, s.Asset}] {
-		var ps posStream
-		if _, err := state.Load(r, posStreamKey(x.staker, op, s.Asset, s.Service, s.Denom), &ps); err != nil {
+// addUnsettled adds what the vault's positions have earned in its streams
+// and not settled: σ × (Acc − their snapshot; 0 without an entry). Every
+// entry of a position names a stream of the vault.
+func addUnsettled(r store.Reader, holders vaultHolders, book func(svc, denom string) *streamBooks, op account.Address, asset string, set *streamSet) error {
+	for _, x := range holders[vaultID{op, asset}] {
+		var ps posStreams
+		key := posStreamsKey(x.staker, op, asset)
+		if _, err := state.Load(r, key, &ps); err != nil {
 			return err
 		}
-		d := new(big.Int).Sub(acc.Big(), ps.Snap.Big())
-		if d.Sign() < 0 {
-			return fmt.Errorf("position stream of %s above its accumulator", x.staker)
+		j := 0
+		for i := range set.list {
+			e := &set.list[i]
+			var snap num.Int
+			if j < len(ps.list) && ps.list[j].svc == e.svc && ps.list[j].denom == e.denom {
+				snap = ps.list[j].Snap
+				j++
+			}
+			d := new(big.Int).Sub(e.Acc.Big(), snap.Big())
+			if d.Sign() < 0 {
+				return fmt.Errorf("position stream of %s in %s/%s above its accumulator", x.staker, e.svc, e.denom)
+			}
+			book(e.svc, e.denom).held.Add(book(e.svc, e.denom).held, d.Mul(d, x.pos.Scaled.Big()))
 		}
-		b.held.Add(b.held, d.Mul(d, x.pos.Scaled.Big()))
+		if j != len(ps.list) {
+			return fmt.Errorf("position streams %q name a stream vault %s/%s does not have", key, op, asset)
+		}
 	}
 	return nil
 }

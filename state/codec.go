@@ -26,8 +26,29 @@ func (w *Writer) Varint(v int64)   { w.b = binary.AppendVarint(w.b, v) }
 func (w *Writer) Fixed(b []byte)   { w.b = append(w.b, b...) }
 func (w *Writer) Bytes(b []byte)   { w.Uvarint(uint64(len(b))); w.b = append(w.b, b...) }
 func (w *Writer) String(s string)  { w.Uvarint(uint64(len(s))); w.b = append(w.b, s...) }
-func (w *Writer) Int(v num.Int)    { w.Bytes(v.Bytes()) }
 func (w *Writer) Dec(v num.Dec)    { w.Int(v.Raw()) }
+
+// Int writes v's minimal big-endian bytes, length-prefixed (no allocation).
+func (w *Writer) Int(v num.Int) { w.b = AppendInt(w.b, v) }
+
+// AppendInt appends Writer.Int's encoding of v to b (for records encoded in
+// a loop straight into one buffer).
+func AppendInt(b []byte, v num.Int) []byte {
+	n := (v.BitLen() + 7) / 8
+	x := v.Bytes32()
+	b = append(b, byte(n)) // n ≤ 32: a one-byte uvarint
+	return append(b, x[32-n:]...)
+}
+
+// AppendString appends Writer.String's encoding of s to b.
+func AppendString(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+// AppendUvarint appends Writer.Uvarint's encoding of v to b.
+func AppendUvarint(b []byte, v uint64) []byte { return binary.AppendUvarint(b, v) }
+
 func (w *Writer) Bool(v bool) {
 	if v {
 		w.b = append(w.b, 1)
@@ -46,15 +67,16 @@ type Reader struct {
 }
 
 // NewReader checks the version byte and starts decoding.
+// (Small enough to inline, so that a Reader its caller keeps can live on
+// the caller's stack.)
 func NewReader(b []byte, version byte) *Reader {
-	r := &Reader{b: b}
 	if len(b) == 0 || b[0] != version {
-		r.err = fmt.Errorf("%w: record version", ErrCorrupt)
-		return r
+		return badVersion()
 	}
-	r.b = b[1:]
-	return r
+	return &Reader{b: b[1:]}
 }
+
+func badVersion() *Reader { return &Reader{err: fmt.Errorf("%w: record version", ErrCorrupt)} }
 
 func (r *Reader) fail(what string) {
 	if r.err == nil {
@@ -62,18 +84,29 @@ func (r *Reader) fail(what string) {
 	}
 }
 
-func (r *Reader) Uvarint() uint64 { return readVar(r, binary.Uvarint, "uvarint") }
-func (r *Reader) Varint() int64   { return readVar(r, binary.Varint, "varint") }
-
-// readVar decodes one variable-length integer with decode (binary.Uvarint
-// or binary.Varint), which reports n <= 0 for truncated or oversized input.
-func readVar[T uint64 | int64](r *Reader, decode func([]byte) (T, int), what string) T {
+// Uvarint and Varint decode one variable-length integer; binary's decoders
+// report n <= 0 for truncated or oversized input. (Written out rather than
+// shared through a generic helper, which would move every Reader to the heap.)
+func (r *Reader) Uvarint() uint64 {
 	if r.err != nil {
 		return 0
 	}
-	v, n := decode(r.b)
+	v, n := binary.Uvarint(r.b)
 	if n <= 0 {
-		r.fail(what)
+		r.fail("uvarint")
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *Reader) Varint() int64 {
+	if r.err != nil {
+		return 0
+	}
+	v, n := binary.Varint(r.b)
+	if n <= 0 {
+		r.fail("varint")
 		return 0
 	}
 	r.b = r.b[n:]
@@ -93,7 +126,8 @@ func (r *Reader) Fixed(dst []byte) {
 	r.b = r.b[len(dst):]
 }
 
-func (r *Reader) Bytes() []byte {
+// span reads a length-prefixed field, returning it in place (not copied).
+func (r *Reader) span() []byte {
 	n := r.Uvarint()
 	if r.err != nil {
 		return nil
@@ -102,16 +136,27 @@ func (r *Reader) Bytes() []byte {
 		r.fail("bytes")
 		return nil
 	}
-	out := make([]byte, n)
-	copy(out, r.b)
+	out := r.b[:n:n]
 	r.b = r.b[n:]
 	return out
 }
 
-func (r *Reader) String() string { return string(r.Bytes()) }
+// View reads a length-prefixed field in place: the slice shares the
+// record's bytes (read it, never keep or change it).
+func (r *Reader) View() []byte { return r.span() }
+
+func (r *Reader) Bytes() []byte {
+	b := r.span()
+	if r.err != nil {
+		return nil
+	}
+	return append(make([]byte, 0, len(b)), b...)
+}
+
+func (r *Reader) String() string { return string(r.span()) }
 
 func (r *Reader) Int() num.Int {
-	b := r.Bytes()
+	b := r.span()
 	if r.err != nil {
 		return num.Int{}
 	}
@@ -132,6 +177,9 @@ func (r *Reader) Bool() bool {
 	}
 	return b[0] == 1
 }
+
+// Err is the first error so far (trailing bytes are Done's to report).
+func (r *Reader) Err() error { return r.err }
 
 // Done reports the first error, or trailing bytes.
 func (r *Reader) Done() error {
@@ -175,5 +223,5 @@ func PutAmount(kv store.KV, key []byte, v num.Int) {
 		kv.Delete(key)
 		return
 	}
-	kv.Set(key, v.Bytes())
+	store.SetOwned(kv, key, v.Bytes()) // a fresh encoding: nobody else holds it
 }

@@ -55,3 +55,26 @@ func FuzzReader(f *testing.F) {
 		_ = r.Done()
 	})
 }
+
+// Ints are written minimal (zero as an empty field, never a leading zero
+// byte), and the Append helpers write exactly what a Writer writes.
+func TestCodecIntMinimal(t *testing.T) {
+	for _, c := range []struct {
+		x    num.Int
+		want []byte
+	}{{num.Int{}, []byte{0}}, {num.NewInt(1), []byte{1, 1}}, {num.NewInt(256), []byte{2, 1, 0}}} {
+		w := NewWriter(1, 0)
+		w.Int(c.x)
+		if got := w.Out()[1:]; string(got) != string(c.want) {
+			t.Fatalf("Int(%s) wrote %x, want %x", c.x, got, c.want)
+		}
+	}
+	w := NewWriter(1, 0)
+	w.Uvarint(300)
+	w.String("svc")
+	w.Int(num.MaxInt())
+	b := AppendInt(AppendString(AppendUvarint([]byte{1}, 300), "svc"), num.MaxInt())
+	if string(b) != string(w.Out()) {
+		t.Fatalf("Append wrote %x, Writer %x", b, w.Out())
+	}
+}

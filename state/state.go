@@ -93,14 +93,14 @@ type Record interface {
 // Records hold no maps and no floats, so both encodings are deterministic.
 func Put(kv store.KV, key []byte, v any) {
 	if rec, ok := v.(Record); ok {
-		kv.Set(key, rec.MarshalRecord())
+		store.SetOwned(kv, key, rec.MarshalRecord()) // a fresh encoding: nobody else holds it
 		return
 	}
 	bz, err := json.Marshal(v)
 	if err != nil {
 		panic(fmt.Sprintf("state: encode %T: %v", v, err)) // only our own record types reach here
 	}
-	kv.Set(key, bz)
+	store.SetOwned(kv, key, bz)
 }
 
 // Load decodes the record under key into v; found is false if absent.

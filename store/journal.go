@@ -33,8 +33,11 @@ func (j *Journal) Iterate(start, end []byte, reverse bool, fn func(key, value []
 }
 
 // Set implements KV.
-func (j *Journal) Set(key, value []byte) {
-	prev, had, owned := j.o.put(key, clone(value), false)
+func (j *Journal) Set(key, value []byte) { j.SetOwned(key, clone(value)) }
+
+// SetOwned is Set for a value the caller hands over (store.SetOwned).
+func (j *Journal) SetOwned(key, value []byte) {
+	prev, had, owned := j.o.put(key, value, false)
 	j.undo = append(j.undo, undoEntry{key: owned, prev: prev, had: had})
 }
 

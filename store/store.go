@@ -117,6 +117,19 @@ func (o *Overlay) restore(key []byte, prev entry, had bool) {
 // Set implements KV. The key and value are copied.
 func (o *Overlay) Set(key, value []byte) { o.put(key, clone(value), false) }
 
+// SetOwned is Set for a value the caller hands over: it is kept, not copied.
+func (o *Overlay) SetOwned(key, value []byte) { o.put(key, value, false) }
+
+// SetOwned stores value under key, handing value over to kv when kv can
+// take it (the caller must never read or change value again), else Set.
+func SetOwned(kv KV, key, value []byte) {
+	if o, ok := kv.(interface{ SetOwned(key, value []byte) }); ok {
+		o.SetOwned(key, value)
+		return
+	}
+	kv.Set(key, value)
+}
+
 // Delete implements KV.
 func (o *Overlay) Delete(key []byte) { o.put(key, nil, true) }
 
