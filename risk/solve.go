@@ -158,14 +158,15 @@ func newSolver(p *intProblem, maxNodes int64) *solver {
 // A node whose bound is at most the incumbent is dropped unexpanded.
 func (sv *solver) search() error {
 	open := openHeap{{ub: ^uint64(0)}}
-	var cur []decision
+	var cur, path []decision
 	var seq int64
 	for len(open) > 0 {
 		nd := open.pop()
 		if nd.ub <= sv.best {
 			continue
 		}
-		sv.moveTo(&cur, nd.path)
+		path = nd.last.decisions(path)
+		sv.moveTo(&cur, path)
 		sv.nodes++
 		if sv.nodes > sv.maxNodes {
 			return fmt.Errorf("%w (%d nodes)", ErrSearchLimit, sv.maxNodes)
@@ -174,7 +175,7 @@ func (sv *solver) search() error {
 		if err != nil {
 			return err
 		}
-		if branch < 0 && len(cur) == 0 {
+		if branch < 0 && nd.last == nil {
 			sv.rootDone = true
 		}
 		if ub <= sv.best || branch < 0 {
@@ -183,8 +184,8 @@ func (sv *solver) search() error {
 		// The "in" child is pushed last, so it comes first among equals.
 		for _, st := range [2]int8{forcedOut, forcedIn} {
 			seq++
-			path := append(slices.Clip(nd.path), decision{op: int32(branch), st: st})
-			open.push(openNode{ub: ub, seq: seq, path: path})
+			last := &pathNode{d: decision{op: int32(branch), st: st}, up: nd.last}
+			open.push(openNode{ub: ub, seq: seq, last: last})
 		}
 	}
 	return nil
@@ -196,12 +197,29 @@ type decision struct {
 	st int8
 }
 
-// openNode is a node waiting to be expanded: its decisions from the root
-// and its parent's bound.
+// pathNode is the last decision of a node; its ancestors' decisions
+// follow up, so siblings share their common path.
+type pathNode struct {
+	d  decision
+	up *pathNode
+}
+
+// decisions lists the path from the root to n (nil: the root) into buf.
+func (n *pathNode) decisions(buf []decision) []decision {
+	buf = buf[:0]
+	for ; n != nil; n = n.up {
+		buf = append(buf, n.d)
+	}
+	slices.Reverse(buf)
+	return buf
+}
+
+// openNode is a node waiting to be expanded: its last decision and its
+// parent's bound.
 type openNode struct {
 	ub   uint64
 	seq  int64
-	path []decision
+	last *pathNode
 }
 
 // openHeap is a max-heap on (ub, seq).
