@@ -3,7 +3,7 @@ package risk
 // Exact attack search.
 //
 // Solve finds the most profitable attack (A, B) or proves that none has
-// positive profit. It is a depth-first branch and bound over operators
+// positive profit. It is a best-first branch and bound over operators
 // (each undecided, forced into B, or forced out), on scaled integers
 // (intProblem), so every comparison that decides the answer is exact.
 //
@@ -34,13 +34,21 @@ package risk
 // deficit from operators private to it, aiming by a meet-in-the-middle
 // subset sum at an exact hit (solve_fill.go): private operators lose
 // exactly their coverage, so a hit meets the bound. A new incumbent is
-// then improved by adding or removing single operators while that pays. When that attack is worth the bound the subtree is
+// then improved by adding or removing single operators while that pays.
+// At the root a local search over service sets (solve_local.go) proposes
+// one more attacker set. When an attack is worth the bound the subtree is
 // closed; otherwise the search branches on the largest operator the covers
-// used (in first, then out), which turns its split loss into its exact one
-// (or, when no cover is left, on the largest operator split over its stake).
-// Each branch decides one more operator, so the depth is at most the
-// number of operators and the search is finite; SolveOptions.MaxNodes caps
-// it, and exceeding the cap is an error, never a verdict.
+// used, which turns its split loss into its exact one (or, when no cover
+// is left, on the largest operator split over its stake).
+//
+// Order. Open nodes wait in a priority queue on their parent's bound (an
+// exact integer); the highest is expanded next, ties going to the newest
+// node and its "in" child before its "out" child, so the search dives while
+// bounds are level. A node is dropped unexpanded once its parent's bound is
+// at most the incumbent. Each branch decides one more operator, so the
+// depth is at most the number of operators and the search is finite;
+// SolveOptions.MaxNodes caps it, and exceeding the cap is an error, never a
+// verdict.
 
 import (
 	"cmp"
@@ -94,7 +102,7 @@ func Solve(g *Graph, opt SolveOptions) (Verdict, error) {
 		return Verdict{}, err
 	}
 	sv := newSolver(p, opt.MaxNodes)
-	if err := sv.search(0); err != nil {
+	if err := sv.search(); err != nil {
 		return Verdict{Nodes: sv.nodes}, err
 	}
 	return sv.verdict(g)
@@ -119,6 +127,7 @@ type solver struct {
 	net     cutNet
 	svcNode []int32
 	scratch nodeScratch
+	local   localState
 }
 
 func newSolver(p *intProblem, maxNodes int64) *solver {
@@ -139,32 +148,135 @@ func newSolver(p *intProblem, maxNodes int64) *solver {
 		sv.omega[s] = float64(p.pfc[s]) / float64(max(p.need[s], 1))
 	}
 	sv.scratch.init(p)
+	sv.local.init(p)
 	return sv
 }
 
-// search explores the subtree of the current decisions.
-func (sv *solver) search(depth int) error {
-	sv.nodes++
-	if sv.nodes > sv.maxNodes {
-		return fmt.Errorf("%w (%d nodes)", ErrSearchLimit, sv.maxNodes)
-	}
-	ub, branch, err := sv.node()
-	if err != nil || ub <= sv.best || branch < 0 {
-		if depth == 0 && err == nil && branch < 0 {
+// search explores the tree best first: the open node with the highest
+// bound (its parent's, an exact integer) is expanded next, ties going to
+// the most recent node so that the search dives while bounds are level.
+// A node whose bound is at most the incumbent is dropped unexpanded.
+func (sv *solver) search() error {
+	open := openHeap{{ub: ^uint64(0)}}
+	var cur, path []decision
+	var seq int64
+	for len(open) > 0 {
+		nd := open.pop()
+		if nd.ub <= sv.best {
+			continue
+		}
+		path = nd.last.decisions(path)
+		sv.moveTo(&cur, path)
+		sv.nodes++
+		if sv.nodes > sv.maxNodes {
+			return fmt.Errorf("%w (%d nodes)", ErrSearchLimit, sv.maxNodes)
+		}
+		ub, branch, err := sv.node()
+		if err != nil {
+			return err
+		}
+		if branch < 0 && nd.last == nil {
 			sv.rootDone = true
 		}
-		return err
+		if ub <= sv.best || branch < 0 {
+			continue
+		}
+		// The "in" child is pushed last, so it comes first among equals.
+		for _, st := range [2]int8{forcedOut, forcedIn} {
+			seq++
+			last := &pathNode{d: decision{op: int32(branch), st: st}, up: nd.last}
+			open.push(openNode{ub: ub, seq: seq, last: last})
+		}
 	}
-	sv.set(branch, forcedIn)
-	err = sv.search(depth + 1)
-	sv.set(branch, undecided)
-	if err != nil {
-		return err
+	return nil
+}
+
+// decision is one operator forced in or out.
+type decision struct {
+	op int32
+	st int8
+}
+
+// pathNode is the last decision of a node; its ancestors' decisions
+// follow up, so siblings share their common path.
+type pathNode struct {
+	d  decision
+	up *pathNode
+}
+
+// decisions lists the path from the root to n (nil: the root) into buf.
+func (n *pathNode) decisions(buf []decision) []decision {
+	buf = buf[:0]
+	for ; n != nil; n = n.up {
+		buf = append(buf, n.d)
 	}
-	sv.set(branch, forcedOut)
-	err = sv.search(depth + 1)
-	sv.set(branch, undecided)
-	return err
+	slices.Reverse(buf)
+	return buf
+}
+
+// openNode is a node waiting to be expanded: its last decision and its
+// parent's bound.
+type openNode struct {
+	ub   uint64
+	seq  int64
+	last *pathNode
+}
+
+// openHeap is a max-heap on (ub, seq).
+type openHeap []openNode
+
+func (h openHeap) less(i, j int) bool {
+	if h[i].ub != h[j].ub {
+		return h[i].ub > h[j].ub
+	}
+	return h[i].seq > h[j].seq
+}
+
+func (h *openHeap) push(n openNode) {
+	*h = append(*h, n)
+	for i := len(*h) - 1; i > 0; {
+		up := (i - 1) / 2
+		if !h.less(i, up) {
+			break
+		}
+		(*h)[i], (*h)[up] = (*h)[up], (*h)[i]
+		i = up
+	}
+}
+
+func (h *openHeap) pop() openNode {
+	old := *h
+	top := old[0]
+	last := len(old) - 1
+	old[0] = old[last]
+	old[last] = openNode{}
+	*h = old[:last]
+	for i := 0; ; {
+		l, r, m := 2*i+1, 2*i+2, i
+		if l < last && h.less(l, m) {
+			m = l
+		}
+		if r < last && h.less(r, m) {
+			m = r
+		}
+		if m == i {
+			break
+		}
+		(*h)[i], (*h)[m] = (*h)[m], (*h)[i]
+		i = m
+	}
+	return top
+}
+
+// moveTo undoes the decisions of cur and applies those of path.
+func (sv *solver) moveTo(cur *[]decision, path []decision) {
+	for _, d := range *cur {
+		sv.set(int(d.op), undecided)
+	}
+	for _, d := range path {
+		sv.set(int(d.op), d.st)
+	}
+	*cur = append((*cur)[:0], path...)
 }
 
 // set changes an operator's decision and keeps the coverage sums in step.

@@ -58,8 +58,9 @@ func (sv *solver) lagrange() bool {
 	if !capped {
 		return false
 	}
-	// Start from the previous node's split (a parent or a sibling in the
-	// depth-first order), or the proportional one at the first node.
+	// Start from the previous node's split (any split is valid, and the
+	// last one expanded is usually close), or the proportional one at the
+	// first node.
 	kf, best, y := ns.kf, ns.kbest, ns.y
 	for s := range p.nSvc {
 		for i := range p.bySvc[s] {

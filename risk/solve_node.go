@@ -100,6 +100,12 @@ func (sv *solver) node() (ub uint64, branch int, err error) {
 	}
 	branch = sv.pickBranch()
 	before := sv.best
+	if len(ns.cand) > 0 && sv.nodes == 1 {
+		sv.localSearch(ns.chosen)
+		if sv.best >= ub {
+			return ub, -1, nil
+		}
+	}
 	if len(ns.cand) > 0 && (sv.tryCandidate() >= ub || sv.tryRepaired() >= ub) {
 		return ub, -1, nil
 	}
