@@ -37,8 +37,10 @@ func ParseShock(slashes, byzantine []string) (risk.Shock, error) {
 	return sh, nil
 }
 
-// CascadeView is a cascade, round by round (`risk cascade`). Losses are
-// fractions of the initial total stake; decimals as in Check.
+// CascadeView is a cascade, round by round (`risk cascade`). Stakes
+// (initial, the shock's, each round's) are in native units; loss and
+// cumulative_loss are fractions of the initial total stake; decimals as
+// in Check (losses round up).
 type CascadeView struct {
 	Height         int64       `json:"height,omitempty"`
 	InitialStake   string      `json:"initial_stake"`
