@@ -252,16 +252,22 @@ func (sv *solver) coverCost(s int) uint64 {
 	return lb
 }
 
-// tryCandidate evaluates the attacker set the bound bought: the forced-in
-// operators and the covers of the services the bound chose. It returns the
-// exact value of the best attack with those operators and records it when
-// it beats the incumbent.
-func (sv *solver) tryCandidate() uint64 {
+// startCandidate begins an attacker set with the forced-in operators.
+func (sv *solver) startCandidate() *nodeScratch {
 	ns := &sv.scratch
 	ns.candB = append(ns.candB[:0], ns.inOps...)
 	for _, v := range ns.inOps {
 		ns.inB[v] = true
 	}
+	return ns
+}
+
+// tryCandidate evaluates the attacker set the bound bought: the forced-in
+// operators and the covers of the services the bound chose. It returns the
+// exact value of the best attack with those operators and records it when
+// it beats the incumbent.
+func (sv *solver) tryCandidate() uint64 {
+	ns := sv.startCandidate()
 	for _, s := range ns.cand {
 		if !ns.chosen[s] {
 			continue
@@ -396,11 +402,7 @@ func (sv *solver) inconsistent(v int) bool {
 // service's remaining deficit again from operators touching only it, so
 // shared operators' coverage is not paid for twice.
 func (sv *solver) tryRepaired() uint64 {
-	p, ns := sv.p, &sv.scratch
-	ns.candB = append(ns.candB[:0], ns.inOps...)
-	for _, v := range ns.inOps {
-		ns.inB[v] = true
-	}
+	p, ns := sv.p, sv.startCandidate()
 	for _, s := range ns.cand {
 		if !ns.chosen[s] {
 			continue
