@@ -133,6 +133,7 @@ func (c *termCtx) checkService(svc string, floor *big.Rat, action, op string) er
 func (c *termCtx) checkMembers(svc string, floor *big.Rat) error {
 	ops := membersOf(c.r, svc)
 	for _, op := range ops {
+		c.extra = map[string]*big.Rat{} // each member with its own pending increases only
 		os, err := c.operator(op)
 		if err != nil {
 			return err
