@@ -31,6 +31,11 @@ package risk
 // then c_v ≥ σ_v: the cheapest choice is c_v = min(σ_v, Σ_{s∈A} w_vs). For
 // y_v = 0 they allow c_v = 0 (M_v bounds the sum). Operators whose total
 // allocation is within their stake never hit the cap and get no t_v.
+//
+// The file is exact as text, but a solver reading it works in floating
+// point: with coefficients near 2^53 or beyond (values with many decimals
+// at the common scale) its integrality and feasibility tolerances can hide
+// several units, so cross-checks belong on networks of modest scale.
 
 import (
 	"bufio"

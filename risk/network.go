@@ -100,18 +100,8 @@ func ParseDecimal(s string) (*big.Rat, error) {
 }
 
 // FormatDecimal writes r as an exact decimal when it has one and otherwise
-// rounds down to 18 places (a presentation choice; verdicts never read it).
-func FormatDecimal(r *big.Rat) string {
-	if r == nil {
-		return "0"
-	}
-	if prec, exact := r.FloatPrec(); exact {
-		return trimZeros(r.FloatString(prec))
-	}
-	q := new(big.Int).Mul(r.Num(), big.NewInt(0).Exp(big.NewInt(10), big.NewInt(18), nil))
-	q.Quo(q, r.Denom()) // truncates toward zero
-	return trimZeros(new(big.Rat).SetFrac(q, big.NewInt(0).Exp(big.NewInt(10), big.NewInt(18), nil)).FloatString(18))
-}
+// rounds it down (toward −∞) to 18 places: DecimalFloor.
+func FormatDecimal(r *big.Rat) string { return DecimalFloor(r) }
 
 func trimZeros(s string) string {
 	dot := -1

@@ -674,7 +674,7 @@ func (r ServiceReport) MarshalJSON() ([]byte, error) {
 		PfC: DecimalFloor(r.PfC), Threshold: DecimalFloor(r.Threshold),
 		CoCFractional: DecimalFloor(r.CoCFractional), CoCExact: optDecimal(r.CoCExact),
 		RatioFractional: optDecimal(r.RatioFractional), RatioExact: optDecimal(r.RatioExact),
-		HHI: DecimalFloor(r.HHI), Nakamoto: r.Nakamoto, Top: []topShareJSON{},
+		HHI: DecimalCeil(r.HHI), Nakamoto: r.Nakamoto, Top: []topShareJSON{}, // concentration: up (never understated)
 		CoCOperators: r.CoCOperators,
 	}
 	if r.CoCErr != nil {
@@ -685,7 +685,7 @@ func (r ServiceReport) MarshalJSON() ([]byte, error) {
 		}
 	}
 	for _, t := range r.Top {
-		out.Top = append(out.Top, topShareJSON{t.K, DecimalFloor(t.Share)})
+		out.Top = append(out.Top, topShareJSON{t.K, DecimalCeil(t.Share)})
 	}
 	return json.Marshal(out)
 }

@@ -143,16 +143,27 @@ func worstLossDefaults(opts []WorstLossOptions) WorstLossOptions {
 
 // provenBound is the DR bound where its proof holds (see WorstLoss).
 func provenBound(g *Graph, psi *big.Rat) *big.Rat {
-	for v := range g.OperatorIDs {
-		if !uniqueOrFull(g, v) {
-			return nil
-		}
+	if !BoundProven(g) {
+		return nil
 	}
 	b, ok := Slack(g).LossBound(psi)
 	if !ok {
 		return nil
 	}
 	return b
+}
+
+// BoundProven reports whether the certified loss bound (1+1/γ*)·ψ is
+// proven for g: every operator allocates at most its stake in total
+// (unique) or its whole stake wherever it allocates (full). Partial
+// elastic restaking is not covered by the proof.
+func BoundProven(g *Graph) bool {
+	for v := range g.OperatorIDs {
+		if !uniqueOrFull(g, v) {
+			return false
+		}
+	}
+	return true
 }
 
 func uniqueOrFull(g *Graph, v int) bool {
@@ -510,7 +521,8 @@ func singleServiceAttack(g *Graph) (Attack, bool, error) {
 }
 
 // worstLossJSON is the JSON view: fractions as decimal strings; loss is
-// rounded down and upper_bound up (each on its safe side).
+// rounded up when exact and down when a lower bound, stake lost and
+// upper_bound up (each on its safe side).
 type worstLossJSON struct {
 	Psi        string           `json:"psi"`
 	Loss       string           `json:"loss"`
@@ -529,12 +541,18 @@ type attackStepJSON struct {
 
 // MarshalJSON writes the JSON view (see worstLossJSON).
 func (r WorstLossReport) MarshalJSON() ([]byte, error) {
-	out := worstLossJSON{Psi: DecimalFloor(r.Psi), Loss: DecimalFloor(r.Loss), Shock: r.Shock, Exact: r.Exact, Attacks: []attackStepJSON{}}
+	// An exact loss rounds up (a risk figure is never understated); a lower
+	// bound rounds down (it stays a loss that does happen).
+	loss := DecimalFloor(r.Loss)
+	if r.Exact {
+		loss = DecimalCeil(r.Loss)
+	}
+	out := worstLossJSON{Psi: DecimalFloor(r.Psi), Loss: loss, Shock: r.Shock, Exact: r.Exact, Attacks: []attackStepJSON{}}
 	if out.Shock == nil {
 		out.Shock = []string{}
 	}
 	for _, a := range r.Attacks {
-		out.Attacks = append(out.Attacks, attackStepJSON{a.Services, a.Operators, DecimalFloor(a.Attack.Profit), DecimalFloor(a.StakeLost)})
+		out.Attacks = append(out.Attacks, attackStepJSON{a.Services, a.Operators, DecimalFloor(a.Attack.Profit), DecimalCeil(a.StakeLost)})
 	}
 	if r.UpperBound != nil {
 		s := DecimalCeil(r.UpperBound)

@@ -20,8 +20,9 @@ type Check struct {
 	Certified       bool     `json:"certified"`  // γ* ≥ 0: no attack is profitable; false is "not certified", not "insecure"
 	Binding         *Binding `json:"binding"`    // the term attaining γ*
 	LossBoundFactor *string  `json:"loss_bound_factor"`
+	BoundProven     bool     `json:"bound_proven"` // the loss bound's proof covers this network (unique or full restaking per operator)
 	Psi             string   `json:"psi,omitempty"`
-	LossBound       *string  `json:"loss_bound,omitempty"` // min(1, (1+1/γ*)·ψ) of total stake, when γ* > 0
+	LossBound       *string  `json:"loss_bound,omitempty"` // min(1, (1+1/γ*)·ψ) of total stake, when γ* > 0 and proven
 	Unsecured       []string `json:"unsecured"`            // services nobody's stake secures
 }
 
@@ -48,9 +49,10 @@ func checkOf(g *risk.Graph, height int64, psi *big.Rat) Check {
 		c.Binding = &Binding{r.Binding.Kind, r.Binding.ID}
 	}
 	c.LossBoundFactor = optCeil(r.LossBoundFactor)
+	c.BoundProven = risk.BoundProven(g)
 	if psi != nil {
 		c.Psi = risk.FormatDecimal(psi)
-		if b, ok := r.LossBound(psi); ok {
+		if b, ok := r.LossBound(psi); ok && c.BoundProven {
 			c.LossBound = optCeil(b)
 		}
 	}

@@ -416,8 +416,11 @@ func printCheck(w io.Writer, c riskview.Check) error {
 	if c.LossBoundFactor != nil {
 		kv = append(kv, "loss bound factor 1+1/γ*", *c.LossBoundFactor)
 	}
-	if c.LossBound != nil {
+	switch {
+	case c.LossBound != nil:
 		kv = append(kv, "loss bound at ψ="+c.Psi, *c.LossBound+" of total stake")
+	case c.Psi != "" && c.LossBoundFactor != nil && !c.BoundProven:
+		kv = append(kv, "loss bound at ψ="+c.Psi, "not proven here (an operator restakes part of its stake elastically)")
 	}
 	if len(c.Unsecured) > 0 {
 		kv = append(kv, "unsecured (no stake)", strings.Join(c.Unsecured, ", "))
