@@ -100,6 +100,7 @@ func WorstLoss(g *Graph, psi *big.Rat, opts ...WorstLossOptions) (WorstLossRepor
 	}
 	opt := worstLossDefaults(opts)
 	rep := WorstLossReport{Psi: new(big.Rat).Set(psi), UpperBound: provenBound(g, psi)}
+	var partial WorstLossReport // the shocks the exact search finished, if it stopped at its bound
 	if len(g.OperatorIDs)+len(g.ServiceIDs) <= opt.ExactLimit {
 		x := &exactSearch{memo: map[string]seqResult{}, max: opt.MaxNodes}
 		err := x.run(g, psi, &rep)
@@ -110,8 +111,15 @@ func WorstLoss(g *Graph, psi *big.Rat, opts ...WorstLossOptions) (WorstLossRepor
 		if !errors.Is(err, ErrSearchBound) {
 			return WorstLossReport{}, err
 		}
+		partial = rep
 	}
-	return rep, heuristicWorst(g, psi, opt, &rep)
+	if err := heuristicWorst(g, psi, opt, &rep); err != nil {
+		return rep, err
+	}
+	if partial.Loss != nil && (rep.Loss == nil || partial.Loss.Cmp(rep.Loss) > 0) {
+		rep.Loss, rep.Shock, rep.Attacks = partial.Loss, partial.Shock, partial.Attacks // still a lower bound: Exact stays false
+	}
+	return rep, nil
 }
 
 func worstLossDefaults(opts []WorstLossOptions) WorstLossOptions {

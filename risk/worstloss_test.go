@@ -305,3 +305,26 @@ func TestWorstLossHeuristic(t *testing.T) {
 		}
 	}
 }
+
+// Whatever node bound stops the exact search, the answer (the better of
+// the shocks it finished and the heuristic's) is a lower bound marked as
+// such, never above the exact loss; an exact answer is the exact loss.
+func TestWorstLossUnderNodeBound(t *testing.T) {
+	g := counterexample.graph(t)
+	full, err := WorstLoss(g, q("1/10"))
+	if err != nil || !full.Exact {
+		t.Fatal(full, err)
+	}
+	for nodes := int64(1); nodes <= 64; nodes *= 2 {
+		rep, err := WorstLoss(g, q("1/10"), WorstLossOptions{MaxNodes: nodes, Candidates: 1, MaxEvaluations: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !rep.Exact && rep.Loss.Cmp(full.Loss) > 0 {
+			t.Fatalf("nodes %d: a lower bound %v above the exact %v", nodes, rep.Loss, full.Loss)
+		}
+		if rep.Exact && rep.Loss.Cmp(full.Loss) != 0 {
+			t.Fatalf("nodes %d: exact %v, want %v", nodes, rep.Loss, full.Loss)
+		}
+	}
+}
