@@ -306,5 +306,5 @@ func slackError(action, svc, op, which string, term, floor *big.Rat) error {
 		who = "operator " + op + " (in service " + svc + ")"
 	}
 	return state.Reject("min-security-slack", "this %s would lower the certified slack of %s to %s, below min_security_slack %s",
-		action, who, risk.DecimalFloor(slack), risk.FormatDecimal(min))
+		action, who, risk.DecimalFloor(slack), risk.DecimalFloor(min))
 }

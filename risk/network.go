@@ -99,10 +99,6 @@ func ParseDecimal(s string) (*big.Rat, error) {
 	return r, nil
 }
 
-// FormatDecimal writes r as an exact decimal when it has one and otherwise
-// rounds it down (toward −∞) to 18 places: DecimalFloor.
-func FormatDecimal(r *big.Rat) string { return DecimalFloor(r) }
-
 func trimZeros(s string) string {
 	dot := -1
 	for i := range len(s) {
@@ -133,13 +129,13 @@ func (n *Network) MarshalJSON() ([]byte, error) {
 		Allocations: make([]wireAllocation, len(n.Allocations)),
 	}
 	for i, o := range n.Operators {
-		w.Operators[i] = wireOperator{o.ID, FormatDecimal(o.Stake)}
+		w.Operators[i] = wireOperator{o.ID, DecimalFloor(o.Stake)}
 	}
 	for i, s := range n.Services {
-		w.Services[i] = wireService{s.ID, FormatDecimal(s.PfC), FormatDecimal(s.Threshold)}
+		w.Services[i] = wireService{s.ID, DecimalFloor(s.PfC), DecimalFloor(s.Threshold)}
 	}
 	for i, a := range n.Allocations {
-		w.Allocations[i] = wireAllocation{a.Operator, a.Service, FormatDecimal(a.Amount)}
+		w.Allocations[i] = wireAllocation{a.Operator, a.Service, DecimalFloor(a.Amount)}
 	}
 	return json.Marshal(w)
 }

@@ -77,8 +77,8 @@ func TestFormatDecimal(t *testing.T) {
 		{big.NewRat(1, 4), "0.25"}, {big.NewRat(5, 1), "5"}, {big.NewRat(-3, 2), "-1.5"},
 		{big.NewRat(1, 3), "0.333333333333333333"}, {big.NewRat(2, 3), "0.666666666666666666"}, {nil, "0"},
 	} {
-		if got := FormatDecimal(c.r); got != c.want {
-			t.Errorf("FormatDecimal(%v) = %s, want %s", c.r, got, c.want)
+		if got := DecimalFloor(c.r); got != c.want {
+			t.Errorf("DecimalFloor(%v) = %s, want %s", c.r, got, c.want)
 		}
 	}
 }

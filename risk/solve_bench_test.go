@@ -69,7 +69,7 @@ func TestCompareCBC(t *testing.T) {
 			case err != nil:
 				verdict = "NODE LIMIT"
 			case !v.Secure:
-				verdict = "attack " + FormatDecimal(v.Attack.Profit)
+				verdict = "attack " + DecimalFloor(v.Attack.Profit)
 			}
 			t1 := time.Now()
 			res := runCBC(t, cbc, g, time.Duration(limit)*time.Second)

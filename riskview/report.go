@@ -51,7 +51,7 @@ func checkOf(g *risk.Graph, height int64, psi *big.Rat) Check {
 	c.LossBoundFactor = optCeil(r.LossBoundFactor)
 	c.BoundProven = risk.BoundProven(g)
 	if psi != nil {
-		c.Psi = risk.FormatDecimal(psi)
+		c.Psi = risk.DecimalFloor(psi)
 		if b, ok := r.LossBound(psi); ok && c.BoundProven {
 			c.LossBound = optCeil(b)
 		}
@@ -96,7 +96,7 @@ func attackOf(g *risk.Graph, height int64, maxNodes int64) (AttackReport, error)
 	if v.Secure {
 		return out, nil
 	}
-	out.Profit = risk.FormatDecimal(v.Attack.Profit)
+	out.Profit = risk.DecimalFloor(v.Attack.Profit)
 	for _, s := range v.Attack.Services {
 		out.Services = append(out.Services, g.ServiceIDs[s])
 	}

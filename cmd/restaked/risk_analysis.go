@@ -54,7 +54,7 @@ func printWorstLoss(w io.Writer, r risk.WorstLossReport) error {
 	if !r.Exact {
 		kind = "lower bound (a loss the shock below does cause)"
 	}
-	kv := []any{"ψ", risk.FormatDecimal(r.Psi), "loss (of total stake)", risk.DecimalFloor(r.Loss) + ", " + kind}
+	kv := []any{"ψ", risk.DecimalFloor(r.Psi), "loss (of total stake)", risk.DecimalFloor(r.Loss) + ", " + kind}
 	if r.UpperBound != nil {
 		kv = append(kv, "proven upper bound (1+1/γ*)·ψ", risk.DecimalCeil(r.UpperBound))
 	}
