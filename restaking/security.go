@@ -66,7 +66,7 @@ func securityNetwork(r store.Reader, toValue func(*big.Int) *big.Rat) (*risk.Net
 		}
 		var op account.Address
 		copy(op[:], k[len(prefixOperator):])
-		addOperator(n, op, stakes, weights, toValue)
+		addOperator(n, op, stakes[op], weights[op], toValue)
 		return true
 	})
 	if err != nil {
@@ -83,7 +83,6 @@ func tooLarge(what string, limit int) error {
 
 // opWeight is w_vs (×1e18) of one (operator, service), in key order.
 type opWeight struct {
-	op  account.Address
 	svc string
 	w   *big.Int
 }
@@ -159,35 +158,33 @@ func scanWeights(r store.Reader, vals []assetValue) (map[account.Address][]opWei
 			err = tooLarge("allocations", risk.MaxAllocations)
 			return false
 		}
-		out[op] = addWeight(out[op], op, svc, w, av.raw)
+		out[op] = addWeight(out[op], svc, w, av.raw)
 		return true
 	})
 	return out, err
 }
 
 // addWeight adds to the list's entry for svc, keeping it sorted.
-func addWeight(list []opWeight, op account.Address, svc string, w num.Int, raw *big.Int) []opWeight {
+func addWeight(list []opWeight, svc string, w num.Int, raw *big.Int) []opWeight {
 	i := sort.Search(len(list), func(i int) bool { return list[i].svc >= svc })
 	if i == len(list) || list[i].svc != svc {
 		list = append(list, opWeight{})
 		copy(list[i+1:], list[i:])
-		list[i] = opWeight{op: op, svc: svc, w: new(big.Int)}
+		list[i] = opWeight{svc: svc, w: new(big.Int)}
 	}
 	addScaled(list[i].w, w, raw)
 	return list
 }
 
-// addOperator appends op with σ_v and its w_vs (capped at σ_v: see
-// readOpSecurity).
-func addOperator(n *risk.Network, op account.Address, stakes map[account.Address]*big.Int, weights map[account.Address][]opWeight,
-	toValue func(*big.Int) *big.Rat) {
-	stake := stakes[op]
+// addOperator appends op with σ_v (×1e18, nil: 0) and its w_vs (capped
+// at σ_v: see readOpSecurity).
+func addOperator(n *risk.Network, op account.Address, stake *big.Int, weights []opWeight, toValue func(*big.Int) *big.Rat) {
 	if stake == nil {
 		stake = new(big.Int)
 	}
 	id := op.String()
 	n.Operators = append(n.Operators, risk.Operator{ID: id, Stake: toValue(stake)})
-	for _, ow := range weights[op] {
+	for _, ow := range weights {
 		w := ow.w
 		if w.Cmp(stake) > 0 {
 			w = stake
@@ -394,7 +391,7 @@ func SecurityNetworkAt(r store.Reader, h int64) (*risk.Network, error) {
 		if err != nil {
 			return nil, err
 		}
-		addOperator(n, op, map[account.Address]*big.Int{op: stake}, weights, floorUnits)
+		addOperator(n, op, stake, weights[op], floorUnits)
 	}
 	return n, n.Validate()
 }
@@ -446,7 +443,7 @@ func addWeightsAt(r store.Reader, vals []assetValue, svc string, h int64, weight
 				return err
 			}
 			if ok && !e.Amount.IsZero() {
-				weights[op] = addWeight(weights[op], op, svc, e.Amount, av.raw)
+				weights[op] = addWeight(weights[op], svc, e.Amount, av.raw)
 			}
 		}
 	}
