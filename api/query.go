@@ -23,8 +23,14 @@ import (
 var errNoState = &Error{Status: http.StatusNotFound, Rule: "no-state", Msg: "the chain has no committed state yet"}
 
 // read runs fn on one consistent snapshot of the committed state.
-func (s *Server) read(fn func(r store.Reader, height int64) (any, error)) (v any, err error) {
-	s.app.Read(func(r store.Reader, height int64) {
+func (s *Server) read(fn func(r store.Reader, height int64) (any, error)) (any, error) {
+	return readVia(s.app.Read, fn)
+}
+
+// readVia runs fn through one of the app's ways of reading committed
+// state (under its lock, or on a snapshot); no state yet is errNoState.
+func readVia(read func(func(store.Reader, int64)), fn func(r store.Reader, height int64) (any, error)) (v any, err error) {
+	read(func(r store.Reader, height int64) {
 		if height == 0 {
 			v, err = nil, errNoState
 			return

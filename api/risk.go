@@ -78,15 +78,8 @@ func (s *Server) riskStress(req *http.Request) (any, error) {
 
 // readSnapshot is read on a snapshot: risk questions read much (every
 // vault, the history) and must not hold up blocks.
-func (s *Server) readSnapshot(fn func(r store.Reader, height int64) (any, error)) (v any, err error) {
-	s.app.ReadSnapshot(func(r store.Reader, height int64) {
-		if height == 0 {
-			v, err = nil, errNoState
-			return
-		}
-		v, err = fn(r, height)
-	})
-	return v, err
+func (s *Server) readSnapshot(fn func(r store.Reader, height int64) (any, error)) (any, error) {
+	return readVia(s.app.ReadSnapshot, fn)
 }
 
 // assessed runs a preview on a snapshot of the committed state, then

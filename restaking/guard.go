@@ -115,11 +115,7 @@ func guardServiceUpdate(r store.Reader, p params.Params, svc string, pi0, pi1 nu
 }
 
 func (c *termCtx) checkService(svc string, floor *big.Rat, action, op string) error {
-	total, err := c.total(svc)
-	if err != nil {
-		return err
-	}
-	rk, err := c.risk(svc)
+	total, rk, err := c.service(svc)
 	if err != nil {
 		return err
 	}
@@ -250,17 +246,23 @@ func (c *termCtx) unsecured(svc string) (bool, error) {
 func (c *termCtx) operatorTerm(os opSecurity) (*big.Rat, error) {
 	loads := make([]risk.Load, 0, len(os.names))
 	for _, svc := range os.names {
-		total, err := c.total(svc)
-		if err != nil {
-			return nil, err
-		}
-		rk, err := c.risk(svc)
+		total, rk, err := c.service(svc)
 		if err != nil {
 			return nil, err
 		}
 		loads = append(loads, risk.Load{Allocation: os.alloc[svc], Total: total, PfC: rk[0], Threshold: rk[1]})
 	}
 	return risk.OperatorTerm(os.stake, loads), nil
+}
+
+// service is W_s (with the growth counted) and (π_s, α_s).
+func (c *termCtx) service(svc string) (*big.Rat, [2]*big.Rat, error) {
+	total, err := c.total(svc)
+	if err != nil {
+		return nil, [2]*big.Rat{}, err
+	}
+	rk, err := c.risk(svc)
+	return total, rk, err
 }
 
 // risk is (π_s, α_s).

@@ -14,11 +14,7 @@ import (
 // seeds 1–10, one sub-benchmark per variant and seed. A seed past the node
 // bound is reported, not failed: the figure is then the time to give up.
 func BenchmarkSolve(b *testing.B) {
-	variants := benchVariants
-	if v := os.Getenv("RESTAKED_BENCH_VARIANTS"); v != "" {
-		variants = strings.Split(v, ",") // e.g. elastic,full
-	}
-	for _, variant := range variants {
+	for _, variant := range chosenVariants() {
 		for seed := int64(1); seed <= 10; seed++ {
 			g, err := genGraph(seed, variant)
 			if err != nil {
@@ -51,11 +47,7 @@ func TestCompareCBC(t *testing.T) {
 	limit := envInt("RESTAKED_CBC_SEC", 600)
 	nodes := envInt("RESTAKED_SOLVE_NODES", DefaultMaxNodes)
 	t.Logf("%-8s %4s  %12s  %8s  %-28s  %-10s  %s", "variant", "seed", "solve", "nodes", "verdict", "cbc", "cbc/solve")
-	variants := benchVariants
-	if v := os.Getenv("RESTAKED_BENCH_VARIANTS"); v != "" {
-		variants = strings.Split(v, ",") // e.g. elastic,full
-	}
-	for _, variant := range variants {
+	for _, variant := range chosenVariants() {
 		for seed := int64(1); seed <= 10; seed++ {
 			g, err := genGraph(seed, variant)
 			if err != nil {
@@ -83,6 +75,15 @@ func TestCompareCBC(t *testing.T) {
 			t.Logf("%-8s %4d  %12v  %8d  %-28s  %-10s  %.1f", variant, seed, ds.Round(time.Microsecond), v.Nodes, verdict, cbcCol, dc.Seconds()/ds.Seconds())
 		}
 	}
+}
+
+// chosenVariants are RESTAKED_BENCH_VARIANTS (e.g. elastic,full), by
+// default all three.
+func chosenVariants() []string {
+	if v := os.Getenv("RESTAKED_BENCH_VARIANTS"); v != "" {
+		return strings.Split(v, ",")
+	}
+	return benchVariants
 }
 
 // genGraph is the generated 2,000 × 50 network of the benchmarks.
