@@ -19,7 +19,6 @@ type filler struct {
 	left  []uint64 // subset sums of the first tail half, with masks
 	lmask []uint32
 	right []sumMask // subset sums of the second tail half, sorted
-	head  []bool
 	sol   []int
 }
 
