@@ -84,6 +84,8 @@ func RuleOf(err error) string {
 var ErrCorrupt = errors.New("corrupt state record")
 
 // Record is a type with its own compact binary encoding (see Writer).
+// MarshalRecord must return memory nobody else holds: Put hands it to the
+// store without a copy (store.SetOwned).
 type Record interface {
 	MarshalRecord() []byte
 	UnmarshalRecord([]byte) error
