@@ -200,17 +200,18 @@ func (c *termCtx) addPending(os *opSecurity, op account.Address, a Asset) error 
 		}
 		return err == nil && len(pending) < MaxAllocationsPerVault
 	})
+	if err != nil {
+		return err
+	}
 	for _, in := range pending {
+		g, err := weightGrowth(c.r, vv, in.svc, in.target)
 		if err != nil {
 			return err
 		}
-		var g *big.Rat
-		if g, err = weightGrowth(c.r, vv, in.svc, in.target); err == nil {
-			os.add(in.svc, g)
-			c.grow(in.svc, g)
-		}
+		os.add(in.svc, g)
+		c.grow(in.svc, g)
 	}
-	return err
+	return nil
 }
 
 func (c *termCtx) grow(svc string, g *big.Rat) {
