@@ -190,17 +190,13 @@ func (s *Server) riskCascade(req *http.Request) (any, error) {
 	return c, boundErr(err)
 }
 
-// psiQuery reads ?psi=, a fraction of total stake in [0, 1].
+// psiQuery reads ?psi= (riskview.ParsePsi).
 func psiQuery(req *http.Request, required bool) (*big.Rat, error) {
-	s := req.URL.Query().Get("psi")
-	if s == "" && !required {
-		return nil, nil
+	psi, err := riskview.ParsePsi(req.URL.Query().Get("psi"), required)
+	if err != nil {
+		return nil, badRequest("bad-psi", "%v", err)
 	}
-	d, err := num.ParseDec(s)
-	if err != nil || d.GT(num.OneDec()) {
-		return nil, badRequest("bad-psi", "psi %q must be a fraction of total stake in [0, 1]", s)
-	}
-	return d.Rat(), nil
+	return psi, nil
 }
 
 // optAccount reads ?account=, the account whose positions a preview lists.

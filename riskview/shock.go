@@ -37,6 +37,19 @@ func ParseShock(slashes, byzantine []string) (risk.Shock, error) {
 	return sh, nil
 }
 
+// ParsePsi reads a shock size ψ, a fraction of total stake in [0, 1];
+// "" is nil (no shock asked for) unless required.
+func ParsePsi(s string, required bool) (*big.Rat, error) {
+	if s == "" && !required {
+		return nil, nil
+	}
+	d, err := num.ParseDec(s)
+	if err != nil || d.GT(num.OneDec()) {
+		return nil, fmt.Errorf("psi %q must be a fraction of total stake in [0, 1]", s)
+	}
+	return d.Rat(), nil
+}
+
 // CascadeView is a cascade, round by round (`risk cascade`). Stakes
 // (initial, the shock's, each round's) are in native units; loss and
 // cumulative_loss are fractions of the initial total stake; decimals as

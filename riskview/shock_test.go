@@ -77,3 +77,16 @@ func TestReportsByHand(t *testing.T) {
 		t.Fatalf("cascade %+v %v", cv, err)
 	}
 }
+
+func TestParsePsi(t *testing.T) {
+	for _, c := range []struct {
+		in       string
+		required bool
+		ok       bool
+	}{{"0.05", true, true}, {"1", true, true}, {"0", false, true}, {"", false, true}, {"", true, false},
+		{"1.01", false, false}, {"-0.1", false, false}, {"x", false, false}} {
+		if _, err := ParsePsi(c.in, c.required); (err == nil) != c.ok {
+			t.Errorf("ParsePsi(%q, %v): %v", c.in, c.required, err)
+		}
+	}
+}

@@ -12,7 +12,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/restaked/restaked/api"
-	"github.com/restaked/restaked/num"
 	"github.com/restaked/restaked/restaking"
 	"github.com/restaked/restaked/risk"
 	"github.com/restaked/restaked/riskview"
@@ -195,7 +194,7 @@ func riskCheckCmd(f *riskFlags) *cobra.Command {
 	cmd := &cobra.Command{
 		Use: "check", Short: "Certified slack γ*: secure when ≥ 0, and the loss bound (1+1/γ*)·ψ", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := parsePsi(psi, false)
+			p, err := riskview.ParsePsi(psi, false)
 			if err != nil {
 				return err
 			}
@@ -204,17 +203,6 @@ func riskCheckCmd(f *riskFlags) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&psi, "psi", "", "shock as a fraction of total stake, for the loss bound")
 	return cmd
-}
-
-func parsePsi(s string, required bool) (*big.Rat, error) {
-	if s == "" && !required {
-		return nil, nil
-	}
-	d, err := num.ParseDec(s)
-	if err != nil || d.GT(num.OneDec()) {
-		return nil, fmt.Errorf("--psi %q must be a fraction of total stake in [0, 1]", s)
-	}
-	return d.Rat(), nil
 }
 
 func riskAttackCmd(f *riskFlags) *cobra.Command {

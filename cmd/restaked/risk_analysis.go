@@ -21,7 +21,7 @@ func riskWorstLossCmd(f *riskFlags) *cobra.Command {
 	cmd := &cobra.Command{
 		Use: "worst-loss", Short: "R_ψ: the most stake a shock of ψ of it, then profitable attacks, can cost (exact on small networks)", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := parsePsi(psi, true)
+			p, err := riskview.ParsePsi(psi, true)
 			if err != nil {
 				return err
 			}
