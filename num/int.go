@@ -137,23 +137,41 @@ func (a Int) MulDivDown(b, c Int) (Int, error) {
 	if c.IsZero() {
 		return Int{}, ErrDivZero
 	}
-	var r Int
-	if _, of := r.v.MulDivOverflow(&a.v, &b.v, &c.v); of {
-		return Int{}, ErrOverflow
+	q, _, err := a.mulDivRem(b, c, false)
+	return q, err
+}
+
+// mulDivRem is floor(a*b/c) and, when wantRem, whether a*b mod c is
+// non-zero; c ≠ 0. When a*b fits in 256 bits (the common case: amounts
+// times 18-decimal fractions) one 256-bit division does it; otherwise the
+// 512-bit product is divided.
+func (a Int) mulDivRem(b, c Int, wantRem bool) (q Int, inexact bool, err error) {
+	var p, rem uint256.Int
+	if _, of := p.MulOverflow(&a.v, &b.v); !of {
+		if !wantRem {
+			q.v.Div(&p, &c.v)
+			return q, false, nil
+		}
+		q.v.DivMod(&p, &c.v, &rem)
+		return q, !rem.IsZero(), nil
 	}
-	return r, nil
+	if _, of := q.v.MulDivOverflow(&a.v, &b.v, &c.v); of {
+		return Int{}, false, ErrOverflow
+	}
+	if wantRem {
+		rem.MulMod(&a.v, &b.v, &c.v) // the full 512-bit product
+	}
+	return q, !rem.IsZero(), nil
 }
 
 // MulDivUp returns ceil(a*b/c) with a 512-bit intermediate.
 func (a Int) MulDivUp(b, c Int) (Int, error) {
-	r, err := a.MulDivDown(b, c)
-	if err != nil {
-		return r, err
+	if c.IsZero() {
+		return Int{}, ErrDivZero
 	}
-	// Exact iff (a*b) mod c == 0; MulMod uses the full 512-bit product.
-	var rem uint256.Int
-	if rem.MulMod(&a.v, &b.v, &c.v); rem.IsZero() {
-		return r, nil
+	r, inexact, err := a.mulDivRem(b, c, true)
+	if err != nil || !inexact {
+		return r, err
 	}
 	return r.Add(NewInt(1))
 }

@@ -166,6 +166,9 @@ func TestMulAddDivModMatchesBig(t *testing.T) {
 			return x
 		}
 		a, b, c, d := gen("a"), gen("b"), gen("c"), gen("d")
+		if rapid.Bool().Draw(rt, "by 1e36") {
+			d = MustInt("1000000000000000000000000000000000000") // the accumulators' scale
+		}
 		q, r, err := a.MulAddDivMod(b, c, d)
 		if d.IsZero() {
 			if err == nil {
@@ -184,6 +187,45 @@ func TestMulAddDivModMatchesBig(t *testing.T) {
 		}
 		if err != nil || q.Big().Cmp(wq) != 0 || r.Big().Cmp(wr) != 0 {
 			rt.Fatalf("(%s*%s+%s)/%s = %s r %s, %v; want %s r %s", a, b, c, d, q, r, err, wq, wr)
+		}
+	})
+}
+
+// MulDivDown and MulDivUp agree with big.Int on operands of any size,
+// through the 256-bit path and the 512-bit one.
+func TestMulDivMatchesBig(t *testing.T) {
+	rapid.Check(t, func(rt *rapid.T) {
+		gen := func(name string) Int {
+			x, _ := IntFromBytes(rapid.SliceOfN(rapid.Byte(), 0, 32).Draw(rt, name))
+			return x
+		}
+		a, b, c := gen("a"), gen("b"), gen("c")
+		down, errDown := a.MulDivDown(b, c)
+		up, errUp := a.MulDivUp(b, c)
+		if c.IsZero() {
+			if errDown == nil || errUp == nil {
+				rt.Fatal("division by zero accepted")
+			}
+			return
+		}
+		wq, wr := new(big.Int).QuoRem(new(big.Int).Mul(a.Big(), b.Big()), c.Big(), new(big.Int))
+		if wq.BitLen() > 256 {
+			if errDown == nil {
+				rt.Fatalf("overflow not reported: %s", wq)
+			}
+			return
+		}
+		if errDown != nil || down.Big().Cmp(wq) != 0 {
+			rt.Fatalf("floor(%s*%s/%s) = %s, %v; want %s", a, b, c, down, errDown, wq)
+		}
+		if wr.Sign() != 0 {
+			wq.Add(wq, big.NewInt(1))
+		}
+		if wq.BitLen() > 256 {
+			return // ceil overflows: an error is right
+		}
+		if errUp != nil || up.Big().Cmp(wq) != 0 {
+			rt.Fatalf("ceil(%s*%s/%s) = %s, %v; want %s", a, b, c, up, errUp, wq)
 		}
 	})
 }

@@ -383,7 +383,7 @@ type rawPosition struct {
 // rawPositions reads staker's positions (at most MaxPositionsPerStaker).
 func rawPositions(r store.Reader, staker account.Address) ([]rawPosition, error) {
 	prefix := positionPrefix(staker)
-	var list []rawPosition
+	list := make([]rawPosition, 0, 16) // most stakers hold few positions: one allocation
 	var err error
 	store.IteratePrefix(r, prefix, false, func(k, v []byte) bool {
 		var x rawPosition

@@ -475,13 +475,13 @@ func pullVault(ctx state.Ctx, vv vaultView) (streamSet, error) {
 }
 
 // pullCache remembers, within one operation, each service's reward
-// denoms, the service accumulators read and the assets loaded (keyed
-// lookups only; nothing iterates the map, and nothing writes a service
-// accumulator or an asset during an operation that uses the cache).
+// denoms, the service accumulators read and the assets loaded (nothing
+// writes a service accumulator or an asset during an operation that uses
+// the cache).
 type pullCache struct {
 	svcs   []string
 	denoms [][]string
-	accs   map[accKey]num.Int
+	accs   []cachedAcc
 	assets []Asset
 	names  names
 	// Scratch memory reused from vault to vault.
@@ -496,22 +496,29 @@ type weightEntry struct {
 	w   num.Int
 }
 
-// accKey names a service accumulator in the cache.
-type accKey struct{ svc, asset, denom string }
+// cachedAcc is a service accumulator read in this operation.
+type cachedAcc struct {
+	svc, asset, denom string
+	acc               num.Int
+}
+
+// maxCachedAccs bounds the accumulator cache; past it, reads go to the
+// store (a claim meets at most positions × streams of their vaults).
+const maxCachedAccs = 64
 
 func (pc *pullCache) serviceAcc(r store.Reader, svc, asset, denom string) (num.Int, error) {
-	k := accKey{svc, asset, denom}
-	if acc, ok := pc.accs[k]; ok {
-		return acc, nil
+	for i := range pc.accs {
+		if c := &pc.accs[i]; c.svc == svc && c.denom == denom && c.asset == asset {
+			return c.acc, nil
+		}
 	}
 	var sa serviceAcc
 	if _, err := state.Load(r, serviceAccKey(svc, asset, denom), &sa); err != nil {
 		return num.Int{}, err
 	}
-	if pc.accs == nil {
-		pc.accs = map[accKey]num.Int{}
+	if len(pc.accs) < maxCachedAccs {
+		pc.accs = append(pc.accs, cachedAcc{svc, asset, denom, sa.Acc})
 	}
-	pc.accs[k] = sa.Acc
 	return sa.Acc, nil
 }
 

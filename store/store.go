@@ -9,6 +9,7 @@ package store
 
 import (
 	"bytes"
+	"sync"
 
 	"github.com/tidwall/btree"
 )
@@ -185,38 +186,56 @@ func inRange(k, start, end []byte) bool {
 }
 
 // Iterate implements Reader, merging buffered writes over the parent.
+// Its working memory (the merger, the tree iterator's stack, the pivot and
+// the callbacks) comes from a pool: reads run once per record in hot paths
+// and would otherwise allocate half a kilobyte each.
 func (o *Overlay) Iterate(start, end []byte, reverse bool, fn func(key, value []byte) bool) {
+	m := mergers.Get().(*merger)
+	m.o, m.start, m.end, m.reverse, m.fn = o, start, end, reverse, fn
 	if o.parent == nil {
-		o.scan(start, end, reverse, fn)
-		return
+		m.scan()
+	} else {
+		m.run()
 	}
-	m := merger{o: o, start: start, end: end, reverse: reverse, fn: fn}
-	m.run()
+	*m = merger{it: m.it, visitParent: m.visitParent, visitTree: m.visitTree, visitTreeDesc: m.visitTreeDesc}
+	mergers.Put(m)
 }
+
+var mergers = sync.Pool{New: func() any {
+	m := &merger{}
+	m.visitParent, m.visitTree, m.visitTreeDesc = m.parentEntry, m.treeEntry, m.treeEntryDesc
+	return m
+}}
 
 // scan iterates a parentless overlay (an in-memory base), which holds no
 // deletion markers, straight from its tree.
-func (o *Overlay) scan(start, end []byte, reverse bool, fn func(key, value []byte) bool) {
-	if !reverse {
-		o.tree.Ascend(&entry{key: start}, func(e *entry) bool {
-			return (end == nil || bytes.Compare(e.key, end) < 0) && fn(e.key, e.val)
-		})
+func (m *merger) scan() {
+	tree := m.o.tree
+	if !m.reverse {
+		m.pivot.key = m.start
+		tree.Ascend(&m.pivot, m.visitTree)
 		return
 	}
-	visit := func(e *entry) bool {
-		if bytes.Compare(e.key, start) < 0 {
-			return false
-		}
-		if end != nil && bytes.Compare(e.key, end) >= 0 {
-			return true // Descend from the top when there is no pivot below end
-		}
-		return fn(e.key, e.val)
-	}
-	if end == nil {
-		o.tree.Reverse(visit)
+	if m.end == nil {
+		tree.Reverse(m.visitTreeDesc)
 		return
 	}
-	o.tree.Descend(&entry{key: end}, visit)
+	m.pivot.key = m.end
+	tree.Descend(&m.pivot, m.visitTreeDesc)
+}
+
+func (m *merger) treeEntry(e *entry) bool {
+	return (m.end == nil || bytes.Compare(e.key, m.end) < 0) && m.fn(e.key, e.val)
+}
+
+func (m *merger) treeEntryDesc(e *entry) bool {
+	if bytes.Compare(e.key, m.start) < 0 {
+		return false
+	}
+	if m.end != nil && bytes.Compare(e.key, m.end) >= 0 {
+		return true // Descend from the top when there is no pivot below end
+	}
+	return m.fn(e.key, e.val)
 }
 
 type merger struct {
@@ -225,42 +244,49 @@ type merger struct {
 	reverse    bool
 	fn         func(key, value []byte) bool
 	it         btree.IterG[*entry]
+	pivot      entry
 	has        bool // it points at a pending in-range overlay entry
 	stopped    bool
+	// Bound once per pooled merger, so that passing them allocates nothing.
+	visitParent              func(key, value []byte) bool
+	visitTree, visitTreeDesc func(e *entry) bool
 }
 
 func (m *merger) run() {
-	m.it = m.o.tree.Iter()
+	m.it.Init(m.o.tree, false)
 	defer m.it.Release()
 	m.seekFirst()
-	if m.o.parent != nil {
-		m.o.parent.Iterate(m.start, m.end, m.reverse, func(k, v []byte) bool {
-			m.flushBefore(k)
-			if m.stopped {
-				return false
-			}
-			if m.has && bytes.Equal(m.it.Item().key, k) {
-				m.emitOverlay() // the buffered write shadows the parent's value
-				return !m.stopped
-			}
-			m.stopped = !m.fn(k, v)
-			return !m.stopped
-		})
-	}
+	m.o.parent.Iterate(m.start, m.end, m.reverse, m.visitParent)
 	m.flushBefore(nil)
+}
+
+// parentEntry visits the parent's next key, emitting the overlay's
+// entries before it first.
+func (m *merger) parentEntry(k, v []byte) bool {
+	m.flushBefore(k)
+	if m.stopped {
+		return false
+	}
+	if m.has && bytes.Equal(m.it.Item().key, k) {
+		m.emitOverlay() // the buffered write shadows the parent's value
+		return !m.stopped
+	}
+	m.stopped = !m.fn(k, v)
+	return !m.stopped
 }
 
 func (m *merger) seekFirst() {
 	if m.reverse {
 		if m.end == nil {
 			m.has = m.it.Last()
-		} else if m.has = m.it.Seek(&entry{key: m.end}); m.has {
+		} else if m.pivot.key = m.end; m.it.Seek(&m.pivot) {
 			m.has = m.it.Prev()
 		} else {
 			m.has = m.it.Last()
 		}
 	} else {
-		m.has = m.it.Seek(&entry{key: m.start})
+		m.pivot.key = m.start
+		m.has = m.it.Seek(&m.pivot)
 	}
 	m.has = m.has && inRange(m.it.Item().key, m.start, m.end)
 }

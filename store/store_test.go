@@ -83,6 +83,37 @@ func TestIterateStopsEarly(t *testing.T) {
 	}
 }
 
+// An iteration may run inside another on the same overlays (each takes
+// its own working memory from the pool), forward and reverse, and the
+// outer one carries on where it was.
+func TestNestedIterate(t *testing.T) {
+	base := NewMem()
+	for _, k := range []string{"a", "b", "c", "d"} {
+		base.Set([]byte(k), []byte("base"))
+	}
+	o := NewOverlay(base)
+	o.Set([]byte("bb"), []byte("over"))
+	o.Delete([]byte("c"))
+	want := "[a=base b=base bb=over d=base]"
+	var outer []string
+	o.Iterate(nil, nil, false, func(k, v []byte) bool {
+		outer = append(outer, string(k)+"="+string(v))
+		if got := fmt.Sprint(collect(o, nil, nil, false)); got != want {
+			t.Fatalf("inner forward: %s", got)
+		}
+		if got := fmt.Sprint(collect(o, []byte("b"), []byte("d"), true)); got != "[bb=over b=base]" {
+			t.Fatalf("inner reverse: %s", got)
+		}
+		if got := fmt.Sprint(collect(base, []byte("b"), nil, false)); got != "[b=base c=base d=base]" {
+			t.Fatalf("inner base: %s", got)
+		}
+		return true
+	})
+	if got := fmt.Sprint(outer); got != want {
+		t.Fatalf("outer: %s", got)
+	}
+}
+
 func TestPrefixEnd(t *testing.T) {
 	cases := []struct{ in, want []byte }{
 		{[]byte("ab"), []byte("ac")}, {[]byte{1, 0xff}, []byte{2}}, {[]byte{0xff, 0xff}, nil},
