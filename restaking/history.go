@@ -22,7 +22,9 @@ import (
 //     the magnitude in force just before start + withdrawal_delay;
 //   - vault checkpoints per (operator, asset) and allocation magnitudes per
 //     (service, operator, asset), by height: the stake history services read;
-//   - membership per (service, operator) and asset values, by height.
+//   - membership per (service, operator) and asset values, by height;
+//   - each service's declared terms (pfc, threshold), by height, so that
+//     the network at a past height is judged by the terms then declared.
 
 func seriesKey(series []byte, t uint64) []byte { return state.Key(series, state.U64(t)) }
 
@@ -250,4 +252,45 @@ func valueAt(r store.Reader, a Asset, h int64) (num.Dec, error) {
 	}
 	v, err := readInt(bz, "asset value history")
 	return num.DecFromRaw(v), err
+}
+
+// ServiceTerms are the declarations the risk engine reads: profit from
+// corruption (native units) and corruption threshold.
+type ServiceTerms struct {
+	PfC       num.Int
+	Threshold num.Dec
+}
+
+const termsVersion = 1
+
+func (t *ServiceTerms) MarshalRecord() []byte {
+	w := state.NewWriter(termsVersion, 48)
+	w.Int(t.PfC)
+	w.Int(t.Threshold.Raw())
+	return w.Out()
+}
+
+func (t *ServiceTerms) UnmarshalRecord(b []byte) error {
+	r := state.NewReader(b, termsVersion)
+	t.PfC, t.Threshold = r.Int(), r.Dec()
+	return r.Done()
+}
+
+func termsSeries(svc string) []byte { return state.Key(prefixTermsHist, lp(svc)) }
+
+// recordTerms writes s's terms as of this block (on registration and on
+// every update; a later write in the same block overwrites).
+func recordTerms(ctx state.Ctx, s *Service) {
+	state.Put(ctx.KV, seriesKey(termsSeries(s.Name), timePos(ctx.Height)), &ServiceTerms{PfC: s.PfC, Threshold: s.Threshold})
+}
+
+// termsAt is svc's terms at the end of block h (found false: the service
+// was not registered yet).
+func termsAt(r store.Reader, svc string, h int64) (ServiceTerms, bool, error) {
+	var t ServiceTerms
+	bz, ok := atOrBefore(r, termsSeries(svc), timePos(h))
+	if !ok {
+		return t, false, nil
+	}
+	return t, true, state.Decode(prefixTermsHist, bz, &t)
 }

@@ -2,6 +2,7 @@ package restaking
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/restaked/restaked/account"
 	"github.com/restaked/restaked/bank"
@@ -24,6 +25,7 @@ func Invariants() []state.Invariant {
 		{Name: "restaking-reward-weights", Check: checkRewardWeights},
 		{Name: "restaking-reward-streams", Check: checkRewardStreams},
 		{Name: "restaking-program-queues", Check: checkProgramQueues},
+		{Name: "restaking-service-terms", Check: checkServiceTerms},
 	}
 }
 
@@ -388,4 +390,23 @@ func checkHeld(r store.Reader, denom string, op account.Address, nr nativeReward
 		return fmt.Errorf("native rewards of %s: positions owed %s, attributed %s, account holds %s", op, owed, nr.Held, bal)
 	}
 	return nil
+}
+
+// checkServiceTerms: every service's latest recorded terms are the terms
+// it declares now (past-height networks read the record).
+func checkServiceTerms(r store.Reader) error {
+	var err error
+	store.IteratePrefix(r, prefixService, false, func(k, v []byte) bool {
+		var s Service
+		if err = state.Decode(k, v, &s); err != nil {
+			return false
+		}
+		var t ServiceTerms
+		var found bool
+		if t, found, err = termsAt(r, s.Name, math.MaxInt64); err == nil && (!found || !t.PfC.Eq(s.PfC) || !t.Threshold.Eq(s.Threshold)) {
+			err = fmt.Errorf("service %s declares pfc %s, threshold %s; its terms history holds %s, %s (found %v)", s.Name, s.PfC, s.Threshold, t.PfC, t.Threshold, found)
+		}
+		return err == nil
+	})
+	return err
 }

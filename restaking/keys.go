@@ -80,6 +80,7 @@ var (
 	prefixAllocHist     = []byte("rs/ah/")      // svc ‖ op ‖ asset ‖ height → magnitude
 	prefixMemberHist    = []byte("rs/mh/")      // svc ‖ op ‖ height → member flag
 	prefixValueHist     = []byte("rs/valh/")    // denom ‖ height → value in native units
+	prefixTermsHist     = []byte("rs/th/")      // svc ‖ height → ServiceTerms (pfc, threshold) after that height
 	prefixNativeAcct    = []byte("rs/native/")  // native account → operator (reverse index)
 	prefixSlash         = []byte("rs/slash/")   // id → Slash
 	prefixSlashByOp     = []byte("rs/slashop/") // op ‖ id → (index: per-position slashed status)

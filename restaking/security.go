@@ -245,10 +245,40 @@ func addServices(r store.Reader, n *risk.Network) error {
 			err = tooLarge("services", risk.MaxServices)
 			return false
 		}
-		n.Services = append(n.Services, risk.Service{ID: s.Name, PfC: new(big.Rat).SetInt(s.PfC.Big()), Threshold: s.Threshold.Rat()})
+		n.Services = append(n.Services, riskService(s.Name, ServiceTerms{PfC: s.PfC, Threshold: s.Threshold}))
 		return true
 	})
 	return err
+}
+
+// addServicesAt adds the services registered by the end of block h, with
+// the terms they declared as of then.
+func addServicesAt(r store.Reader, n *risk.Network, h int64) error {
+	var names []string
+	var err error
+	store.IteratePrefix(r, prefixService, false, func(k, _ []byte) bool {
+		if len(names) >= risk.MaxServices {
+			err = tooLarge("services", risk.MaxServices)
+			return false
+		}
+		names = append(names, string(k[len(prefixService):]))
+		return true
+	})
+	for _, name := range names {
+		if err != nil {
+			return err
+		}
+		var t ServiceTerms
+		var found bool
+		if t, found, err = termsAt(r, name, h); found && err == nil {
+			n.Services = append(n.Services, riskService(name, t))
+		}
+	}
+	return err
+}
+
+func riskService(name string, t ServiceTerms) risk.Service {
+	return risk.Service{ID: name, PfC: new(big.Rat).SetInt(t.PfC.Big()), Threshold: t.Threshold.Rat()}
 }
 
 // opSecurity is one operator's σ_v and its w_vs by service.
@@ -354,16 +384,16 @@ func tokenValue(tokens *big.Int, value *big.Rat) *big.Rat {
 // SecurityNetworkAt is the network at the end of block h, from the stake
 // history (SPEC §6.2): σ_v from each vault's checkpoint, w_vs from the
 // allocation checkpoints, both valued at the asset values recorded by
-// then and rounded down to whole base units as in SecurityNetwork. Services' pfc and threshold are not historized: the current
-// declarations are used (a service declares what corrupting it is worth
-// now). Work is O(services × members × assets) reverse seeks.
+// then and rounded down to whole base units as in SecurityNetwork; the
+// services registered by then, with the pfc and threshold they declared
+// then. Work is O(services × members × assets) reverse seeks.
 func SecurityNetworkAt(r store.Reader, h int64) (*risk.Network, error) {
 	vals, err := assetValuesAt(r, h)
 	if err != nil {
 		return nil, err
 	}
 	n := &risk.Network{Height: h}
-	if err := addServices(r, n); err != nil {
+	if err := addServicesAt(r, n, h); err != nil {
 		return nil, err
 	}
 	weights := map[account.Address][]opWeight{} // lookups only

@@ -61,6 +61,41 @@ func TestSecurityNetworkByHand(t *testing.T) {
 	}
 }
 
+// A past height's network carries the terms services declared then, and
+// leaves out services registered later.
+func TestSecurityNetworkAtUsesPastTerms(t *testing.T) {
+	x := twoServices(t, nil, "", "0.5", "0.3")
+	before := x.c.Height()
+	x.ok("svc", &tx.MsgUpdateService{Admin: s("svc"), Name: "a", Pfc: "3000", Threshold: "0.6"})
+	x.ok("svc", registerService("svc", "c", "usdc"))
+	x.advance(block_s)
+	after := x.c.Height()
+	x.ok("svc", &tx.MsgUpdateService{Admin: s("svc"), Name: "a", Metadata: "terms unchanged"})
+	x.advance(block_s)
+	terms := func(h int64) string {
+		n, err := restaking.SecurityNetworkAt(x.c.Committed(), h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, sv := range n.Services {
+			out = append(out, sv.ID+":"+sv.PfC.RatString()+"@"+sv.Threshold.RatString())
+		}
+		return strings.Join(out, " ")
+	}
+	if got := terms(before); got != "a:1000@1/2 b:1000@1/2" {
+		t.Fatalf("at %d: %s", before, got)
+	}
+	for _, h := range []int64{after, x.c.Height()} {
+		if got := terms(h); got != "a:3000@3/5 b:1000@1/2 c:1000@1/2" {
+			t.Fatalf("at %d: %s", h, got)
+		}
+	}
+	if got := terms(0); got != "" {
+		t.Fatalf("before any registration: %q", got)
+	}
+}
+
 // alice's tree for twoServices(0.5, 0.3): a can take 5,000 usdc (2,500
 // native), b 3,000 (1,500); worst case 8,000 usdc; degree 0.8.
 func TestExposureByHand(t *testing.T) {

@@ -64,6 +64,7 @@ func HandleRegisterService(ctx state.Ctx, p params.Params, signer account.Addres
 		return err
 	}
 	saveService(ctx.KV, &s)
+	recordTerms(ctx, &s)
 	ctx.Emit("register_service", "name", s.Name, "admin", admin.String(), "slasher", s.Slasher.String())
 	return nil
 }
@@ -230,6 +231,9 @@ func HandleUpdateService(ctx state.Ctx, p params.Params, signer account.Address,
 		}
 	}
 	saveService(ctx.KV, &s)
+	if !s.PfC.Eq(pi0) || !s.Threshold.Eq(a0) {
+		recordTerms(ctx, &s)
+	}
 	ctx.Emit("update_service", "name", s.Name)
 	return nil
 }
