@@ -174,8 +174,17 @@ func BenchmarkRewardBlockNoPrograms(b *testing.B) { benchmarkRewardBlock(b, 10_0
 // running one program in its own denom; with services = 1, operators
 // allocate everything to one service running 5 programs, one per denom.
 // Bob holds a position with each operator too, so the vaults are shared.
-// In-memory store, no invariants.
-func rewardClaimSetup(b *testing.B, services int) *h {
+// In-memory store or Pebble, no invariants.
+func rewardClaimSetup(b *testing.B, services int, pebble bool) *h {
+	var base store.Base = store.NewMemBase()
+	if pebble {
+		db, err := store.OpenPebble(b.TempDir())
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { db.Close() })
+		base = db
+	}
 	g := genesis(nil)
 	for i := range g.Accounts {
 		if g.Accounts[i].Address == addr("svc") {
@@ -184,7 +193,7 @@ func rewardClaimSetup(b *testing.B, services int) *h {
 			}
 		}
 	}
-	x := newGenesisH(b, g)
+	x := newGenesisHOn(b, g, base)
 	x.c.CheckInvariants = false
 	x.ok("authority", &tx.MsgRegisterAsset{Authority: s("authority"), Denom: "usdc", Price: "0.5"})
 	for sv := 0; sv < services; sv++ {
@@ -227,15 +236,18 @@ func rewardClaimSetup(b *testing.B, services int) *h {
 // zero fee), the primary-staking and native claims (nothing to pay) and
 // ClaimService (pull the 10 vaults, settle and zero the 50 position
 // streams, book the payments, 5 bank sends). Not timed: signing, and the
-// empty block between two claims.
+// empty block between two claims. On the in-memory store, and on Pebble
+// (the node's store: each block's writes committed to disk, reads below
+// the block's buffer going to Pebble and its block cache).
 func BenchmarkRewardClaim10Positions5Denoms(b *testing.B) {
 	for _, services := range []int{5, 1} {
-		b.Run(fmt.Sprintf("services=%d", services), func(b *testing.B) { benchmarkRewardClaim(b, services) })
+		b.Run(fmt.Sprintf("services=%d", services), func(b *testing.B) { benchmarkRewardClaim(b, services, false) })
 	}
+	b.Run("services=5/pebble", func(b *testing.B) { benchmarkRewardClaim(b, 5, true) })
 }
 
-func benchmarkRewardClaim(b *testing.B, services int) {
-	x := rewardClaimSetup(b, services)
+func benchmarkRewardClaim(b *testing.B, services int, pebble bool) {
+	x := rewardClaimSetup(b, services, pebble)
 	if list, err := restaking.PendingService(x.c.BlockState(), addr("alice")); err != nil || len(list) != 50 {
 		b.Fatalf("alice has %d streams pending (%v), want 50", len(list), err)
 	}

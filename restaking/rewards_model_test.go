@@ -165,7 +165,13 @@ func newRewardModelH(t testing.TB) *h {
 // newGenesisH is newH over a given genesis (no asset registered).
 func newGenesisH(t testing.TB, g chain.Genesis) *h {
 	t.Helper()
-	c, err := chain.New(chainID, store.NewMemBase())
+	return newGenesisHOn(t, g, store.NewMemBase())
+}
+
+// newGenesisHOn is newGenesisH on a given base store.
+func newGenesisHOn(t testing.TB, g chain.Genesis, base store.Base) *h {
+	t.Helper()
+	c, err := chain.New(chainID, base)
 	if err != nil {
 		t.Fatal(err)
 	}
