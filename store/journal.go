@@ -18,7 +18,7 @@ type undoEntry struct {
 // Journal opens an undo journal on o (reusing o's journal and its buffer).
 func (o *Overlay) Journal() *Journal {
 	if o.j == nil {
-		o.j = &Journal{o: o, undo: make([]undoEntry, 0, 64)} // a typical transaction's writes
+		o.j = &Journal{o: o, undo: make([]undoEntry, 0, 32)} // room for a typical transaction's writes
 	}
 	o.j.undo = o.j.undo[:0]
 	return o.j
