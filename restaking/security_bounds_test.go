@@ -1,0 +1,54 @@
+package restaking
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/restaked/restaked/account"
+	"github.com/restaked/restaked/num"
+	"github.com/restaked/restaked/risk"
+	"github.com/restaked/restaked/state"
+	"github.com/restaked/restaked/store"
+)
+
+// A live network past the risk engine's bounds is refused with
+// risk.ErrTooLarge naming the bound — now and at a past height — never
+// cut short silently. The records are written directly: reaching the
+// bounds through transactions would take hundreds of thousands of them.
+func TestSecurityNetworkRefusesPastBounds(t *testing.T) {
+	services := store.NewMem()
+	for i := 0; i <= risk.MaxServices; i++ {
+		s := Service{Name: fmt.Sprintf("s%05d", i), PfC: num.NewInt(1), Threshold: num.MustDec("0.5")}
+		state.Put(services, serviceKey(s.Name), &s)
+		state.Put(services, seriesKey(termsSeries(s.Name), 0), &ServiceTerms{PfC: s.PfC, Threshold: s.Threshold})
+	}
+	operators := store.NewMem()
+	for i := 0; i <= risk.MaxOperators; i++ {
+		var op account.Address
+		binary.BigEndian.PutUint32(op[:], uint32(i))
+		state.Put(operators, operatorKey(op), &Operator{Address: op, Commission: num.MustDec("0.1")})
+	}
+	for _, c := range []struct {
+		name string
+		r    store.Reader
+		want string
+	}{
+		{"services", services, fmt.Sprintf("more than %d services", risk.MaxServices)},
+		{"operators", operators, fmt.Sprintf("more than %d operators", risk.MaxOperators)},
+	} {
+		for _, at := range []string{"now", "past"} {
+			var err error
+			if at == "now" {
+				_, err = SecurityNetwork(c.r)
+			} else {
+				_, err = SecurityNetworkAt(c.r, 1)
+			}
+			if !errors.Is(err, risk.ErrTooLarge) || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("%s %s: %v", c.name, at, err)
+			}
+		}
+	}
+}
