@@ -40,17 +40,7 @@ func TestPebbleCacheMatchesModel(t *testing.T) {
 			rt.Fatalf("reverse scan from %s: %v, want %v", from, got, want)
 		}
 		o := NewOverlay(p)
-		for i, n := 0, rapid.IntRange(0, 4).Draw(rt, "writes"); i < n; i++ {
-			k := key.Draw(rt, "write")
-			if rapid.Bool().Draw(rt, "delete") {
-				o.Delete([]byte(k))
-				delete(model, k)
-			} else {
-				v := rapid.StringN(0, 40, 40).Draw(rt, "value")
-				o.Set([]byte(k), []byte(v))
-				model[k] = v
-			}
-		}
+		randomWrites(rt, o, model, key, 4, 40)
 		if err := p.Commit(o, Meta{Height: 1}); err != nil {
 			rt.Fatal(err)
 		}
@@ -58,13 +48,7 @@ func TestPebbleCacheMatchesModel(t *testing.T) {
 			rt.Fatalf("current generation holds %d bytes, bound %d", c.curBytes, c.maxBytes/2)
 		}
 	})
-	if err := p.Close(); err != nil {
-		t.Fatal(err)
-	}
-	p, err = OpenPebble(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p = reopen(t, p, dir)
 	defer p.Close()
 	for _, k := range []string{"a", "b", "c", "d", "e", "f", "g", "h"} {
 		v, found := p.Get([]byte(k))

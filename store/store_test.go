@@ -31,17 +31,7 @@ func TestOverlayMatchesModel(t *testing.T) {
 			model[k] = v
 		}
 		o := NewOverlay(base)
-		for i, n := 0, rapid.IntRange(0, 10).Draw(t, "nover"); i < n; i++ {
-			k := key.Draw(t, "k")
-			if rapid.Bool().Draw(t, "del") {
-				o.Delete([]byte(k))
-				delete(model, k)
-			} else {
-				v := rapid.StringN(1, 3, 3).Draw(t, "v")
-				o.Set([]byte(k), []byte(v))
-				model[k] = v
-			}
-		}
+		randomWrites(t, o, model, key, 10, 3)
 		start := []byte(key.Draw(t, "start"))
 		var end []byte
 		if rapid.Bool().Draw(t, "bounded") {
@@ -67,6 +57,22 @@ func TestOverlayMatchesModel(t *testing.T) {
 			}
 		}
 	})
+}
+
+// randomWrites makes up to n random sets and deletes of keys drawn from
+// key on o (values of 1..maxLen bytes), mirroring them in model.
+func randomWrites(t *rapid.T, o *Overlay, model map[string]string, key *rapid.Generator[string], n, maxLen int) {
+	for i, count := 0, rapid.IntRange(0, n).Draw(t, "writes"); i < count; i++ {
+		k := key.Draw(t, "k")
+		if rapid.Bool().Draw(t, "del") {
+			o.Delete([]byte(k))
+			delete(model, k)
+		} else {
+			v := rapid.StringN(1, maxLen, maxLen).Draw(t, "v")
+			o.Set([]byte(k), []byte(v))
+			model[k] = v
+		}
+	}
 }
 
 func TestIterateStopsEarly(t *testing.T) {
@@ -144,13 +150,7 @@ func TestPebbleCommitAndReopen(t *testing.T) {
 	if err := p.Commit(o, Meta{Height: 2, AppHash: []byte{0xbb}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := p.Close(); err != nil {
-		t.Fatal(err)
-	}
-	p, err = OpenPebble(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p = reopen(t, p, dir)
 	defer p.Close()
 	m, err := p.LastMeta()
 	if err != nil || m.Height != 2 || !bytes.Equal(m.AppHash, []byte{0xbb}) {
@@ -162,6 +162,19 @@ func TestPebbleCommitAndReopen(t *testing.T) {
 	if got := collect(p, []byte("k"), []byte("k3"), true); fmt.Sprint(got) != "[k2=v2]" {
 		t.Fatalf("reverse range = %v", got)
 	}
+}
+
+// reopen closes p and opens the store in dir again.
+func reopen(t *testing.T, p *Pebble, dir string) *Pebble {
+	t.Helper()
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	p, err := OpenPebble(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 // A reverted journal leaves the overlay exactly as before; a kept one
