@@ -55,8 +55,12 @@ func Open(dir, chainID string, log *slog.Logger) (*App, error) {
 	return a, nil
 }
 
-// Close closes the store.
-func (a *App) Close() error { return a.db.Close() }
+// Close closes the store, once no reader or block is using it.
+func (a *App) Close() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.db.Close()
+}
 
 // Read runs fn against the committed state under the read lock.
 func (a *App) Read(fn func(r store.Reader, height int64)) {

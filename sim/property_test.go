@@ -52,7 +52,7 @@ func runTolerant(t *rapid.T, src string) (string, int) {
 	if err != nil {
 		t.Fatalf("generated scenario does not load: %v\n%s", err, src)
 	}
-	s, err := start(sc, nil)
+	s, err := start(sc, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

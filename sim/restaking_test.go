@@ -24,7 +24,7 @@ steps:
   - advance: 1 block
   - double_sign: {validator: op}
 `)
-	s, err := start(sc, nil)
+	s, err := start(sc, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

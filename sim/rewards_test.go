@@ -14,7 +14,7 @@ import (
 // runAll starts sc and runs every step, failing on the first error.
 func runAll(t *testing.T, sc *Scenario) *Sim {
 	t.Helper()
-	s, err := start(sc, nil)
+	s, err := start(sc, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

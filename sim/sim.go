@@ -41,12 +41,14 @@ type Options struct {
 	// invariants are checked after every block on top of the chain's own
 	// (tests use it to break one on purpose).
 	invariants []state.Invariant
+	// base is the committed store (nil: in memory; tests run on Pebble too).
+	base store.Base
 }
 
 // Run executes the scenario and reports every step and the final state.
 func Run(sc *Scenario, opt Options) *Report {
 	rep := &Report{OK: true, Steps: []StepResult{}}
-	s, err := start(sc, opt.invariants)
+	s, err := start(sc, opt)
 	if err != nil {
 		rep.fail(err.Error())
 		return rep
@@ -90,13 +92,17 @@ func (s *Sim) step(st *Step) (r StepResult) {
 }
 
 // start writes genesis and begins block 1.
-func start(sc *Scenario, extra []state.Invariant) (*Sim, error) {
-	c, err := chain.New(ChainID, store.NewMemBase())
+func start(sc *Scenario, opt Options) (*Sim, error) {
+	base := opt.base
+	if base == nil {
+		base = store.NewMemBase()
+	}
+	c, err := chain.New(ChainID, base)
 	if err != nil {
 		return nil, err
 	}
 	c.CheckInvariants = true
-	for _, inv := range extra {
+	for _, inv := range opt.invariants {
 		c.Invariants.Register(inv)
 	}
 	g, err := genesis(sc)

@@ -53,7 +53,14 @@ func mustFail(t *testing.T, src string, wants ...string) *Report {
 	return rep
 }
 
-// TestExampleScenarios runs every shipped scenario, so CI keeps them true.
+// maxPebbleBlocks bounds the scenarios run again on Pebble (some advance
+// through hundreds of thousands of blocks).
+const maxPebbleBlocks = 5_000
+
+// TestExampleScenarios runs every shipped scenario (and the regression
+// scenarios of testdata), so CI keeps them true: in memory, and those of
+// up to maxPebbleBlocks blocks again on Pebble — its value cache and
+// reused iterators must give the same app hash as the in-memory store.
 func TestExampleScenarios(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join(scenarioDir, "*.yaml"))
 	if err != nil {
@@ -62,7 +69,8 @@ func TestExampleScenarios(t *testing.T) {
 	if len(files) < 5 {
 		t.Fatalf("found %d scenarios in %s, want at least 5", len(files), scenarioDir)
 	}
-	for _, f := range files {
+	more, _ := filepath.Glob(filepath.Join("testdata", "*.yaml"))
+	for _, f := range append(files, more...) {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			sc, err := LoadFile(f)
 			if err != nil {
@@ -74,6 +82,21 @@ func TestExampleScenarios(t *testing.T) {
 				t.Fatalf("%s", rep.Error)
 			}
 			t.Logf("%d steps, final block %d, %v", len(rep.Steps), rep.Final.Height, time.Since(start))
+			if rep.Final.Height > maxPebbleBlocks {
+				return // every block is a synced commit on Pebble
+			}
+			db, err := store.OpenPebble(t.TempDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			if sc, err = LoadFile(f); err != nil {
+				t.Fatal(err)
+			}
+			disk := Run(sc, Options{base: db})
+			if !disk.OK || disk.Final.AppHash != rep.Final.AppHash {
+				t.Fatalf("on Pebble: ok %v (%s), app hash %s; in memory %s", disk.OK, disk.Error, disk.Final.AppHash, rep.Final.AppHash)
+			}
 		})
 	}
 }

@@ -9,7 +9,8 @@ import "sync"
 //
 // It is a pure cache of the committed state: Commit writes every block's
 // writes through it (after the batch is durable), so a hit always equals
-// what Pebble holds. Snapshots do not use it.
+// what Pebble holds; a miss read while a commit was written through is not
+// kept. Snapshots do not use it.
 //
 // Bounded by two generations: entries go into cur; when cur holds
 // maxBytes/2, it becomes old and a fresh cur starts; a hit in old moves
@@ -20,7 +21,13 @@ type valueCache struct {
 	cur, old map[string]cached
 	curBytes int
 	maxBytes int
+	commits  uint64 // write-throughs so far: a read from before one is not cached
 }
+
+// entryOverheadBytes is what a cached entry costs beyond its key and value
+// (map slot, string and slice headers), counted against maxBytes so that
+// many small entries (remembered misses) stay within the bound too.
+const entryOverheadBytes = 96
 
 type cached struct {
 	val   []byte
@@ -46,20 +53,54 @@ func (c *valueCache) get(key []byte) (cached, bool) {
 	return e, ok
 }
 
-// put records what Pebble holds for key now (found false: nothing).
-func (c *valueCache) put(key []byte, val []byte, found bool) {
+// readStamp is taken before reading Pebble on a miss: fill caches the
+// value read only if no commit has been written through since.
+func (c *valueCache) readStamp() uint64 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.commits
+}
+
+// fill caches what a read begun at stamp found (nothing, if a commit
+// came in between: the value may already be stale).
+func (c *valueCache) fill(key []byte, val []byte, found bool, stamp uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if stamp == c.commits {
+		c.setLocked(key, val, found)
+	}
+}
+
+// writeThrough applies one committed block's writes (Commit, after the
+// batch is durable); deleted keys are remembered as misses.
+func (c *valueCache) writeThrough(writes *Overlay) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.commits++
+	writes.Writes(func(k, v []byte, deleted bool) bool {
+		if deleted {
+			c.setLocked(k, nil, false)
+		} else {
+			c.setLocked(k, clone(v), true)
+		}
+		return true
+	})
+}
+
+func (c *valueCache) setLocked(key []byte, val []byte, found bool) {
+	if !found {
+		val = nil // a miss reads (nil, false), as Pebble's does
+	}
 	delete(c.old, string(key)) // never leave an older value behind
 	c.putLocked(string(key), cached{val: val, found: found})
 }
 
 func (c *valueCache) putLocked(key string, e cached) {
 	if prev, ok := c.cur[key]; ok {
-		c.curBytes -= len(key) + len(prev.val)
+		c.curBytes -= len(key) + len(prev.val) + entryOverheadBytes
 	}
 	c.cur[key] = e
-	c.curBytes += len(key) + len(e.val)
+	c.curBytes += len(key) + len(e.val) + entryOverheadBytes
 	if c.curBytes >= c.maxBytes/2 {
 		c.old, c.cur, c.curBytes = c.cur, map[string]cached{}, 0
 	}

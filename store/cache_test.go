@@ -19,15 +19,15 @@ func TestPebbleCacheMatchesModel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p.cache = newValueCache(64) // tiny: generations turn over all the time
+	p.cache = newValueCache(4 * entryOverheadBytes) // tiny: generations turn over all the time
 	model := map[string]string{}
 	key := rapid.SampledFrom([]string{"a", "b", "c", "d", "e", "f", "g", "h"})
 	rapid.Check(t, func(rt *rapid.T) {
 		for i, n := 0, rapid.IntRange(0, 8).Draw(rt, "reads"); i < n; i++ {
 			k := key.Draw(rt, "read")
 			v, found := p.Get([]byte(k))
-			if want, ok := model[k]; ok != found || string(v) != want {
-				rt.Fatalf("Get(%s) = %q %v, want %q %v", k, v, found, want, ok)
+			if want, ok := model[k]; ok != found || string(v) != want || (!found && v != nil) {
+				rt.Fatalf("Get(%s) = %q (nil %v) %v, want %q %v", k, v, v == nil, found, want, ok)
 			}
 		}
 		if got, want := collect(p, nil, nil, false), modelRange(model, ""); fmt.Sprint(got) != fmt.Sprint(want) {
@@ -61,10 +61,10 @@ func TestPebbleCacheMatchesModel(t *testing.T) {
 // The cache keeps what was used in the last half of its bound: an entry
 // read again survives a turnover, one left alone is dropped after two.
 func TestValueCacheGenerations(t *testing.T) {
-	c := newValueCache(40)                        // turns over at 20 bytes
-	c.put([]byte("hot"), []byte("1234567"), true) // 10 bytes
+	c := newValueCache(2 * (20 + 2*entryOverheadBytes)) // turns over at two entries' worth
+	c.fill([]byte("hot"), []byte("1234567"), true, 0)   // 10 bytes
 	for i := 0; i < 10; i++ {
-		c.put([]byte(fmt.Sprintf("cold%d", i)), []byte("12345"), true) // 10 bytes each
+		c.fill([]byte(fmt.Sprintf("cold%d", i)), []byte("12345"), true, 0) // 10 bytes each
 		if _, ok := c.get([]byte("hot")); !ok {
 			t.Fatalf("hot entry dropped after %d inserts", i+1)
 		}
@@ -75,9 +75,16 @@ func TestValueCacheGenerations(t *testing.T) {
 	if e, ok := c.get([]byte("hot")); !ok || string(e.val) != "1234567" || !e.found {
 		t.Fatalf("hot = %+v %v", e, ok)
 	}
-	c.put([]byte("gone"), nil, false)
-	if e, ok := c.get([]byte("gone")); !ok || e.found {
+	c.fill([]byte("gone"), []byte{}, false, 0)
+	if e, ok := c.get([]byte("gone")); !ok || e.found || e.val != nil {
 		t.Fatalf("a remembered miss reads %+v %v", e, ok)
+	}
+	// A read begun before a commit was written through is not kept.
+	stamp := c.readStamp()
+	c.writeThrough(NewMem())
+	c.fill([]byte("late"), []byte("old"), true, stamp)
+	if _, ok := c.get([]byte("late")); ok {
+		t.Fatal("a read from before a commit was cached")
 	}
 }
 

@@ -102,8 +102,9 @@ func (p *Pebble) Get(key []byte) ([]byte, bool) {
 	if e, ok := p.cache.get(key); ok {
 		return e.val, e.found
 	}
+	stamp := p.cache.readStamp()
 	v, found := get(p.db, key)
-	p.cache.put(key, v, found)
+	p.cache.fill(key, v, found, stamp)
 	return v, found
 }
 
@@ -239,10 +240,7 @@ func (p *Pebble) Commit(writes *Overlay, m Meta) error {
 	}
 	// Durable: now the cache may show it, and iterators must see it.
 	p.iters.reset()
-	writes.Writes(func(k, v []byte, deleted bool) bool {
-		p.cache.put(k, clone(v), !deleted)
-		return true
-	})
+	p.cache.writeThrough(writes)
 	writes.Reset()
 	return nil
 }
