@@ -14,8 +14,9 @@ import "sync"
 //
 // Bounded by two generations: entries go into cur; when cur holds
 // maxBytes/2, it becomes old and a fresh cur starts; a hit in old moves
-// the entry back to cur. At most maxBytes of keys and values are held
-// (plus map overhead), and whatever was used within the last half is kept.
+// the entry back to cur. About maxBytes are held at most (keys, values and
+// a fixed overhead per entry), and whatever was used within the last half
+// is kept.
 type valueCache struct {
 	mu       sync.Mutex // API readers call Get concurrently
 	cur, old map[string]cached
