@@ -114,10 +114,12 @@ type solver struct {
 	maxNodes int64
 	nodes    int64
 
-	status []int8   // per operator
-	covIn  []uint64 // per service: coverage by forced-in operators
-	covR   []uint64 // per service: coverage by undecided operators
-	omega  []float64
+	status    []int8   // per operator
+	svcStatus []int8   // per service: in A, out of A, or undecided
+	svcBranch bool     // branch on services first (over-allocated networks)
+	covIn     []uint64 // per service: coverage by forced-in operators
+	covR      []uint64 // per service: coverage by undecided operators
+	omega     []float64
 
 	best     uint64 // best profit found (0: none positive)
 	bestA    []int
@@ -136,11 +138,12 @@ func newSolver(p *intProblem, maxNodes int64) *solver {
 	}
 	sv := &solver{
 		p: p, maxNodes: maxNodes,
-		status:  make([]int8, p.nOps),
-		covIn:   make([]uint64, p.nSvc),
-		covR:    slices.Clone(p.total),
-		omega:   make([]float64, p.nSvc),
-		svcNode: make([]int32, p.nSvc),
+		status:    make([]int8, p.nOps),
+		svcStatus: make([]int8, p.nSvc),
+		covIn:     make([]uint64, p.nSvc),
+		covR:      slices.Clone(p.total),
+		omega:     make([]float64, p.nSvc),
+		svcNode:   make([]int32, p.nSvc),
 	}
 	for s := range p.nSvc {
 		sv.svcNode[s] = -1
@@ -181,17 +184,28 @@ func (sv *solver) search() error {
 		if ub <= sv.best || branch < 0 {
 			continue
 		}
+		op := sv.branchOp(branch)
 		// The "in" child is pushed last, so it comes first among equals.
 		for _, st := range [2]int8{forcedOut, forcedIn} {
 			seq++
-			last := &pathNode{d: decision{op: int32(branch), st: st}, up: nd.last}
+			last := &pathNode{d: decision{op: op, st: st}, up: nd.last}
 			open.push(openNode{ub: ub, seq: seq, last: last})
 		}
 	}
 	return nil
 }
 
-// decision is one operator forced in or out.
+// branchOp is the decision.op of node's branch: an operator below nOps,
+// service branch − nOps from there.
+func (sv *solver) branchOp(branch int) int32 {
+	if branch >= sv.p.nOps {
+		return int32(-1 - (branch - sv.p.nOps))
+	}
+	return int32(branch)
+}
+
+// decision is one operator forced in or out of B (op ≥ 0), or one
+// service forced in or out of A (op = −1 − service).
 type decision struct {
 	op int32
 	st int8
@@ -271,12 +285,21 @@ func (h *openHeap) pop() openNode {
 // moveTo undoes the decisions of cur and applies those of path.
 func (sv *solver) moveTo(cur *[]decision, path []decision) {
 	for _, d := range *cur {
-		sv.set(int(d.op), undecided)
+		sv.apply(d.op, undecided)
 	}
 	for _, d := range path {
-		sv.set(int(d.op), d.st)
+		sv.apply(d.op, d.st)
 	}
 	*cur = append((*cur)[:0], path...)
+}
+
+// apply sets the decision of an operator or (op < 0) of a service.
+func (sv *solver) apply(op int32, st int8) {
+	if op >= 0 {
+		sv.set(int(op), st)
+		return
+	}
+	sv.svcStatus[-1-op] = st
 }
 
 // set changes an operator's decision and keeps the coverage sums in step.

@@ -1,0 +1,69 @@
+package risk
+
+import "slices"
+
+// Branching on services.
+//
+// Every attack (A, B) pays, for each s ∈ A, at least what B's undecided
+// operators allocate to s (c_v ≥ w_vs), and that must cover s's deficit
+// need_s − covIn_s: so it pays at least the largest deficit over A. A
+// split of the operators' losses over all services cannot see this when
+// the same large operators secure nearly every service (full restaking):
+// each service is left a sliver of their stake to pay and covers itself
+// almost for free. So, on over-allocated networks, while some feasible
+// service not yet decided has a larger deficit than every service forced
+// into A, the search branches on it: in A, or out of A. The split then
+// charges each operator to the forced services first, largest deficit
+// first, so the bound pays at least the largest forced deficit's cover.
+// Both children together hold every attack of the node, so the search
+// stays exact; a path decides each service at most once.
+
+// deficit is what service s still needs beyond its forced-in coverage.
+func (sv *solver) deficit(s int) uint64 {
+	return sv.p.need[s] - min(sv.p.need[s], sv.covIn[s])
+}
+
+// orderForced lists the services forced into A, largest deficit first
+// (lowest index among equals).
+func (sv *solver) orderForced() {
+	ns := &sv.scratch
+	ns.forced = ns.forced[:0]
+	ns.forcedKey = 0
+	for s, st := range sv.svcStatus {
+		if st == forcedIn {
+			ns.forced = append(ns.forced, s)
+			ns.forcedKey = ns.forcedKey*1_000_003 + uint64(s) + 1
+		}
+	}
+	slices.SortFunc(ns.forced, func(a, b int) int {
+		da, db := sv.deficit(a), sv.deficit(b)
+		if da != db {
+			if da > db {
+				return -1
+			}
+			return 1
+		}
+		return a - b
+	})
+}
+
+// anchorBranch is the service to branch on (−1: none): the feasible
+// undecided one with the largest deficit (lowest index among equals), if
+// that deficit exceeds every forced service's.
+func (sv *solver) anchorBranch() int {
+	ns := &sv.scratch
+	var top uint64
+	if len(ns.forced) > 0 {
+		top = sv.deficit(ns.forced[0])
+	}
+	best, bestD := -1, top
+	for s := range sv.p.nSvc {
+		if !ns.feasible[s] || sv.svcStatus[s] != undecided {
+			continue
+		}
+		if d := sv.deficit(s); d > bestD {
+			best, bestD = s, d
+		}
+	}
+	return best
+}

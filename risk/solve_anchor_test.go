@@ -1,0 +1,130 @@
+package risk
+
+import (
+	"math/big"
+	"math/rand"
+	"slices"
+	"testing"
+)
+
+// With services forced into or out of A as well as operators forced in
+// or out of B, the node's bound (forced services charged first, any
+// split, the Lagrangian one among them) is never below the best attack
+// that respects every decision, found by brute force; and a node whose
+// forced service cannot be covered holds no attack at all.
+func TestForcedServiceBoundAboveOptimum(t *testing.T) {
+	r := rand.New(rand.NewSource(23))
+	count := 3000
+	if testing.Short() {
+		count = 300
+	}
+	for k := range count {
+		g, err := Compile(randSmall(r, smallShape{maxOps: 6, maxSvcs: 4}))
+		if err != nil || len(g.ServiceIDs) == 0 {
+			continue
+		}
+		p, err := toInt(g)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sv := newSolver(p, 0)
+		decide := []int8{undecided, undecided, forcedIn, forcedOut}
+		for v := range p.nOps {
+			sv.apply(int32(v), decide[r.Intn(4)])
+		}
+		for s := range p.nSvc {
+			sv.apply(int32(-1-s), decide[r.Intn(4)])
+		}
+		ub, ok := boundAt(sv, r.Intn(3))
+		best := bruteAtServices(g, sv.status, sv.svcStatus)
+		if !ok {
+			if best != nil {
+				t.Fatalf("case %d: infeasible node holds an attack of %v", k, best)
+			}
+			continue
+		}
+		lim := new(big.Rat).Mul(new(big.Rat).SetInt(new(big.Int).SetUint64(ub)), p.scale)
+		if best != nil && best.Cmp(lim) > 0 {
+			t.Fatalf("case %d: bound %v below the best attack %v\nops %v svcs %v\n%s", k, lim, best, sv.status, sv.svcStatus, dump(netOf(g)))
+		}
+	}
+}
+
+// boundAt prepares the node of sv's decisions as node() does and returns
+// its bound under split kind (0 proportional, 1 Lagrangian, 2 random);
+// ok is false when a forced service cannot be covered.
+func boundAt(sv *solver, kind int) (ub uint64, ok bool) {
+	p, ns := sv.p, &sv.scratch
+	for s := range p.nSvc {
+		ns.feasible[s] = sv.covIn[s]+sv.covR[s] >= p.need[s] && sv.svcStatus[s] != forcedOut
+		if sv.svcStatus[s] == forcedIn && !ns.feasible[s] {
+			return 0, false
+		}
+	}
+	ns.inOps = ns.inOps[:0]
+	for v, st := range sv.status {
+		if st == forcedIn {
+			ns.inOps = append(ns.inOps, v)
+		}
+	}
+	sv.orderForced()
+	sv.splitLosses()
+	switch kind {
+	case 1:
+		sv.best = 0
+		sv.lagrange()
+	case 2:
+		r := rand.New(rand.NewSource(int64(len(ns.inOps))))
+		for s := range p.nSvc {
+			for i, e := range p.bySvc[s] {
+				ns.kappa[s][i] = uint64(r.Int63n(int64(e.w) + 1))
+			}
+		}
+	}
+	pen, _ := sv.penalty()
+	return sv.bound(pen), true
+}
+
+// bruteAtServices is bruteAt with services forced into A (every one of
+// them attacked) or out of it.
+func bruteAtServices(g *Graph, status, svcStatus []int8) *big.Rat {
+	nv, ns := len(g.OperatorIDs), len(g.ServiceIDs)
+	var best *big.Rat
+	for bm := 0; bm < 1<<nv; bm++ {
+		ok := true
+		for v := range nv {
+			in := bm&(1<<v) != 0
+			if (status[v] == forcedIn && !in) || (status[v] == forcedOut && in) {
+				ok = false
+				break
+			}
+		}
+		if !ok {
+			continue
+		}
+		ops := members(bm, nv)
+		for am := 1; am < 1<<ns; am++ {
+			A := members(am, ns)
+			if !respects(A, svcStatus) {
+				continue
+			}
+			p, ok := g.Profit(A, ops)
+			if ok && p.Sign() > 0 && (best == nil || p.Cmp(best) > 0) {
+				best = p
+			}
+		}
+	}
+	return best
+}
+
+// respects reports whether the service set A holds every service forced in
+// and none forced out.
+func respects(A []int, svcStatus []int8) bool {
+	for s, st := range svcStatus {
+		in := slices.Contains(A, s)
+		if (st == forcedIn && !in) || (st == forcedOut && in) {
+			return false
+		}
+	}
+	return true
+}
