@@ -130,6 +130,7 @@ type solver struct {
 	svcNode []int32
 	scratch nodeScratch
 	local   localState
+	trimmer trimState
 }
 
 func newSolver(p *intProblem, maxNodes int64) *solver {
@@ -152,6 +153,7 @@ func newSolver(p *intProblem, maxNodes int64) *solver {
 	}
 	sv.scratch.init(p)
 	sv.local.init(p)
+	sv.svcBranch = highLeverage(p)
 	return sv
 }
 

@@ -10,13 +10,32 @@ import "slices"
 // split of the operators' losses over all services cannot see this when
 // the same large operators secure nearly every service (full restaking):
 // each service is left a sliver of their stake to pay and covers itself
-// almost for free. So, on over-allocated networks, while some feasible
+// almost for free. So, on networks whose allocations add up to several
+// times the stake (highLeverage), while some feasible
 // service not yet decided has a larger deficit than every service forced
 // into A, the search branches on it: in A, or out of A. The split then
 // charges each operator to the forced services first, largest deficit
 // first, so the bound pays at least the largest forced deficit's cover.
 // Both children together hold every attack of the node, so the search
 // stays exact; a path decides each service at most once.
+
+// svcBranchLeverage is the ratio of all allocations to all stake from
+// which the search branches on services: full restaking is near the number
+// of services an operator joins (tens), elastic restaking 2–3.
+const svcBranchLeverage = 4
+
+// highLeverage reports whether p's allocations add up to at least
+// svcBranchLeverage times its stake.
+func highLeverage(p *intProblem) bool {
+	var w, stake uint64 // below 2^62 (intProblem)
+	for v := range p.nOps {
+		stake += p.stake[v]
+		for _, e := range p.byOp[v] {
+			w += e.w
+		}
+	}
+	return w/svcBranchLeverage >= stake && stake > 0
+}
 
 // deficit is what service s still needs beyond its forced-in coverage.
 func (sv *solver) deficit(s int) uint64 {

@@ -91,11 +91,7 @@ func (sv *solver) node() (ub uint64, branch int, err error) {
 		return ub, -1, nil
 	}
 	over := -1
-	capped := sv.lagrange()
-	if sv.nodes == 1 {
-		sv.svcBranch = capped
-	}
-	if capped {
+	if sv.lagrange() {
 		var pen uint64
 		pen, over = sv.penalty()
 		ub1 := sv.bound(pen)
@@ -111,6 +107,10 @@ func (sv *solver) node() (ub uint64, branch int, err error) {
 		}
 	}
 	branch = sv.pickBranch()
+	svcBranch := -1
+	if sv.svcBranch {
+		svcBranch = sv.anchorBranch() // before the incumbents overwrite chosen
+	}
 	before := sv.best
 	if len(ns.cand) > 0 && sv.nodes == 1 {
 		sv.localSearch(ns.chosen)
@@ -123,14 +123,13 @@ func (sv *solver) node() (ub uint64, branch int, err error) {
 	}
 	if sv.best > before {
 		sv.polish()
+		sv.trim()
 		if sv.best >= ub {
 			return ub, -1, nil
 		}
 	}
-	if sv.svcBranch {
-		if s := sv.anchorBranch(); s >= 0 {
-			return ub, p.nOps + s, nil
-		}
+	if svcBranch >= 0 {
+		return ub, p.nOps + svcBranch, nil
 	}
 	if branch < 0 {
 		branch = over
