@@ -180,6 +180,7 @@ func (sv *solver) search() error {
 		if err != nil {
 			return err
 		}
+		last := sv.keepFixed(nd.last)
 		if branch < 0 && nd.last == nil {
 			sv.rootDone = true
 		}
@@ -190,8 +191,8 @@ func (sv *solver) search() error {
 		// The "in" child is pushed last, so it comes first among equals.
 		for _, st := range [2]int8{forcedOut, forcedIn} {
 			seq++
-			last := &pathNode{d: decision{op: op, st: st}, up: nd.last}
-			open.push(openNode{ub: ub, seq: seq, last: last})
+			child := &pathNode{d: decision{op: op, st: st}, up: last}
+			open.push(openNode{ub: ub, seq: seq, last: child})
 		}
 	}
 	return nil
@@ -330,7 +331,7 @@ func (sv *solver) verdict(g *Graph) (Verdict, error) {
 	if sv.best == 0 {
 		proof := "search exhausted"
 		if sv.rootDone {
-			proof = "root bound: split-loss certificate"
+			proof = "root bound: split-loss and largest-deficit certificate"
 		}
 		return Verdict{Secure: true, Nodes: sv.nodes, Proof: proof}, nil
 	}

@@ -86,3 +86,54 @@ func (sv *solver) anchorBranch() int {
 	}
 	return best
 }
+
+// fixServices takes out of A, for the node's subtree, every undecided
+// service s with π(F) − d_s ≤ best, where F is the set of services the
+// subtree may still attack: an attack on s pays at least d_s (c_v ≥ w_vs
+// for its undecided attackers, whose allocations to s cover d_s), and
+// gains at most π(F), so it does not beat the incumbent. The fixings go
+// to ns.fixed, to be kept on the children's paths. It reports false when
+// a service forced into A fails the same test: the node holds nothing
+// better than the incumbent.
+func (sv *solver) fixServices() bool {
+	p, ns := sv.p, &sv.scratch
+	ns.fixed = ns.fixed[:0]
+	var piF uint64
+	for s := range p.nSvc {
+		if ns.feasible[s] {
+			piF += p.pfc[s]
+		}
+	}
+	for range p.nSvc + 1 { // each pass fixes one more service or stops
+		changed := false
+		for s := range p.nSvc {
+			if !ns.feasible[s] || piF > sv.best+sv.deficit(s) {
+				continue
+			}
+			if sv.svcStatus[s] == forcedIn {
+				return false
+			}
+			sv.apply(int32(-1-s), forcedOut)
+			ns.feasible[s] = false
+			ns.fixed = append(ns.fixed, int32(-1-s))
+			piF -= p.pfc[s]
+			changed = true
+		}
+		if !changed {
+			break
+		}
+	}
+	return true
+}
+
+// keepFixed undoes the node's fixings (so that the solver's state matches
+// the node's path again) and returns last extended by them, the path its
+// children hang from.
+func (sv *solver) keepFixed(last *pathNode) *pathNode {
+	for _, op := range sv.scratch.fixed {
+		sv.apply(op, undecided)
+		last = &pathNode{d: decision{op: op, st: forcedOut}, up: last}
+	}
+	sv.scratch.fixed = sv.scratch.fixed[:0]
+	return last
+}

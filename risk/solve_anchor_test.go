@@ -128,3 +128,87 @@ func respects(A []int, svcStatus []int8) bool {
 	}
 	return true
 }
+
+// fixServices only takes out of A services that no attack better than the
+// incumbent attacks, and declares a node empty only when it holds no such
+// attack: on random small networks, decisions and incumbents, against
+// brute force.
+func TestFixServicesExact(t *testing.T) {
+	r := rand.New(rand.NewSource(29))
+	count := 3000
+	if testing.Short() {
+		count = 300
+	}
+	for k := range count {
+		g, err := Compile(randSmall(r, smallShape{maxOps: 6, maxSvcs: 4}))
+		if err != nil || len(g.ServiceIDs) == 0 {
+			continue
+		}
+		p, err := toInt(g)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sv := newSolver(p, 0)
+		decide := []int8{undecided, undecided, undecided, forcedIn, forcedOut}
+		for v := range p.nOps {
+			sv.apply(int32(v), decide[r.Intn(len(decide))])
+		}
+		for s := range p.nSvc {
+			sv.apply(int32(-1-s), decide[r.Intn(len(decide))])
+		}
+		ns := &sv.scratch
+		for s := range p.nSvc {
+			ns.feasible[s] = sv.covIn[s]+sv.covR[s] >= p.need[s] && sv.svcStatus[s] != forcedOut
+		}
+		sv.best = uint64(r.Int63n(int64(maxPfC(p)) + 2))
+		before := slices.Clone(sv.svcStatus)
+		ok := sv.fixServices()
+		after := slices.Clone(sv.svcStatus)
+		sv.keepFixed(nil)
+		if !slices.Equal(sv.svcStatus, before) {
+			t.Fatalf("case %d: keepFixed did not restore the decisions", k)
+		}
+		bestRat := new(big.Rat).Mul(new(big.Rat).SetInt(new(big.Int).SetUint64(sv.best)), p.scale)
+		nv, nsv := len(g.OperatorIDs), len(g.ServiceIDs)
+		for bm := 0; bm < 1<<nv; bm++ {
+			ops := members(bm, nv)
+			if !respectsOps(ops, sv.status) {
+				continue
+			}
+			for am := 1; am < 1<<nsv; am++ {
+				A := members(am, nsv)
+				if !respects(A, before) {
+					continue
+				}
+				pr, feasible := g.Profit(A, ops)
+				if !feasible || pr.Cmp(bestRat) <= 0 {
+					continue
+				}
+				if !ok || !respects(A, after) {
+					t.Fatalf("case %d: attack %v/%v of profit %v > %v lost (ok=%v, services %v → %v)\n%s", k, A, ops, pr, bestRat, ok, before, after, dump(netOf(g)))
+				}
+			}
+		}
+	}
+}
+
+// maxPfC is the sum of all profits, in integer units.
+func maxPfC(p *intProblem) uint64 {
+	var sum uint64
+	for _, x := range p.pfc {
+		sum += x
+	}
+	return sum
+}
+
+// respectsOps reports whether the operator set ops holds every operator
+// forced in and none forced out.
+func respectsOps(ops []int, status []int8) bool {
+	for v, st := range status {
+		in := slices.Contains(ops, v)
+		if (st == forcedIn && !in) || (st == forcedOut && in) {
+			return false
+		}
+	}
+	return true
+}

@@ -31,8 +31,9 @@ type nodeScratch struct {
 	kfSet           bool
 	kfForced        uint64 // forcedKey when kf was last set
 
-	forced    []int  // services forced into A, largest deficit first
-	forcedKey uint64 // a fingerprint of forced, for warm starts only
+	fixed     []int32 // services the node took out of A (fixServices)
+	forced    []int   // services forced into A, largest deficit first
+	forcedKey uint64  // a fingerprint of forced, for warm starts only
 }
 
 func (ns *nodeScratch) init(p *intProblem) {
@@ -77,6 +78,9 @@ func (sv *solver) node() (ub uint64, branch int, err error) {
 		if sv.svcStatus[s] == forcedIn && !ns.feasible[s] {
 			return 0, -1, nil // a service that must be attacked cannot be
 		}
+	}
+	if !sv.fixServices() {
+		return sv.best, -1, nil
 	}
 	ns.inOps = ns.inOps[:0]
 	for v, st := range sv.status {
