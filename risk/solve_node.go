@@ -95,7 +95,9 @@ func (sv *solver) node() (ub uint64, branch int, err error) {
 		return ub, -1, nil
 	}
 	over := -1
-	if sv.lagrange() {
+	// With service branching (full restaking) the split's subgradient
+	// steps cost most of a node and did not lower the bound measurably.
+	if !sv.svcBranch && sv.lagrange() {
 		var pen uint64
 		pen, over = sv.penalty()
 		ub1 := sv.bound(pen)
