@@ -88,10 +88,11 @@ func (sv *solver) anchorBranch() int {
 }
 
 // fixServices takes out of A, for the node's subtree, every undecided
-// service s with π(F) − d_s ≤ best, where F is the set of services the
-// subtree may still attack: an attack on s pays at least d_s (c_v ≥ w_vs
-// for its undecided attackers, whose allocations to s cover d_s), and
-// gains at most π(F), so it does not beat the incumbent. The fixings go
+// service s with π(F) − max(need_s, covIn_s) ≤ best, where F is the set
+// of services the subtree may still attack: an attack on s pays at least
+// its attackers' allocations to s (c_v ≥ w_vs, as w_vs ≤ σ_v), which reach
+// need_s and include the forced-in ones, and gains at most π(F), so it
+// does not beat the incumbent. The fixings go
 // to ns.fixed, to be kept on the children's paths. It reports false when
 // a service forced into A fails the same test: the node holds nothing
 // better than the incumbent.
@@ -107,7 +108,7 @@ func (sv *solver) fixServices() bool {
 	for range p.nSvc + 1 { // each pass fixes one more service or stops
 		changed := false
 		for s := range p.nSvc {
-			if !ns.feasible[s] || piF > sv.best+sv.deficit(s) {
+			if !ns.feasible[s] || piF > sv.best+max(sv.p.need[s], sv.covIn[s]) {
 				continue
 			}
 			if sv.svcStatus[s] == forcedIn {
