@@ -4,24 +4,36 @@ package risk
 //
 // Solve finds the most profitable attack (A, B) or proves that none has
 // positive profit. It is a best-first branch and bound over operators
-// (each undecided, forced into B, or forced out), on scaled integers
+// (each undecided, forced into B, or forced out) and, on networks whose
+// allocations add up to several times the stake, over services (each
+// undecided, forced into A, or forced out), on scaled integers
 // (intProblem), so every comparison that decides the answer is exact.
 //
+// Fixing. Every attacker of a service s loses at least its allocation to
+// s (c_v ≥ w_vs, since w_vs ≤ σ_v), and those allocations reach need_s: an
+// attack on s gains at most π(F) − max(need_s, covIn_s), F being the
+// services the subtree can still attack. A node first takes out of A every
+// service for which that is no more than the incumbent, and keeps these
+// fixings on its children's paths (solve_anchor.go).
+//
 // Bound at a node. Let In be the operators forced in and R the undecided
-// ones. A service can only be attacked if In ∪ R can reach its threshold;
-// the others are dropped. Each undecided operator's loss is split over its
-// remaining services, κ_vs ≤ w_vs with Σ_s κ_vs ≤ σ_v, so that for every
-// set A the split charged to A is at most min(σ_v, Σ_{s∈A} w_vs): the
-// operator's true loss. (Splitting in proportion to π_s/need_s·w_vs is the
-// load condition behind the certified slack γ*: when γ* ≥ 0 the root bound
-// alone proves security.) Each service then buys its missing coverage
-// from R independently, a one-dimensional covering knapsack solved exactly
-// by a small depth-first search (or bounded by its fractional relaxation
-// when that search is cut short). With a_s = π_s − that cost, the bound is
-// max over A of Σ_{s∈A} a_s − Σ_{v∈In} min(σ_v, Σ_{s∈A} w_vs), a maximum
-// closure solved exactly by a minimum cut (solve_cut.go). Every step only
-// relaxes, so no attack in the subtree beats it. When some undecided
-// operator's feasible allocations exceed its stake, the split is then
+// ones. A service can only be attacked if In ∪ R can reach its threshold
+// and it is not forced out; the others are dropped. Each undecided
+// operator's loss is split over its remaining services, κ_vs ≤ w_vs with
+// Σ_s κ_vs ≤ σ_v, so that for every set A the split charged to A is at most
+// min(σ_v, Σ_{s∈A} w_vs): the operator's true loss. Services forced into A
+// are charged first and in full, largest deficit first; the rest of the
+// stake is split in proportion to π_s/need_s·w_vs (the load condition
+// behind the certified slack γ*: when γ* ≥ 0 the root bound alone proves
+// security). Each service then buys its missing coverage from R
+// independently, a one-dimensional covering knapsack solved exactly by a
+// small depth-first search (or bounded by its fractional relaxation when
+// that search is cut short). With a_s = π_s − that cost, the bound is max
+// over A of Σ_{s∈A} a_s − Σ_{v∈In} min(σ_v, Σ_{s∈A} w_vs), A holding every
+// forced service, a maximum closure solved exactly by a minimum cut
+// (solve_cut.go). Every step only relaxes, so no attack in the subtree
+// beats it. When some undecided operator's feasible allocations exceed its
+// stake and the search does not branch on services, the split is then
 // improved as a Lagrangian multiplier (solve_lagrange.go): a few
 // subgradient steps, warm started from the previous node, may split more
 // than σ_v as long as the excess is added back to the bound; the better of
@@ -34,19 +46,26 @@ package risk
 // deficit from operators private to it, aiming by a meet-in-the-middle
 // subset sum at an exact hit (solve_fill.go): private operators lose
 // exactly their coverage, so a hit meets the bound. A new incumbent is
-// then improved by adding or removing single operators while that pays.
-// At the root a local search over service sets (solve_local.go) proposes
-// one more attacker set. When an attack is worth the bound the subtree is
-// closed; otherwise the search branches on the largest operator the covers
-// used, which turns its split loss into its exact one (or, when no cover
-// is left, on the largest operator split over its stake).
+// then improved by adding or removing single operators while that pays,
+// and by swapping one attacker of a tightest service for outsiders that
+// fill its coverage exactly (solve_trim.go). At the root a local search
+// over service sets (solve_local.go) proposes one more attacker set.
+//
+// Branching. When an attack is worth the bound the subtree is closed.
+// Otherwise, with service branching on, while some feasible undecided
+// service has a larger deficit than every forced one the search branches
+// on it, in A or out (a split cannot charge a service whose operators
+// secure nearly every other service: solve_anchor.go). Else it branches on
+// the largest operator the covers used, which turns its split loss into
+// its exact one (or, when no cover is left, on the largest operator split
+// over its stake).
 //
 // Order. Open nodes wait in a priority queue on their parent's bound (an
 // exact integer); the highest is expanded next, ties going to the newest
 // node and its "in" child before its "out" child, so the search dives while
 // bounds are level. A node is dropped unexpanded once its parent's bound is
-// at most the incumbent. Each branch decides one more operator, so the
-// depth is at most the number of operators and the search is finite;
+// at most the incumbent. Each branch or fixing decides one more operator or
+// service, so the depth is at most their number and the search is finite;
 // SolveOptions.MaxNodes caps it, and exceeding the cap is an error, never a
 // verdict.
 

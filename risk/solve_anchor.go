@@ -11,13 +11,19 @@ import "slices"
 // the same large operators secure nearly every service (full restaking):
 // each service is left a sliver of their stake to pay and covers itself
 // almost for free. So, on networks whose allocations add up to several
-// times the stake (highLeverage), while some feasible
-// service not yet decided has a larger deficit than every service forced
-// into A, the search branches on it: in A, or out of A. The split then
-// charges each operator to the forced services first, largest deficit
-// first, so the bound pays at least the largest forced deficit's cover.
-// Both children together hold every attack of the node, so the search
-// stays exact; a path decides each service at most once.
+// times the stake (highLeverage), while some feasible service not yet
+// decided has a larger deficit than every service forced into A, the
+// search branches on it: in A, or out of A. The split then charges each
+// operator to the forced services first, largest deficit first, so the
+// bound pays at least the largest forced deficit's cover. Both children
+// together hold every attack of the node, so the search stays exact; a
+// path decides each service at most once.
+//
+// On full restaking the remaining gap is the joint cover: one attacker
+// set must reach every chosen threshold, which the per-service covers
+// (and the linear relaxation, whose value at such nodes is the largest
+// deficit) do not see. Networks where it decides the answer still need
+// many operator branches.
 
 // svcBranchLeverage is the ratio of all allocations to all stake from
 // which the search branches on services: full restaking is near the number
