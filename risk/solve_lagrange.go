@@ -59,10 +59,8 @@ func (sv *solver) lagrange() bool {
 		return false
 	}
 	// Start from the previous node's split (any split is valid, and the
-	// last one expanded is usually close), or the proportional one at the
-	// first node.
-	// A new set of services forced into A starts again from the split
-	// that charges them first.
+	// last one expanded is usually close), or from the node's own split at
+	// the first node and whenever the services forced into A change.
 	kf, best, y := ns.kf, ns.kbest, ns.y
 	fresh := !ns.kfSet || ns.kfForced != ns.forcedKey
 	for s := range p.nSvc {

@@ -217,9 +217,9 @@ func (sv *solver) splitLosses() {
 }
 
 // splitOne splits a capped operator's stake: services forced into A take
-// their full allocation first, largest deficit first, the rest goes over the other feasible
-// services in proportion to ω_s·w_vs (or w_vs), then the integer sums are
-// repaired exactly.
+// their full allocation first, largest deficit first; the rest goes over
+// the other feasible services in proportion to ω_s·w_vs (or w_vs); then
+// the integer sums are repaired exactly.
 func (sv *solver) splitOne(v int, weighted bool) {
 	p, ns := sv.p, &sv.scratch
 	es, pos := p.byOp[v], ns.pos[v]
