@@ -13,8 +13,10 @@ package risk
 // s (c_v ≥ w_vs, since w_vs ≤ σ_v), and those allocations reach need_s: an
 // attack on s gains at most π(F) − max(need_s, covIn_s), F being the
 // services the subtree can still attack. A node first takes out of A every
-// service for which that is no more than the incumbent, and keeps these
-// fixings on its children's paths (solve_anchor.go).
+// service for which that is no more than the incumbent, then forces into B
+// every operator without which a service forced into A cannot reach its
+// threshold, and keeps these fixings on its children's paths
+// (solve_anchor.go).
 //
 // Bound at a node. Let In be the operators forced in and R the undecided
 // ones. A service can only be attacked if In ∪ R can reach its threshold

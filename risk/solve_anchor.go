@@ -122,7 +122,7 @@ func (sv *solver) fixServices() bool {
 			}
 			sv.apply(int32(-1-s), forcedOut)
 			ns.feasible[s] = false
-			ns.fixed = append(ns.fixed, int32(-1-s))
+			ns.fixed = append(ns.fixed, decision{op: int32(-1 - s), st: forcedOut})
 			piF -= p.pfc[s]
 			changed = true
 		}
@@ -133,13 +133,34 @@ func (sv *solver) fixServices() bool {
 	return true
 }
 
+// fixOperators forces into B every undecided operator without which a
+// service forced into A cannot reach its threshold: one whose allocation
+// to it exceeds its slack covIn + covR − need. Moving an operator from
+// undecided to forced in leaves every slack as it was, so one pass finds
+// them all. The fixings go to ns.fixed.
+func (sv *solver) fixOperators() {
+	p, ns := sv.p, &sv.scratch
+	for s, st := range sv.svcStatus {
+		if st != forcedIn || !ns.feasible[s] {
+			continue
+		}
+		slack := sv.covIn[s] + sv.covR[s] - p.need[s]
+		for _, e := range p.bySvc[s] {
+			if e.w > slack && sv.status[e.op] == undecided {
+				sv.set(e.op, forcedIn)
+				ns.fixed = append(ns.fixed, decision{op: int32(e.op), st: forcedIn})
+			}
+		}
+	}
+}
+
 // keepFixed undoes the node's fixings (so that the solver's state matches
 // the node's path again) and returns last extended by them, the path its
 // children hang from.
 func (sv *solver) keepFixed(last *pathNode) *pathNode {
-	for _, op := range sv.scratch.fixed {
-		sv.apply(op, undecided)
-		last = &pathNode{d: decision{op: op, st: forcedOut}, up: last}
+	for _, d := range sv.scratch.fixed {
+		sv.apply(d.op, undecided)
+		last = &pathNode{d: d, up: last}
 	}
 	sv.scratch.fixed = sv.scratch.fixed[:0]
 	return last

@@ -131,8 +131,9 @@ func respects(A []int, svcStatus []int8) bool {
 
 // fixServices only takes out of A services that no attack better than the
 // incumbent attacks, and declares a node empty only when it holds no such
-// attack: on random small networks, decisions and incumbents, against
-// brute force.
+// attack; fixOperators only forces into B operators every such attack
+// has: on random small networks, decisions and incumbents, against brute
+// force.
 func TestFixServicesExact(t *testing.T) {
 	r := rand.New(rand.NewSource(29))
 	count := 3000
@@ -157,15 +158,20 @@ func TestFixServicesExact(t *testing.T) {
 			sv.apply(int32(-1-s), decide[r.Intn(len(decide))])
 		}
 		ns := &sv.scratch
+		coverable := true
 		for s := range p.nSvc {
 			ns.feasible[s] = sv.covIn[s]+sv.covR[s] >= p.need[s] && sv.svcStatus[s] != forcedOut
+			coverable = coverable && (ns.feasible[s] || sv.svcStatus[s] != forcedIn)
 		}
 		sv.best = uint64(r.Int63n(int64(maxPfC(p)) + 2))
-		before := slices.Clone(sv.svcStatus)
+		before, opsBefore := slices.Clone(sv.svcStatus), slices.Clone(sv.status)
 		ok := sv.fixServices()
-		after := slices.Clone(sv.svcStatus)
+		if ok && coverable {
+			sv.fixOperators()
+		}
+		after, opsAfter := slices.Clone(sv.svcStatus), slices.Clone(sv.status)
 		sv.keepFixed(nil)
-		if !slices.Equal(sv.svcStatus, before) {
+		if !slices.Equal(sv.svcStatus, before) || !slices.Equal(sv.status, opsBefore) {
 			t.Fatalf("case %d: keepFixed did not restore the decisions", k)
 		}
 		bestRat := new(big.Rat).Mul(new(big.Rat).SetInt(new(big.Int).SetUint64(sv.best)), p.scale)
@@ -184,8 +190,8 @@ func TestFixServicesExact(t *testing.T) {
 				if !feasible || pr.Cmp(bestRat) <= 0 {
 					continue
 				}
-				if !ok || !respects(A, after) {
-					t.Fatalf("case %d: attack %v/%v of profit %v > %v lost (ok=%v, services %v → %v)\n%s", k, A, ops, pr, bestRat, ok, before, after, dump(netOf(g)))
+				if !ok || !respects(A, after) || !respectsOps(ops, opsAfter) {
+					t.Fatalf("case %d: attack %v/%v of profit %v > %v lost (ok=%v, services %v → %v, operators %v → %v)\n%s", k, A, ops, pr, bestRat, ok, before, after, opsBefore, opsAfter, dump(netOf(g)))
 				}
 			}
 		}

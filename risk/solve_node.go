@@ -31,9 +31,9 @@ type nodeScratch struct {
 	kfSet           bool
 	kfForced        uint64 // forcedKey when kf was last set
 
-	fixed     []int32 // services the node took out of A (fixServices)
-	forced    []int   // services forced into A, largest deficit first
-	forcedKey uint64  // a fingerprint of forced, for warm starts only
+	fixed     []decision // the node's own fixings (solve_anchor.go)
+	forced    []int      // services forced into A, largest deficit first
+	forcedKey uint64     // a fingerprint of forced, for warm starts only
 }
 
 func (ns *nodeScratch) init(p *intProblem) {
@@ -82,6 +82,7 @@ func (sv *solver) node() (ub uint64, branch int, err error) {
 	if !sv.fixServices() {
 		return sv.best, -1, nil
 	}
+	sv.fixOperators()
 	ns.inOps = ns.inOps[:0]
 	for v, st := range sv.status {
 		if st == forcedIn {
