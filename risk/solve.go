@@ -4,24 +4,38 @@ package risk
 //
 // Solve finds the most profitable attack (A, B) or proves that none has
 // positive profit. It is a best-first branch and bound over operators
-// (each undecided, forced into B, or forced out), on scaled integers
+// (each undecided, forced into B, or forced out) and, on networks whose
+// allocations add up to several times the stake, over services (each
+// undecided, forced into A, or forced out), on scaled integers
 // (intProblem), so every comparison that decides the answer is exact.
 //
+// Fixing. Every attacker of a service s loses at least its allocation to
+// s (c_v ≥ w_vs, since w_vs ≤ σ_v), and those allocations reach need_s: an
+// attack on s gains at most π(F) − max(need_s, covIn_s), F being the
+// services the subtree can still attack. A node first takes out of A every
+// service for which that is no more than the incumbent, then forces into B
+// every operator without which a service forced into A cannot reach its
+// threshold, and keeps these fixings on its children's paths
+// (solve_anchor.go).
+//
 // Bound at a node. Let In be the operators forced in and R the undecided
-// ones. A service can only be attacked if In ∪ R can reach its threshold;
-// the others are dropped. Each undecided operator's loss is split over its
-// remaining services, κ_vs ≤ w_vs with Σ_s κ_vs ≤ σ_v, so that for every
-// set A the split charged to A is at most min(σ_v, Σ_{s∈A} w_vs): the
-// operator's true loss. (Splitting in proportion to π_s/need_s·w_vs is the
-// load condition behind the certified slack γ*: when γ* ≥ 0 the root bound
-// alone proves security.) Each service then buys its missing coverage
-// from R independently, a one-dimensional covering knapsack solved exactly
-// by a small depth-first search (or bounded by its fractional relaxation
-// when that search is cut short). With a_s = π_s − that cost, the bound is
-// max over A of Σ_{s∈A} a_s − Σ_{v∈In} min(σ_v, Σ_{s∈A} w_vs), a maximum
-// closure solved exactly by a minimum cut (solve_cut.go). Every step only
-// relaxes, so no attack in the subtree beats it. When some undecided
-// operator's feasible allocations exceed its stake, the split is then
+// ones. A service can only be attacked if In ∪ R can reach its threshold
+// and it is not forced out; the others are dropped. Each undecided
+// operator's loss is split over its remaining services, κ_vs ≤ w_vs with
+// Σ_s κ_vs ≤ σ_v, so that for every set A the split charged to A is at most
+// min(σ_v, Σ_{s∈A} w_vs): the operator's true loss. Services forced into A
+// are charged first and in full, largest deficit first; the rest of the
+// stake is split in proportion to π_s/need_s·w_vs (the load condition
+// behind the certified slack γ*: when γ* ≥ 0 the root bound alone proves
+// security). Each service then buys its missing coverage from R
+// independently, a one-dimensional covering knapsack solved exactly by a
+// small depth-first search (or bounded by its fractional relaxation when
+// that search is cut short). With a_s = π_s − that cost, the bound is max
+// over A of Σ_{s∈A} a_s − Σ_{v∈In} min(σ_v, Σ_{s∈A} w_vs), A holding every
+// forced service, a maximum closure solved exactly by a minimum cut
+// (solve_cut.go). Every step only relaxes, so no attack in the subtree
+// beats it. When some undecided operator's feasible allocations exceed its
+// stake and the search does not branch on services, the split is then
 // improved as a Lagrangian multiplier (solve_lagrange.go): a few
 // subgradient steps, warm started from the previous node, may split more
 // than σ_v as long as the excess is added back to the bound; the better of
@@ -34,19 +48,26 @@ package risk
 // deficit from operators private to it, aiming by a meet-in-the-middle
 // subset sum at an exact hit (solve_fill.go): private operators lose
 // exactly their coverage, so a hit meets the bound. A new incumbent is
-// then improved by adding or removing single operators while that pays.
-// At the root a local search over service sets (solve_local.go) proposes
-// one more attacker set. When an attack is worth the bound the subtree is
-// closed; otherwise the search branches on the largest operator the covers
-// used, which turns its split loss into its exact one (or, when no cover
-// is left, on the largest operator split over its stake).
+// then improved by adding or removing single operators while that pays,
+// and by swapping one attacker of a tightest service for outsiders that
+// fill its coverage exactly (solve_trim.go). At the root a local search
+// over service sets (solve_local.go) proposes one more attacker set.
+//
+// Branching. When an attack is worth the bound the subtree is closed.
+// Otherwise, with service branching on, while some feasible undecided
+// service has a larger deficit than every forced one the search branches
+// on it, in A or out (a split cannot charge a service whose operators
+// secure nearly every other service: solve_anchor.go). Else it branches on
+// the largest operator the covers used, which turns its split loss into
+// its exact one (or, when no cover is left, on the largest operator split
+// over its stake).
 //
 // Order. Open nodes wait in a priority queue on their parent's bound (an
 // exact integer); the highest is expanded next, ties going to the newest
 // node and its "in" child before its "out" child, so the search dives while
 // bounds are level. A node is dropped unexpanded once its parent's bound is
-// at most the incumbent. Each branch decides one more operator, so the
-// depth is at most the number of operators and the search is finite;
+// at most the incumbent. Each branch or fixing decides one more operator or
+// service, so the depth is at most their number and the search is finite;
 // SolveOptions.MaxNodes caps it, and exceeding the cap is an error, never a
 // verdict.
 
@@ -114,10 +135,12 @@ type solver struct {
 	maxNodes int64
 	nodes    int64
 
-	status []int8   // per operator
-	covIn  []uint64 // per service: coverage by forced-in operators
-	covR   []uint64 // per service: coverage by undecided operators
-	omega  []float64
+	status    []int8   // per operator
+	svcStatus []int8   // per service: in A, out of A, or undecided
+	svcBranch bool     // branch on services first (over-allocated networks)
+	covIn     []uint64 // per service: coverage by forced-in operators
+	covR      []uint64 // per service: coverage by undecided operators
+	omega     []float64
 
 	best     uint64 // best profit found (0: none positive)
 	bestA    []int
@@ -128,6 +151,7 @@ type solver struct {
 	svcNode []int32
 	scratch nodeScratch
 	local   localState
+	trimmer trimState
 }
 
 func newSolver(p *intProblem, maxNodes int64) *solver {
@@ -136,11 +160,12 @@ func newSolver(p *intProblem, maxNodes int64) *solver {
 	}
 	sv := &solver{
 		p: p, maxNodes: maxNodes,
-		status:  make([]int8, p.nOps),
-		covIn:   make([]uint64, p.nSvc),
-		covR:    slices.Clone(p.total),
-		omega:   make([]float64, p.nSvc),
-		svcNode: make([]int32, p.nSvc),
+		status:    make([]int8, p.nOps),
+		svcStatus: make([]int8, p.nSvc),
+		covIn:     make([]uint64, p.nSvc),
+		covR:      slices.Clone(p.total),
+		omega:     make([]float64, p.nSvc),
+		svcNode:   make([]int32, p.nSvc),
 	}
 	for s := range p.nSvc {
 		sv.svcNode[s] = -1
@@ -149,6 +174,7 @@ func newSolver(p *intProblem, maxNodes int64) *solver {
 	}
 	sv.scratch.init(p)
 	sv.local.init(p)
+	sv.svcBranch = highLeverage(p)
 	return sv
 }
 
@@ -175,23 +201,35 @@ func (sv *solver) search() error {
 		if err != nil {
 			return err
 		}
+		last := sv.keepFixed(nd.last)
 		if branch < 0 && nd.last == nil {
 			sv.rootDone = true
 		}
 		if ub <= sv.best || branch < 0 {
 			continue
 		}
+		op := sv.branchOp(branch)
 		// The "in" child is pushed last, so it comes first among equals.
 		for _, st := range [2]int8{forcedOut, forcedIn} {
 			seq++
-			last := &pathNode{d: decision{op: int32(branch), st: st}, up: nd.last}
-			open.push(openNode{ub: ub, seq: seq, last: last})
+			child := &pathNode{d: decision{op: op, st: st}, up: last}
+			open.push(openNode{ub: ub, seq: seq, last: child})
 		}
 	}
 	return nil
 }
 
-// decision is one operator forced in or out.
+// branchOp is the decision.op of node's branch: an operator below nOps,
+// service branch − nOps from there.
+func (sv *solver) branchOp(branch int) int32 {
+	if branch >= sv.p.nOps {
+		return int32(-1 - (branch - sv.p.nOps))
+	}
+	return int32(branch)
+}
+
+// decision is one operator forced in or out of B (op ≥ 0), or one
+// service forced in or out of A (op = −1 − service).
 type decision struct {
 	op int32
 	st int8
@@ -271,12 +309,21 @@ func (h *openHeap) pop() openNode {
 // moveTo undoes the decisions of cur and applies those of path.
 func (sv *solver) moveTo(cur *[]decision, path []decision) {
 	for _, d := range *cur {
-		sv.set(int(d.op), undecided)
+		sv.apply(d.op, undecided)
 	}
 	for _, d := range path {
-		sv.set(int(d.op), d.st)
+		sv.apply(d.op, d.st)
 	}
 	*cur = append((*cur)[:0], path...)
+}
+
+// apply sets the decision of an operator or (op < 0) of a service.
+func (sv *solver) apply(op int32, st int8) {
+	if op >= 0 {
+		sv.set(int(op), st)
+		return
+	}
+	sv.svcStatus[-1-op] = st
 }
 
 // set changes an operator's decision and keeps the coverage sums in step.
@@ -305,7 +352,7 @@ func (sv *solver) verdict(g *Graph) (Verdict, error) {
 	if sv.best == 0 {
 		proof := "search exhausted"
 		if sv.rootDone {
-			proof = "root bound: split-loss certificate"
+			proof = "root bound: split-loss and largest-deficit certificate"
 		}
 		return Verdict{Secure: true, Nodes: sv.nodes, Proof: proof}, nil
 	}

@@ -11,9 +11,11 @@ import (
 )
 
 // BenchmarkSolve times Solve on generated 2,000 × 50 networks (Generate),
-// seeds 1–10, one sub-benchmark per variant and seed. A seed past the node
-// bound is reported, not failed: the figure is then the time to give up.
+// seeds 1–10, one sub-benchmark per variant and seed, with a node bound of
+// RESTAKED_SOLVE_NODES (default 20,000). A seed past the node bound is
+// reported, not failed: the figure is then the time to give up.
 func BenchmarkSolve(b *testing.B) {
+	nodes := int64(envInt("RESTAKED_SOLVE_NODES", 20_000))
 	for _, variant := range chosenVariants() {
 		for seed := int64(1); seed <= 10; seed++ {
 			g, err := genGraph(seed, variant)
@@ -22,7 +24,7 @@ func BenchmarkSolve(b *testing.B) {
 			}
 			b.Run(fmt.Sprintf("%s/seed=%d", variant, seed), func(b *testing.B) {
 				for b.Loop() {
-					v, err := Solve(g, SolveOptions{MaxNodes: 20_000})
+					v, err := Solve(g, SolveOptions{MaxNodes: nodes})
 					if err != nil && !errors.Is(err, ErrSearchLimit) {
 						b.Fatal(err)
 					}

@@ -109,6 +109,22 @@ func (n *cutNet) maxFlow() uint64 {
 // allocations to the chosen services)). It returns the best value and
 // marks the chosen services in chosen (indexed by service).
 func (sv *solver) closure(cand []int, a []uint64, ops []int, chosen []bool) uint64 {
+	val, _ := sv.closureNet(cand, a, ops, chosen, false)
+	return val
+}
+
+// closureForced is closure with the services forced into A (svcStatus)
+// always chosen, whatever their value; their a is not read. The best value
+// over sets A containing them is val + Σ_{forced} a_s − extra, with extra
+// returned apart so that no signed value is formed: each forced service
+// enters the network at capacity W_s + 1, more than all its operator arcs,
+// so some minimum cut keeps it on the source side (adding it to any A
+// costs at most W_s), and the residual network leaves it reachable.
+func (sv *solver) closureForced(cand []int, a []uint64, ops []int, chosen []bool) (val, extra uint64) {
+	return sv.closureNet(cand, a, ops, chosen, true)
+}
+
+func (sv *solver) closureNet(cand []int, a []uint64, ops []int, chosen []bool, force bool) (val, extra uint64) {
 	p, n := sv.p, &sv.net
 	clear(chosen)
 	// Node numbering: 0 source, 1 sink, services 2.., then operators.
@@ -118,8 +134,13 @@ func (sv *solver) closure(cand []int, a []uint64, ops []int, chosen []bool) uint
 	n.reset(2 + len(cand) + len(ops))
 	var sum uint64
 	for i, s := range cand {
-		n.arc(0, 2+i, a[s])
-		sum += a[s]
+		c := a[s]
+		if force && sv.svcStatus[s] == forcedIn {
+			c = p.total[s] + 1
+			extra += c
+		}
+		n.arc(0, 2+i, c)
+		sum += c
 	}
 	for j, v := range ops {
 		node := 2 + len(cand) + j
@@ -141,5 +162,5 @@ func (sv *solver) closure(cand []int, a []uint64, ops []int, chosen []bool) uint
 	for i, s := range cand {
 		chosen[s] = n.level[2+i] >= 0 // reachable in the final residual network
 	}
-	return sum - cut
+	return sum - cut, extra
 }

@@ -59,18 +59,19 @@ func (sv *solver) lagrange() bool {
 		return false
 	}
 	// Start from the previous node's split (any split is valid, and the
-	// last one expanded is usually close), or the proportional one at the
-	// first node.
+	// last one expanded is usually close), or from the node's own split at
+	// the first node and whenever the services forced into A change.
 	kf, best, y := ns.kf, ns.kbest, ns.y
+	fresh := !ns.kfSet || ns.kfForced != ns.forcedKey
 	for s := range p.nSvc {
 		for i := range p.bySvc[s] {
-			if !ns.kfSet {
+			if fresh {
 				kf[s][i] = float64(ns.kappa[s][i])
 			}
 			best[s][i] = kf[s][i]
 		}
 	}
-	ns.kfSet = true
+	ns.kfSet, ns.kfForced = true, ns.forcedKey
 	iters := lagIters
 	if sv.nodes > 1 {
 		iters = lagItersWarm
@@ -164,13 +165,17 @@ func (sv *solver) lagBound(kf, y [][]float64) float64 {
 		}
 	}
 	ns.cand = ns.cand[:0]
+	var forced float64 // the forced services' π less their cover costs
 	for s := range p.nSvc {
 		clear(y[s])
 		if !ns.feasible[s] {
 			continue
 		}
 		c := sv.lagCover(s, kf[s], y[s])
-		if a := float64(p.pfc[s]) - c; a > 0 {
+		if sv.svcStatus[s] == forcedIn {
+			forced += float64(p.pfc[s]) - c
+			ns.cand = append(ns.cand, s)
+		} else if a := float64(p.pfc[s]) - c; a > 0 {
 			ns.a[s] = uint64(a)
 			ns.cand = append(ns.cand, s)
 		}
@@ -178,13 +183,13 @@ func (sv *solver) lagBound(kf, y [][]float64) float64 {
 	if len(ns.cand) == 0 {
 		return pen
 	}
-	val := sv.closure(ns.cand, ns.a, ns.inOps, ns.chosen)
+	val, extra := sv.closureForced(ns.cand, ns.a, ns.inOps, ns.chosen)
 	for s := range p.nSvc {
 		if !ns.chosen[s] {
 			clear(y[s])
 		}
 	}
-	return float64(val) + pen
+	return max(float64(val)-float64(extra)+forced, 0) + pen
 }
 
 // lagCover is the fractional cover cost of service s's deficit at split

@@ -29,6 +29,11 @@ type nodeScratch struct {
 	lag             []lagItem
 	frac            []fracEdge
 	kfSet           bool
+	kfForced        uint64 // forcedKey when kf was last set
+
+	fixed     []decision // the node's own fixings (solve_anchor.go)
+	forced    []int      // services forced into A, largest deficit first
+	forcedKey uint64     // a fingerprint of forced, for warm starts only
 }
 
 func (ns *nodeScratch) init(p *intProblem) {
@@ -69,21 +74,31 @@ func (ns *nodeScratch) init(p *intProblem) {
 func (sv *solver) node() (ub uint64, branch int, err error) {
 	p, ns := sv.p, &sv.scratch
 	for s := range p.nSvc {
-		ns.feasible[s] = sv.covIn[s]+sv.covR[s] >= p.need[s]
+		ns.feasible[s] = sv.covIn[s]+sv.covR[s] >= p.need[s] && sv.svcStatus[s] != forcedOut
+		if sv.svcStatus[s] == forcedIn && !ns.feasible[s] {
+			return 0, -1, nil // a service that must be attacked cannot be
+		}
 	}
+	if !sv.fixServices() {
+		return sv.best, -1, nil
+	}
+	sv.fixOperators()
 	ns.inOps = ns.inOps[:0]
 	for v, st := range sv.status {
 		if st == forcedIn {
 			ns.inOps = append(ns.inOps, v)
 		}
 	}
+	sv.orderForced()
 	sv.splitLosses()
 	ub = sv.bound(0)
 	if ub <= sv.best {
 		return ub, -1, nil
 	}
 	over := -1
-	if sv.lagrange() {
+	// With service branching (full restaking) the split's subgradient
+	// steps cost most of a node and did not lower the bound measurably.
+	if !sv.svcBranch && sv.lagrange() {
 		var pen uint64
 		pen, over = sv.penalty()
 		ub1 := sv.bound(pen)
@@ -99,6 +114,10 @@ func (sv *solver) node() (ub uint64, branch int, err error) {
 		}
 	}
 	branch = sv.pickBranch()
+	svcBranch := -1
+	if sv.svcBranch {
+		svcBranch = sv.anchorBranch() // before the incumbents overwrite chosen
+	}
 	before := sv.best
 	if len(ns.cand) > 0 && sv.nodes == 1 {
 		sv.localSearch(ns.chosen)
@@ -111,9 +130,13 @@ func (sv *solver) node() (ub uint64, branch int, err error) {
 	}
 	if sv.best > before {
 		sv.polish()
+		sv.trim()
 		if sv.best >= ub {
 			return ub, -1, nil
 		}
+	}
+	if svcBranch >= 0 {
+		return ub, p.nOps + svcBranch, nil
 	}
 	if branch < 0 {
 		branch = over
@@ -126,16 +149,24 @@ func (sv *solver) node() (ub uint64, branch int, err error) {
 
 // bound computes the node's bound for the current split: each candidate
 // service's cover (operators in sols), the maximum closure over the
-// candidates (chosen), plus pen, the split's excess over the stakes.
+// candidates (chosen; services forced into A always are), plus pen, the
+// split's excess over the stakes.
 func (sv *solver) bound(pen uint64) uint64 {
 	p, ns := sv.p, &sv.scratch
 	ns.cand = ns.cand[:0]
+	var plus, minus uint64 // the forced services' π and cover costs
 	for s := range p.nSvc {
 		ns.sols[s] = ns.sols[s][:0]
 		if !ns.feasible[s] {
 			continue
 		}
-		if c := sv.coverCost(s); p.pfc[s] > c {
+		c := sv.coverCost(s)
+		switch {
+		case sv.svcStatus[s] == forcedIn:
+			plus += p.pfc[s]
+			minus += c
+			ns.cand = append(ns.cand, s)
+		case p.pfc[s] > c:
 			ns.a[s] = p.pfc[s] - c
 			ns.cand = append(ns.cand, s)
 		}
@@ -144,12 +175,17 @@ func (sv *solver) bound(pen uint64) uint64 {
 	if len(ns.cand) == 0 {
 		return pen
 	}
-	return sv.closure(ns.cand, ns.a, ns.inOps, ns.chosen) + pen
+	val, extra := sv.closureForced(ns.cand, ns.a, ns.inOps, ns.chosen)
+	if plus += val; plus <= minus+extra {
+		return pen // the forced services cost more than they can bring
+	}
+	return plus - minus - extra + pen
 }
 
 // splitLosses sets κ_vs for every undecided operator over its feasible
 // services: κ_vs ≤ w_vs and Σ_s κ_vs ≤ σ_v, checked in integers whatever
-// the floating-point weights suggested.
+// the floating-point weights suggested. Services forced into A are charged
+// first and in full: every attack of the subtree pays for them.
 func (sv *solver) splitLosses() {
 	p, ns := sv.p, &sv.scratch
 	for v := range p.nOps {
@@ -162,7 +198,9 @@ func (sv *solver) splitLosses() {
 		for _, e := range es {
 			if ns.feasible[e.svc] {
 				sumW += e.w
-				denom += sv.omega[e.svc] * float64(e.w)
+				if sv.svcStatus[e.svc] != forcedIn {
+					denom += sv.omega[e.svc] * float64(e.w)
+				}
 			}
 		}
 		if sumW <= p.stake[v] {
@@ -172,43 +210,67 @@ func (sv *solver) splitLosses() {
 			continue
 		}
 		if denom <= 0 || math.IsInf(denom, 0) || math.IsNaN(denom) {
-			sv.splitOne(v, float64(sumW), false) // no profit weights: split by allocation
+			sv.splitOne(v, false) // no profit weights: split by allocation
 		} else {
-			sv.splitOne(v, denom, true)
+			sv.splitOne(v, true)
 		}
 	}
 }
 
-// splitOne splits a capped operator's stake over its feasible services in
-// proportion to ω_s·w_vs, then repairs the integer sums exactly.
-func (sv *solver) splitOne(v int, denom float64, weighted bool) {
+// splitOne splits a capped operator's stake: services forced into A take
+// their full allocation first, largest deficit first; the rest goes over
+// the other feasible services in proportion to ω_s·w_vs (or w_vs); then
+// the integer sums are repaired exactly.
+func (sv *solver) splitOne(v int, weighted bool) {
 	p, ns := sv.p, &sv.scratch
 	es, pos := p.byOp[v], ns.pos[v]
 	budget := p.stake[v]
-	sigma := float64(budget)
 	var sum uint64
+	var denom float64
+	weight := func(e iedge) float64 {
+		if weighted {
+			return sv.omega[e.svc] * float64(e.w)
+		}
+		return float64(e.w)
+	}
 	for i, e := range es {
+		ns.kappa[e.svc][pos[i]] = 0
+		if ns.feasible[e.svc] && sv.svcStatus[e.svc] != forcedIn {
+			denom += weight(e)
+		}
+	}
+	for _, f := range ns.forced {
+		i, ok := slices.BinarySearchFunc(es, f, func(e iedge, s int) int { return e.svc - s })
+		if ok {
+			k := min(es[i].w, budget-sum)
+			ns.kappa[f][pos[i]] = k
+			sum += k
+		}
+	}
+	rest := float64(budget - sum)
+	for i, e := range es {
+		if !ns.feasible[e.svc] || sv.svcStatus[e.svc] == forcedIn || denom <= 0 {
+			continue
+		}
 		k := uint64(0)
-		if ns.feasible[e.svc] {
-			wt := float64(e.w)
-			if weighted {
-				wt *= sv.omega[e.svc]
-			}
-			f := math.Floor(sigma * wt / denom)
-			switch {
-			case !(f >= 0):
-				k = 0
-			case f >= float64(e.w):
-				k = e.w
-			default:
-				k = min(uint64(f), e.w)
-			}
+		f := math.Floor(rest * weight(e) / denom)
+		switch {
+		case !(f >= 0):
+			k = 0
+		case f >= float64(e.w):
+			k = e.w
+		default:
+			k = min(uint64(f), e.w)
 		}
 		ns.kappa[e.svc][pos[i]] = k
 		sum += k
 	}
-	// Floating point may have overshot the budget: take the excess back.
+	// Floating point may have overshot the budget: take the excess back,
+	// from the services not forced in.
 	for i := 0; i < len(es) && sum > budget; i++ {
+		if sv.svcStatus[es[i].svc] == forcedIn {
+			continue
+		}
 		k := &ns.kappa[es[i].svc][pos[i]]
 		d := min(*k, sum-budget)
 		*k -= d
