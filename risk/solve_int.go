@@ -99,10 +99,31 @@ func toInt(g *Graph) (*intProblem, error) {
 	if sum.Cmp(new(big.Int).SetUint64(maxIntTotal/2)) > 0 {
 		return nil, fmt.Errorf("%w: values span too many digits for the exact search", ErrTooLarge)
 	}
+	if err := p.checkAllocations(); err != nil {
+		return nil, err
+	}
 	for s := range p.nSvc {
 		p.need = append(p.need, ceilMul(g.Threshold[s], p.total[s]))
 	}
 	return p, nil
+}
+
+// checkAllocations asserts what the search's pruning rules rely on and
+// Compile guarantees, for a Graph built by hand: every allocation names a
+// real operator and is at most its stake (an attacker loses at least its
+// allocation to each attacked service).
+func (p *intProblem) checkAllocations() error {
+	for s, es := range p.bySvc {
+		for _, e := range es {
+			if e.op < 0 || e.op >= p.nOps {
+				return fmt.Errorf("%w: service %d has an allocation from operator %d, which does not exist", ErrNetwork, s, e.op)
+			}
+			if e.w > p.stake[e.op] {
+				return fmt.Errorf("%w: operator %d allocates more to service %d than its stake", ErrNetwork, e.op, s)
+			}
+		}
+	}
+	return nil
 }
 
 // scaleTo is r·den, an integer because den is a multiple of r's denominator.

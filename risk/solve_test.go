@@ -1,6 +1,7 @@
 package risk
 
 import (
+	"errors"
 	"fmt"
 	"math/big"
 	"math/rand"
@@ -247,5 +248,25 @@ func TestProfitRefusesBadIndices(t *testing.T) {
 	}
 	if p, ok := g.Profit([]int{0}, []int{0}); !ok || p.Cmp(big.NewRat(4, 1)) != 0 {
 		t.Errorf("Profit of the real attack = %v, %v", p, ok)
+	}
+}
+
+// A Graph built by hand outside the model (an allocation above its
+// operator's stake, which Compile refuses) is refused by Solve too: its
+// pruning rules rely on every attacker losing at least its allocation.
+func TestSolveRefusesAllocationAboveStake(t *testing.T) {
+	one := big.NewRat(1, 1)
+	g, err := Compile(&Network{
+		Operators:   []Operator{{"a", one}},
+		Services:    []Service{{"s", big.NewRat(5, 1), one}},
+		Allocations: []Allocation{{"a", "s", one}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ten := big.NewRat(10, 1)
+	g.ByService[0][0].W, g.ByOperator[0][0].W, g.Total[0] = ten, ten, ten
+	if _, err := Solve(g, SolveOptions{}); !errors.Is(err, ErrNetwork) {
+		t.Fatalf("Solve over an allocation above the stake: %v", err)
 	}
 }
