@@ -13,20 +13,7 @@ import (
 // that respects every decision, found by brute force; and a node whose
 // forced service cannot be covered holds no attack at all.
 func TestForcedServiceBoundAboveOptimum(t *testing.T) {
-	r := rand.New(rand.NewSource(23))
-	count := 3000
-	if testing.Short() {
-		count = 300
-	}
-	for k := range count {
-		g, err := Compile(randSmall(r, smallShape{maxOps: 6, maxSvcs: 4}))
-		if err != nil || len(g.ServiceIDs) == 0 {
-			continue
-		}
-		p, err := toInt(g)
-		if err != nil {
-			t.Fatal(err)
-		}
+	eachSmallProblem(t, 23, 3000, smallShape{maxOps: 6, maxSvcs: 4}, func(k int, r *rand.Rand, g *Graph, p *intProblem) {
 		sv := newSolver(p, 0)
 		decide := []int8{undecided, undecided, forcedIn, forcedOut}
 		for v := range p.nOps {
@@ -41,13 +28,13 @@ func TestForcedServiceBoundAboveOptimum(t *testing.T) {
 			if best != nil {
 				t.Fatalf("case %d: infeasible node holds an attack of %v", k, best)
 			}
-			continue
+			return
 		}
 		lim := new(big.Rat).Mul(new(big.Rat).SetInt(new(big.Int).SetUint64(ub)), p.scale)
 		if best != nil && best.Cmp(lim) > 0 {
 			t.Fatalf("case %d: bound %v below the best attack %v\nops %v svcs %v\n%s", k, lim, best, sv.status, sv.svcStatus, dump(netOf(g)))
 		}
-	}
+	})
 }
 
 // boundAt prepares the node of sv's decisions as node() does and returns
@@ -61,12 +48,7 @@ func boundAt(sv *solver, kind int) (ub uint64, ok bool) {
 			return 0, false
 		}
 	}
-	ns.inOps = ns.inOps[:0]
-	for v, st := range sv.status {
-		if st == forcedIn {
-			ns.inOps = append(ns.inOps, v)
-		}
-	}
+	sv.collectInOps()
 	sv.orderForced()
 	sv.splitLosses()
 	switch kind {
@@ -85,24 +67,18 @@ func boundAt(sv *solver, kind int) (ub uint64, ok bool) {
 	return sv.bound(pen), true
 }
 
-// bruteAtServices is bruteAt with services forced into A (every one of
-// them attacked) or out of it.
+// bruteAtServices is the best profit over attacks that respect the
+// operators' decisions (status) and the services' (svcStatus: forced into
+// A, every one of them attacked, or out of it; nil: none); nil when no
+// such attack has positive profit.
 func bruteAtServices(g *Graph, status, svcStatus []int8) *big.Rat {
 	nv, ns := len(g.OperatorIDs), len(g.ServiceIDs)
 	var best *big.Rat
 	for bm := 0; bm < 1<<nv; bm++ {
-		ok := true
-		for v := range nv {
-			in := bm&(1<<v) != 0
-			if (status[v] == forcedIn && !in) || (status[v] == forcedOut && in) {
-				ok = false
-				break
-			}
-		}
-		if !ok {
+		ops := members(bm, nv)
+		if !respects(ops, status) {
 			continue
 		}
-		ops := members(bm, nv)
 		for am := 1; am < 1<<ns; am++ {
 			A := members(am, ns)
 			if !respects(A, svcStatus) {
@@ -117,11 +93,11 @@ func bruteAtServices(g *Graph, status, svcStatus []int8) *big.Rat {
 	return best
 }
 
-// respects reports whether the service set A holds every service forced in
-// and none forced out.
-func respects(A []int, svcStatus []int8) bool {
-	for s, st := range svcStatus {
-		in := slices.Contains(A, s)
+// respects reports whether the index set set holds every index forced in
+// and none forced out (services in A, or operators in B).
+func respects(set []int, status []int8) bool {
+	for i, st := range status {
+		in := slices.Contains(set, i)
 		if (st == forcedIn && !in) || (st == forcedOut && in) {
 			return false
 		}
@@ -135,20 +111,7 @@ func respects(A []int, svcStatus []int8) bool {
 // has: on random small networks, decisions and incumbents, against brute
 // force.
 func TestFixServicesExact(t *testing.T) {
-	r := rand.New(rand.NewSource(29))
-	count := 3000
-	if testing.Short() {
-		count = 300
-	}
-	for k := range count {
-		g, err := Compile(randSmall(r, smallShape{maxOps: 6, maxSvcs: 4}))
-		if err != nil || len(g.ServiceIDs) == 0 {
-			continue
-		}
-		p, err := toInt(g)
-		if err != nil {
-			t.Fatal(err)
-		}
+	eachSmallProblem(t, 29, 3000, smallShape{maxOps: 6, maxSvcs: 4}, func(k int, r *rand.Rand, g *Graph, p *intProblem) {
 		sv := newSolver(p, 0)
 		decide := []int8{undecided, undecided, undecided, forcedIn, forcedOut}
 		for v := range p.nOps {
@@ -178,7 +141,7 @@ func TestFixServicesExact(t *testing.T) {
 		nv, nsv := len(g.OperatorIDs), len(g.ServiceIDs)
 		for bm := 0; bm < 1<<nv; bm++ {
 			ops := members(bm, nv)
-			if !respectsOps(ops, sv.status) {
+			if !respects(ops, sv.status) {
 				continue
 			}
 			for am := 1; am < 1<<nsv; am++ {
@@ -190,12 +153,12 @@ func TestFixServicesExact(t *testing.T) {
 				if !feasible || pr.Cmp(bestRat) <= 0 {
 					continue
 				}
-				if !ok || !respects(A, after) || !respectsOps(ops, opsAfter) {
+				if !ok || !respects(A, after) || !respects(ops, opsAfter) {
 					t.Fatalf("case %d: attack %v/%v of profit %v > %v lost (ok=%v, services %v → %v, operators %v → %v)\n%s", k, A, ops, pr, bestRat, ok, before, after, opsBefore, opsAfter, dump(netOf(g)))
 				}
 			}
 		}
-	}
+	})
 }
 
 // maxPfC is the sum of all profits, in integer units.
@@ -207,37 +170,12 @@ func maxPfC(p *intProblem) uint64 {
 	return sum
 }
 
-// respectsOps reports whether the operator set ops holds every operator
-// forced in and none forced out.
-func respectsOps(ops []int, status []int8) bool {
-	for v, st := range status {
-		in := slices.Contains(ops, v)
-		if (st == forcedIn && !in) || (st == forcedOut && in) {
-			return false
-		}
-	}
-	return true
-}
-
 // Small random networks rarely reach highLeverage, so the search is run
 // here with service branching forced on (and, for comparison, off) and
 // its result checked against brute force: the same best profit, and a
 // recorded attack worth exactly that.
 func TestServiceBranchingMatchesBruteForce(t *testing.T) {
-	r := rand.New(rand.NewSource(31))
-	count := 2000
-	if testing.Short() {
-		count = 200
-	}
-	for k := range count {
-		g, err := Compile(randSmall(r, smallShape{maxOps: 7, maxSvcs: 5}))
-		if err != nil || len(g.ServiceIDs) == 0 {
-			continue
-		}
-		p, err := toInt(g)
-		if err != nil {
-			t.Fatal(err)
-		}
+	eachSmallProblem(t, 31, 2000, smallShape{maxOps: 7, maxSvcs: 5}, func(k int, r *rand.Rand, g *Graph, p *intProblem) {
 		best, found, err := BruteForce(g)
 		if err != nil {
 			t.Fatal(err)
@@ -257,5 +195,5 @@ func TestServiceBranchingMatchesBruteForce(t *testing.T) {
 				t.Fatalf("case %d (service branching %v): Solve %+v, brute force %v\n%s", k, on, v, best.Profit, dump(netOf(g)))
 			}
 		}
-	}
+	})
 }

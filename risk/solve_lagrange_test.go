@@ -11,20 +11,7 @@ import (
 // decisions and random splits (the Lagrangian one among them), it is never
 // below the best attack that respects the decisions, found by brute force.
 func TestSplitBoundAboveOptimum(t *testing.T) {
-	r := rand.New(rand.NewSource(11))
-	count := 3000
-	if testing.Short() {
-		count = 300
-	}
-	for k := range count {
-		g, err := Compile(randSmall(r, smallShape{maxOps: 6, maxSvcs: 4}))
-		if err != nil || len(g.ServiceIDs) == 0 {
-			continue
-		}
-		p, err := toInt(g)
-		if err != nil {
-			t.Fatal(err)
-		}
+	eachSmallProblem(t, 11, 3000, smallShape{maxOps: 6, maxSvcs: 4}, func(k int, r *rand.Rand, g *Graph, p *intProblem) {
 		sv := newSolver(p, 0)
 		for v := range p.nOps {
 			sv.set(v, []int8{undecided, undecided, forcedIn, forcedOut}[r.Intn(4)])
@@ -33,12 +20,7 @@ func TestSplitBoundAboveOptimum(t *testing.T) {
 		for s := range p.nSvc {
 			ns.feasible[s] = sv.covIn[s]+sv.covR[s] >= p.need[s]
 		}
-		ns.inOps = ns.inOps[:0]
-		for v, st := range sv.status {
-			if st == forcedIn {
-				ns.inOps = append(ns.inOps, v)
-			}
-		}
+		sv.collectInOps()
 		switch r.Intn(3) {
 		case 0:
 			sv.splitLosses()
@@ -60,36 +42,12 @@ func TestSplitBoundAboveOptimum(t *testing.T) {
 		if best != nil && best.Cmp(lim) > 0 {
 			t.Fatalf("case %d: bound %v below the best attack %v\n%v\n%s", k, lim, best, sv.status, dump(netOf(g)))
 		}
-	}
+	})
 }
 
 // bruteAt is the best profit over attacks with every forced-in operator in
 // B and no forced-out one (nil when no such attack has positive profit).
-func bruteAt(g *Graph, status []int8) *big.Rat {
-	nv, ns := len(g.OperatorIDs), len(g.ServiceIDs)
-	var best *big.Rat
-	for bm := 0; bm < 1<<nv; bm++ {
-		ok := true
-		for v := range nv {
-			in := bm&(1<<v) != 0
-			if (status[v] == forcedIn && !in) || (status[v] == forcedOut && in) {
-				ok = false
-				break
-			}
-		}
-		if !ok {
-			continue
-		}
-		ops := members(bm, nv)
-		for am := 1; am < 1<<ns; am++ {
-			p, ok := g.Profit(members(am, ns), ops)
-			if ok && p.Sign() > 0 && (best == nil || p.Cmp(best) > 0) {
-				best = p
-			}
-		}
-	}
-	return best
-}
+func bruteAt(g *Graph, status []int8) *big.Rat { return bruteAtServices(g, status, nil) }
 
 // netOf rebuilds a network from a graph, for failure messages.
 func netOf(g *Graph) *Network {

@@ -83,12 +83,7 @@ func (sv *solver) node() (ub uint64, branch int, err error) {
 		return sv.best, -1, nil
 	}
 	sv.fixOperators()
-	ns.inOps = ns.inOps[:0]
-	for v, st := range sv.status {
-		if st == forcedIn {
-			ns.inOps = append(ns.inOps, v)
-		}
-	}
+	sv.collectInOps()
 	sv.orderForced()
 	sv.splitLosses()
 	ub = sv.bound(0)
@@ -568,3 +563,14 @@ func (sv *solver) polish() {
 
 // polishPasses bounds the local search of a new incumbent.
 const polishPasses = 3
+
+// collectInOps lists the operators forced into B, by index.
+func (sv *solver) collectInOps() {
+	ns := &sv.scratch
+	ns.inOps = ns.inOps[:0]
+	for v, st := range sv.status {
+		if st == forcedIn {
+			ns.inOps = append(ns.inOps, v)
+		}
+	}
+}

@@ -225,13 +225,39 @@ func fuzzNetwork(data []byte) *Network {
 	return n
 }
 
+// eachSmallProblem runs fn on count random small networks of shape sh
+// drawn from seed (a tenth of them with -short), compiled and in
+// integers; networks without services are skipped. fn draws its own
+// randomness from r, so every case is reproducible from the seed.
+func eachSmallProblem(t *testing.T, seed int64, count int, sh smallShape, fn func(k int, r *rand.Rand, g *Graph, p *intProblem)) {
+	t.Helper()
+	r := rand.New(rand.NewSource(seed))
+	if testing.Short() {
+		count /= 10
+	}
+	for k := range count {
+		g, err := Compile(randSmall(r, sh))
+		if err != nil || len(g.ServiceIDs) == 0 {
+			continue
+		}
+		p, err := toInt(g)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fn(k, r, g, p)
+	}
+}
+
 func FuzzSolve(f *testing.F) {
 	f.Add([]byte{3, 2, 10, 20, 5, 40, 1, 30, 2, 7, 9, 200, 13, 255, 0, 4})
 	f.Add([]byte{0, 0, 1, 2, 3, 255})
 	f.Fuzz(func(t *testing.T, data []byte) { checkAgainstBrute(t, fuzzNetwork(data)) })
 }
 
-func TestProfitRefusesBadIndices(t *testing.T) {
+// oneOperatorGraph: operator a (stake 1) allocating all of it to s
+// (pfc 5, threshold 1); attacking s pays 4.
+func oneOperatorGraph(t *testing.T) *Graph {
+	t.Helper()
 	one := big.NewRat(1, 1)
 	g, err := Compile(&Network{
 		Operators:   []Operator{{"a", one}},
@@ -241,6 +267,11 @@ func TestProfitRefusesBadIndices(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return g
+}
+
+func TestProfitRefusesBadIndices(t *testing.T) {
+	g := oneOperatorGraph(t)
 	for _, c := range []struct{ svcs, ops []int }{{[]int{0, 0}, []int{0}}, {[]int{0}, []int{0, 0}}, {[]int{1}, []int{0}}, {[]int{0}, []int{-1}}} {
 		if _, ok := g.Profit(c.svcs, c.ops); ok {
 			t.Errorf("Profit(%v, %v) accepted", c.svcs, c.ops)
@@ -255,15 +286,7 @@ func TestProfitRefusesBadIndices(t *testing.T) {
 // operator's stake, which Compile refuses) is refused by Solve too: its
 // pruning rules rely on every attacker losing at least its allocation.
 func TestSolveRefusesAllocationAboveStake(t *testing.T) {
-	one := big.NewRat(1, 1)
-	g, err := Compile(&Network{
-		Operators:   []Operator{{"a", one}},
-		Services:    []Service{{"s", big.NewRat(5, 1), one}},
-		Allocations: []Allocation{{"a", "s", one}},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	g := oneOperatorGraph(t)
 	ten := big.NewRat(10, 1)
 	g.ByService[0][0].W, g.ByOperator[0][0].W, g.Total[0] = ten, ten, ten
 	if _, err := Solve(g, SolveOptions{}); !errors.Is(err, ErrNetwork) {

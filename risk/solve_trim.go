@@ -1,6 +1,9 @@
 package risk
 
-import "slices"
+import (
+	"cmp"
+	"slices"
+)
 
 // Trimming the incumbent's overshoot.
 //
@@ -64,15 +67,8 @@ func (sv *solver) trimPass() bool {
 		}
 	}
 	ts.tight = append(ts.tight[:0], sv.bestA...)
-	slices.SortFunc(ts.tight, func(a, b int) int {
-		oa, ob := ts.cov[a]-p.need[a], ts.cov[b]-p.need[b]
-		if oa != ob {
-			if oa < ob {
-				return -1
-			}
-			return 1
-		}
-		return a - b
+	slices.SortFunc(ts.tight, func(a, b int) int { // least overshoot first
+		return cmp.Or(cmp.Compare(ts.cov[a]-p.need[a], ts.cov[b]-p.need[b]), a-b)
 	})
 	for i, t := range ts.tight {
 		if i >= trimServices {
@@ -98,14 +94,8 @@ func (sv *solver) trimService(B []int, t int, over uint64) bool {
 			ts.xs = append(ts.xs, e.op)
 		}
 	}
-	slices.SortFunc(ts.xs, func(a, b int) int {
-		if wa, wb := edgeW(p, a, t), edgeW(p, b, t); wa != wb {
-			if wa > wb {
-				return -1
-			}
-			return 1
-		}
-		return a - b
+	slices.SortFunc(ts.xs, func(a, b int) int { // largest allocation to t first
+		return cmp.Or(cmp.Compare(edgeW(p, b, t), edgeW(p, a, t)), a-b)
 	})
 	for i, x := range ts.xs {
 		if i >= trimSwaps {
