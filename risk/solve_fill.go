@@ -1,6 +1,9 @@
 package risk
 
-import "slices"
+import (
+	"cmp"
+	"slices"
+)
 
 // filler looks for a subset of coverages whose sum reaches a target with
 // as little overshoot as it can find, ideally none. It serves incumbents
@@ -165,15 +168,7 @@ func (f *filler) enumerate(ws []uint64, tail []int) {
 		}
 		f.right = append(f.right, sumMask{s, m << h})
 	}
-	slices.SortFunc(f.right, func(a, b sumMask) int {
-		switch {
-		case a.sum < b.sum:
-			return -1
-		case a.sum > b.sum:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(f.right, func(a, b sumMask) int { return cmp.Compare(a.sum, b.sum) })
 }
 
 // closeTail is the least tail subset sum ≥ rem (rem ≤ the tail's total)

@@ -1,6 +1,7 @@
 package risk
 
 import (
+	"cmp"
 	"math"
 	"slices"
 )
@@ -44,13 +45,7 @@ func (sv *solver) lagrange() bool {
 		if sv.status[v] != undecided {
 			continue
 		}
-		var sumW uint64
-		for _, e := range p.byOp[v] {
-			if ns.feasible[e.svc] {
-				sumW += e.w
-			}
-		}
-		if sumW > p.stake[v] {
+		if sv.feasibleAlloc(v) > p.stake[v] {
 			capped = true
 			break
 		}
@@ -206,15 +201,7 @@ func (sv *solver) lagCover(s int, k, y []float64) float64 {
 			ns.lag = append(ns.lag, lagItem{pos: i, ratio: k[i] / float64(e.w)})
 		}
 	}
-	slices.SortFunc(ns.lag, func(a, b lagItem) int {
-		switch {
-		case a.ratio < b.ratio:
-			return -1
-		case a.ratio > b.ratio:
-			return 1
-		}
-		return a.pos - b.pos
-	})
+	slices.SortFunc(ns.lag, func(a, b lagItem) int { return cmp.Or(cmp.Compare(a.ratio, b.ratio), a.pos-b.pos) })
 	var cost float64
 	for _, it := range ns.lag {
 		if r <= 0 {
@@ -298,15 +285,7 @@ func (sv *solver) roundSplit(k [][]float64) {
 		if want <= isum {
 			continue
 		}
-		slices.SortFunc(ns.frac, func(a, b fracEdge) int {
-			switch {
-			case a.f > b.f:
-				return -1
-			case a.f < b.f:
-				return 1
-			}
-			return a.i - b.i
-		})
+		slices.SortFunc(ns.frac, func(a, b fracEdge) int { return cmp.Or(cmp.Compare(b.f, a.f), a.i-b.i) }) // largest fraction first
 		for _, fe := range ns.frac {
 			if isum >= want {
 				break

@@ -188,21 +188,17 @@ func (sv *solver) splitLosses() {
 			continue
 		}
 		es, pos := p.byOp[v], ns.pos[v]
-		var sumW uint64
-		var denom float64
-		for _, e := range es {
-			if ns.feasible[e.svc] {
-				sumW += e.w
-				if sv.svcStatus[e.svc] != forcedIn {
-					denom += sv.omega[e.svc] * float64(e.w)
-				}
-			}
-		}
-		if sumW <= p.stake[v] {
+		if sv.feasibleAlloc(v) <= p.stake[v] {
 			for i, e := range es {
 				ns.kappa[e.svc][pos[i]] = e.w
 			}
 			continue
+		}
+		var denom float64
+		for _, e := range es {
+			if ns.feasible[e.svc] && sv.svcStatus[e.svc] != forcedIn {
+				denom += sv.omega[e.svc] * float64(e.w)
+			}
 		}
 		if denom <= 0 || math.IsInf(denom, 0) || math.IsNaN(denom) {
 			sv.splitOne(v, false) // no profit weights: split by allocation
@@ -573,4 +569,16 @@ func (sv *solver) collectInOps() {
 			ns.inOps = append(ns.inOps, v)
 		}
 	}
+}
+
+// feasibleAlloc is Σ w_vs over operator v's services still feasible at
+// this node (below 2^62: intProblem).
+func (sv *solver) feasibleAlloc(v int) uint64 {
+	var sum uint64
+	for _, e := range sv.p.byOp[v] {
+		if sv.scratch.feasible[e.svc] {
+			sum += e.w
+		}
+	}
+	return sum
 }
