@@ -52,3 +52,22 @@ func TestSecurityNetworkRefusesPastBounds(t *testing.T) {
 		}
 	}
 }
+
+// The terms invariant catches a service whose declared terms differ from
+// its latest recorded ones, and one with no record at all.
+func TestServiceTermsInvariant(t *testing.T) {
+	kv := store.NewMem()
+	s := Service{Name: "s", PfC: num.NewInt(2), Threshold: num.MustDec("0.5")}
+	state.Put(kv, serviceKey(s.Name), &s)
+	if err := checkServiceTerms(kv); err == nil || !strings.Contains(err.Error(), "found false") {
+		t.Fatalf("no terms recorded: %v", err)
+	}
+	state.Put(kv, seriesKey(termsSeries(s.Name), 3), &ServiceTerms{PfC: num.NewInt(1), Threshold: s.Threshold})
+	if err := checkServiceTerms(kv); err == nil || !strings.Contains(err.Error(), "pfc 2") {
+		t.Fatalf("stale terms: %v", err)
+	}
+	state.Put(kv, seriesKey(termsSeries(s.Name), 7), &ServiceTerms{PfC: s.PfC, Threshold: s.Threshold})
+	if err := checkServiceTerms(kv); err != nil {
+		t.Fatalf("current terms: %v", err)
+	}
+}

@@ -292,4 +292,9 @@ func TestSolveRefusesAllocationAboveStake(t *testing.T) {
 	if _, err := Solve(g, SolveOptions{}); !errors.Is(err, ErrNetwork) {
 		t.Fatalf("Solve over an allocation above the stake: %v", err)
 	}
+	g = oneOperatorGraph(t)
+	g.ByService[0][0].Operator = 5
+	if _, err := Solve(g, SolveOptions{}); !errors.Is(err, ErrNetwork) {
+		t.Fatalf("Solve over an allocation from a missing operator: %v", err)
+	}
 }
