@@ -847,10 +847,7 @@ func settlePosition(kv store.KV, staker account.Address, vv vaultView, set *stre
 // corrupt state.
 func settleStreams(kv store.KV, staker account.Address, vv vaultView, set *streamSet, scaled num.Int, pc *pullCache) ([]posStreamEntry, posRef, error) {
 	key := posStreamsKey(staker, vv.op, vv.asset.Denom)
-	bz, found := kv.Get(key)
-	if !found {
-		bz = nil // no record (a store may hand back an empty slice)
-	}
+	bz, found := kv.Get(key) // nil when missing (store.Reader)
 	ref := posRef{key: key, found: found}
 	var into []posStreamEntry
 	if pc != nil {

@@ -16,7 +16,8 @@ import (
 
 // Reader reads committed or buffered state.
 type Reader interface {
-	// Get returns the value and whether the key exists.
+	// Get returns the value and whether the key exists; a missing key
+	// reads (nil, false), never an empty slice (callers may test for nil).
 	Get(key []byte) ([]byte, bool)
 	// Iterate visits keys in [start, end) ascending (descending if reverse);
 	// nil end means no upper bound. fn returns false to stop.

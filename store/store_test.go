@@ -51,9 +51,11 @@ func TestOverlayMatchesModel(t *testing.T) {
 		if got := collect(o, start, end, true); fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Fatalf("reverse: got %v want %v", got, want)
 		}
-		for k, v := range model {
-			if got, ok := o.Get([]byte(k)); !ok || string(got) != v {
-				t.Fatalf("Get(%s) = %q %v", k, got, ok)
+		for _, k := range []string{"a", "ab", "b", "ba", "c", "d", "da", "e"} {
+			got, ok := o.Get([]byte(k))
+			v, want := model[k]
+			if ok != want || string(got) != v || (!ok && got != nil) {
+				t.Fatalf("Get(%s) = %q (nil %v) %v", k, got, got == nil, ok)
 			}
 		}
 	})
