@@ -169,7 +169,7 @@ func (s *Server) riskWorstLoss(req *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	w, err := riskview.WorstLossOf(n, psi)
+	w, err := riskview.WorstLossOf(n, psi, riskview.APISearchNodes) // bounded like attack and cascade
 	return w, boundErr(err)
 }
 

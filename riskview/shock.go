@@ -100,8 +100,10 @@ func CascadeOf(n *risk.Network, shock risk.Shock, maxNodes int64) (CascadeView, 
 
 // WorstLossOf computes R_ψ on n (`risk worst-loss`): exact on small
 // networks, otherwise a loss some shock does cause with the proven upper
-// bound where it holds (see risk.WorstLoss).
-func WorstLossOf(n *risk.Network, psi *big.Rat) (risk.WorstLossReport, error) {
+// bound where it holds (see risk.WorstLoss). maxNodes > 0 bounds both the
+// exhaustive search and each attack search of the heuristic (past them
+// the answer stays a valid lower bound); 0 keeps risk's defaults.
+func WorstLossOf(n *risk.Network, psi *big.Rat, maxNodes int64) (risk.WorstLossReport, error) {
 	if psi == nil || psi.Sign() < 0 || psi.Cmp(big.NewRat(1, 1)) > 0 {
 		return risk.WorstLossReport{}, fmt.Errorf("%w: psi must be a fraction of total stake in [0, 1]", risk.ErrNetwork)
 	}
@@ -109,5 +111,9 @@ func WorstLossOf(n *risk.Network, psi *big.Rat) (risk.WorstLossReport, error) {
 	if err != nil {
 		return risk.WorstLossReport{}, err
 	}
-	return risk.WorstLoss(g, psi)
+	var o risk.WorstLossOptions
+	if maxNodes > 0 {
+		o.MaxNodes, o.SolveNodes = maxNodes, maxNodes
+	}
+	return risk.WorstLoss(g, psi, o)
 }

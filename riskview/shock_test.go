@@ -68,9 +68,24 @@ func TestReportsByHand(t *testing.T) {
 	if err != nil || len(sv.Services) != 1 || sv.Services[0].Nakamoto != 1 {
 		t.Fatalf("services %+v %v", sv, err)
 	}
-	w, err := WorstLossOf(n, big.NewRat(2, 1))
+	w, err := WorstLossOf(n, big.NewRat(2, 1), 0)
 	if err == nil {
 		t.Fatalf("psi 2 accepted: %+v", w)
+	}
+	// Unbounded, a small network is searched exhaustively; one node is too
+	// few, and the answer is then a lower bound, not R_ψ.
+	three, err := risk.ParseNetwork([]byte(`{"operators":[{"id":"a","stake":"10"},{"id":"b","stake":"20"},{"id":"c","stake":"30"}],` +
+		`"services":[{"id":"s","pfc":"25","threshold":"0.5"},{"id":"u","pfc":"25","threshold":"0.5"}],` +
+		`"allocations":[{"operator":"a","service":"s","amount":"10"},{"operator":"b","service":"s","amount":"20"},` +
+		`{"operator":"b","service":"u","amount":"20"},{"operator":"c","service":"u","amount":"30"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w, err = WorstLossOf(three, big.NewRat(1, 5), 0); err != nil || !w.Exact {
+		t.Fatalf("worst loss %+v %v", w, err)
+	}
+	if w, err = WorstLossOf(three, big.NewRat(1, 5), 1); err != nil || w.Exact {
+		t.Fatalf("worst loss within one node %+v %v", w, err)
 	}
 	cv, err := CascadeOf(n, risk.Shock{Byzantine: []string{"s1"}}, 0)
 	if err != nil || cv.ShockLoss != "100" || cv.Loss != "1" {

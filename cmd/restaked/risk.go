@@ -41,7 +41,7 @@ func riskCmd() *cobra.Command {
 	cmd.PersistentFlags().StringVarP(&f.output, "output", "o", "text", "output format: text or json")
 	cmd.PersistentFlags().StringVar(&f.network, "network", "", "read the network from this JSON file instead of the node")
 	cmd.PersistentFlags().Int64Var(&f.height, "height", 0, "the node's network at this past block (from the stake history; default: now)")
-	cmd.PersistentFlags().Int64Var(&f.maxNodes, "max-nodes", risk.DefaultMaxNodes, "node bound of each exact attack search (attack, cascade); past it: an error, never a guess")
+	cmd.PersistentFlags().Int64Var(&f.maxNodes, "max-nodes", risk.DefaultMaxNodes, "node bound of each exact attack search (attack, cascade: past it an error, never a guess; worst-loss: past it a lower bound)")
 	cmd.AddCommand(riskExportCmd(f), riskExposureCmd(f), riskServicesCmd(f), riskCheckCmd(f), riskAttackCmd(f),
 		riskPreviewSlashCmd(f), riskStressCmd(f), riskGenCmd(f), riskExportLPCmd(f))
 	cmd.AddCommand(riskAnalysisCmds(f)...)

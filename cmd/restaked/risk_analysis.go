@@ -25,7 +25,11 @@ func riskWorstLossCmd(f *riskFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return networkReport(f, func(n *risk.Network) (risk.WorstLossReport, error) { return riskview.WorstLossOf(n, p) }, printWorstLoss)(cmd, args)
+			var nodes int64 // risk's own bounds unless --max-nodes is given
+			if cmd.Flags().Changed("max-nodes") {
+				nodes = f.maxNodes
+			}
+			return networkReport(f, func(n *risk.Network) (risk.WorstLossReport, error) { return riskview.WorstLossOf(n, p, nodes) }, printWorstLoss)(cmd, args)
 		},
 	}
 	cmd.Flags().StringVar(&psi, "psi", "", "shock: the fraction of total stake removed (required)")
