@@ -55,7 +55,8 @@ func Open(dir, chainID string, log *slog.Logger) (*App, error) {
 	return a, nil
 }
 
-// Close closes the store, once no reader or block is using it.
+// Close closes the store once no block and no locked read is using it
+// (snapshot readers hold no lock: close them first).
 func (a *App) Close() error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -84,11 +85,8 @@ func (a *App) ReadSnapshot(fn func(r store.Reader, height int64)) {
 // committed state and returns their names and the first failure.
 // The scan runs on a Pebble snapshot, so it never holds up block execution.
 func (a *App) CheckInvariants() (names []string, height int64, err error) {
-	a.mu.RLock()
-	snap, height := a.db.Snapshot(), a.chain.Height()
-	a.mu.RUnlock()
-	defer snap.Close()
-	return a.chain.Invariants.Names(), height, a.chain.Invariants.CheckAll(snap)
+	a.ReadSnapshot(func(r store.Reader, h int64) { height, err = h, a.chain.Invariants.CheckAll(r) })
+	return a.chain.Invariants.Names(), height, err
 }
 
 // ChainID returns the chain id.

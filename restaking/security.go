@@ -397,8 +397,9 @@ func SecurityNetworkAt(r store.Reader, h int64) (*risk.Network, error) {
 		return nil, err
 	}
 	weights := map[account.Address][]opWeight{} // lookups only
+	count := 0
 	for _, s := range n.Services {
-		if err := addWeightsAt(r, vals, s.ID, h, weights); err != nil {
+		if err := addWeightsAt(r, vals, s.ID, h, weights, &count); err != nil {
 			return nil, err
 		}
 	}
@@ -463,8 +464,9 @@ func stakeAt(r store.Reader, vals []assetValue, op account.Address, h int64) (*b
 	return total, nil
 }
 
-// addWeightsAt adds every member's stake slashable by svc at h.
-func addWeightsAt(r store.Reader, vals []assetValue, svc string, h int64, weights map[account.Address][]opWeight) error {
+// addWeightsAt adds every member's stake slashable by svc at h, counting
+// allocations in *count against the risk engine's bound (as scanWeights).
+func addWeightsAt(r store.Reader, vals []assetValue, svc string, h int64, weights map[account.Address][]opWeight, count *int) error {
 	members := membersOf(r, svc)
 	for _, op := range members {
 		for _, av := range vals {
@@ -472,9 +474,13 @@ func addWeightsAt(r store.Reader, vals []assetValue, svc string, h int64, weight
 			if err != nil {
 				return err
 			}
-			if ok && !e.Amount.IsZero() {
-				weights[op] = addWeight(weights[op], svc, e.Amount, av.raw)
+			if !ok || e.Amount.IsZero() {
+				continue
 			}
+			if *count++; *count > risk.MaxAllocations {
+				return tooLarge("allocations", risk.MaxAllocations)
+			}
+			weights[op] = addWeight(weights[op], svc, e.Amount, av.raw)
 		}
 	}
 	return nil

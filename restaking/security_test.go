@@ -38,7 +38,10 @@ func TestSecurityNetworkByHand(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		now, _ := restaking.SecurityNetwork(x.c.Committed())
+		now, err := restaking.SecurityNetwork(x.c.Committed())
+		if err != nil {
+			t.Fatal(err)
+		}
 		now.Height = h
 		b, _ := json.Marshal(at)
 		if w == "" {
