@@ -51,7 +51,13 @@ func (c Commission) current(now_s int64) Commission {
 }
 
 func commissionKey(op account.Address, svc string) []byte {
-	return state.Key(prefixCommission, op[:], []byte(svc))
+	return appendCommissionKey(make([]byte, 0, len(prefixCommission)+len(op)+len(svc)), op, svc)
+}
+
+// appendCommissionKey appends commissionKey(op, svc) to dst (hot reads
+// build it in scratch memory).
+func appendCommissionKey(dst []byte, op account.Address, svc string) []byte {
+	return append(append(append(dst, prefixCommission...), op[:]...), svc...)
 }
 
 // OperatorCommission is op's commission on svc in force at now_s, with any

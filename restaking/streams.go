@@ -711,7 +711,7 @@ func commissionInForce(r store.Reader, op account.Address, svc string) (num.Dec,
 
 // commissionInForce builds the key in pc's scratch memory (Get keeps no key).
 func (pc *pullCache) commissionInForce(r store.Reader, op account.Address, svc string) (num.Dec, error) {
-	key := append(append(append(pc.key[:0], prefixCommission...), op[:]...), svc...) // commissionKey
+	key := appendCommissionKey(pc.key[:0], op, svc)
 	pc.key = key
 	if bz, found := r.Get(key); found {
 		var c Commission
