@@ -1,6 +1,7 @@
 package restaking
 
 import (
+	"fmt"
 	"github.com/restaked/restaked/account"
 	"github.com/restaked/restaked/bank"
 	"github.com/restaked/restaked/num"
@@ -119,15 +120,24 @@ func AccountExposure(r store.Reader, acct account.Address, now_s int64) (Exposur
 // withdrawalExposures lists acct's queued withdrawals that slashes can
 // still reach (not completed, not yet due), newest first.
 func withdrawalExposures(r store.Reader, acct account.Address, now_s int64, caps map[string]num.Dec) ([]WithdrawalExposure, bool, error) {
-	ids := idsBefore(r, state.Key(prefixWdByStaker, acct[:]), 0, MaxExposureWithdrawals)
+	ids := idsBefore(r, state.Key(prefixWdByStaker, acct[:]), 0, MaxExposureWithdrawals+1)
+	truncated := len(ids) > MaxExposureWithdrawals
+	ids = ids[:min(len(ids), MaxExposureWithdrawals)]
 	out := []WithdrawalExposure{}
 	for _, id := range ids {
-		wv, found, err := GetWithdrawal(r, id, now_s)
-		if err != nil || !found {
+		var w Withdrawal
+		if found, err := state.Load(r, withdrawalKey(id), &w); err != nil || !found {
+			if err == nil {
+				err = fmt.Errorf("%w: %s's withdrawal %d is indexed but not stored", state.ErrCorrupt, acct, id)
+			}
 			return out, false, err
 		}
-		if wv.Completed || now_s >= wv.Due_s {
-			continue
+		if w.Completed || now_s >= w.Due_s {
+			continue // out of slashes' reach: nothing to value
+		}
+		wv, _, err := GetWithdrawal(r, id, now_s)
+		if err != nil {
+			return out, false, err
 		}
 		vv, err := vaultOf(r, wv.Operator, wv.Asset)
 		if err != nil {
@@ -139,7 +149,7 @@ func withdrawalExposures(r store.Reader, acct account.Address, now_s int64, caps
 		}
 		out = append(out, WithdrawalExposure{ID: id, Due_s: wv.Due_s, Exposure: pe})
 	}
-	return out, len(ids) == MaxExposureWithdrawals, nil
+	return out, truncated, nil
 }
 
 func holdings(r store.Reader, acct account.Address) ([]HoldingExposure, error) {

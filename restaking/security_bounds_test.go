@@ -71,3 +71,15 @@ func TestServiceTermsInvariant(t *testing.T) {
 		t.Fatalf("current terms: %v", err)
 	}
 }
+
+// An exposure over an indexed withdrawal with no record is corrupt state,
+// not a shorter list.
+func TestWithdrawalExposuresMissingRecord(t *testing.T) {
+	kv := store.NewMem()
+	var staker account.Address
+	staker[0] = 1
+	kv.Set(wdByStakerKey(staker, 7), nil)
+	if _, _, err := withdrawalExposures(kv, staker, 0, nil); !errors.Is(err, state.ErrCorrupt) {
+		t.Fatalf("missing withdrawal record: %v", err)
+	}
+}
